@@ -1,0 +1,1 @@
+"""The HTTP edge: FastAPI routers that parse, authorize, call a service and map errors."""

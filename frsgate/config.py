@@ -1,0 +1,163 @@
+"""One typed settings object for the whole process (environment prefix ``FRSGATE_``).
+
+Outside development the settings refuse to start with a missing key or a default secret, and
+the refusal names the setting. Secrets are `SecretStr`, so they never appear in a repr or a log.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from frsgate.errors import ConfigurationError
+
+SUPPORTED_URL_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+DEVELOPMENT_SECRET = "development-only-secret"  # noqa: S105 - refused outside development
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of FRS Gate. Read once at start-up; pass it down, never re-read globals."""
+
+    model_config = SettingsConfigDict(env_prefix="FRSGATE_", extra="ignore", frozen=True)
+
+    environment: Environment = Environment.development
+    home: Path = Path("./var")
+    database_url: str | None = None
+
+    # Ledger
+    ledger_origin: str = "frsgate.example/ledger"
+    checkpoint_interval_seconds: Annotated[float, Field(ge=0)] = 60.0
+
+    # HTTP service
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    public_base_url: str = "http://127.0.0.1:8080"
+
+    # Authentication: a local issuer for the embedded default, OIDC for real deployments.
+    oidc_issuer: str | None = None
+    oidc_audience: str = "frsgate"
+    oidc_jwks_url: str | None = None
+    local_token_ttl_seconds: Annotated[int, Field(ge=60, le=86400)] = 3600
+    session_secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+
+    # Sandbox FRS started beside the service on the embedded default.
+    sandbox_frs: bool = True
+    sandbox_frs_port: Annotated[int, Field(ge=1, le=65535)] = 8081
+
+    # Probe intake limits (vault)
+    max_probe_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
+    max_probe_pixels: Annotated[int, Field(ge=64 * 64)] = 40_000_000
+    min_face_pixels: Annotated[int, Field(ge=16)] = 60
+
+    # Submission gate
+    exigent_approval_deadline_hours: Annotated[float, Field(gt=0)] = 24.0
+    rate_limit_per_user_per_hour: Annotated[int, Field(ge=1)] = 30
+    rate_limit_per_case_per_hour: Annotated[int, Field(ge=1)] = 60
+    frs_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    frs_max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in SUPPORTED_URL_SCHEMES:
+            raise ValueError(
+                f"FRSGATE_DATABASE_URL has unsupported scheme {scheme!r}; "
+                f"use one of {', '.join(SUPPORTED_URL_SCHEMES)}"
+            )
+        return value
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def ledger_key_path(self) -> Path:
+        return self.keys_dir / "ledger-ed25519.pem"
+
+    @property
+    def vault_kek_path(self) -> Path:
+        return self.keys_dir / "vault-kek.bin"
+
+    @property
+    def token_key_path(self) -> Path:
+        return self.keys_dir / "token-ed25519.pem"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'frsgate.sqlite3').resolve()}"
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is not Environment.production
+
+    def require_home_writable(self) -> None:
+        """Create FRSGATE_HOME if needed and prove it is writable, or name the setting."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            probe = self.home / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"FRSGATE_HOME={self.home} is not writable: {exc.strerror or exc}"
+            ) from exc
+
+    def require_production_ready(self) -> None:
+        """Outside development: refuse default secrets and missing keys, naming the setting."""
+        if self.is_development:
+            return
+        if self.session_secret.get_secret_value() == DEVELOPMENT_SECRET:
+            raise ConfigurationError(
+                "FRSGATE_SESSION_SECRET is the development default; set a random secret "
+                "for production"
+            )
+        for setting, path in (
+            ("ledger signing key", self.ledger_key_path),
+            ("vault key-encryption key", self.vault_kek_path),
+        ):
+            if not path.is_file():
+                raise ConfigurationError(
+                    f"{setting} missing at {path} (under FRSGATE_HOME); run `frsgate init` "
+                    "to create it"
+                )
+        if self.oidc_issuer is None:
+            raise ConfigurationError(
+                "FRSGATE_OIDC_ISSUER is not set; production needs an OIDC issuer "
+                "(the local token issuer is for development only)"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; turn pydantic's errors into one clear line."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        env_name = f"FRSGATE_{field.upper()}"
+        if message.startswith(env_name):
+            raise ConfigurationError(message) from None
+        raise ConfigurationError(f"{env_name}: {message}") from None
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes"}

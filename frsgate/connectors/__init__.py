@@ -1,0 +1,1 @@
+"""FRS connectors: the one protocol, the HTTP connector and the sandbox FRS."""

@@ -1,0 +1,1 @@
+"""Reports for supervisors, OPR and IGP, report-of-investigation entries and disclosures."""

@@ -1,0 +1,105 @@
+"""Engines for SQLite and PostgreSQL with the durability the ledger relies on, checked at start.
+
+SQLite runs with WAL, ``synchronous=FULL`` and ``foreign_keys=ON``; PostgreSQL with
+``synchronous_commit=on`` and ``fsync=on``. A commit is only durable under these settings, and
+`append` in the ledger promises durability, so start-up refuses anything weaker.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+from frsgate.errors import ConfigurationError, StoreError
+
+
+def normalize_url(url: str) -> URL:
+    """Map plain `postgresql://` to the psycopg 3 driver; refuse unknown schemes."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError with a terse text
+        raise ConfigurationError(f"FRSGATE_DATABASE_URL is not a database URL: {exc}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise ConfigurationError(
+            f"FRSGATE_DATABASE_URL has unsupported scheme {parsed.drivername!r}; "
+            "use sqlite:/// or postgresql://"
+        )
+    return parsed
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide when transactions begin, so BEGIN IMMEDIATE works.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # IMMEDIATE takes the write lock at BEGIN, so two writers never deadlock on an upgrade.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgres_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET synchronous_commit = on")
+    cursor.close()
+    dbapi_connection.commit()
+
+
+def make_engine(url: str, *, check: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine for `url` with our pragmas; with `check`, verify durability settings."""
+    parsed = normalize_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        engine = create_engine(parsed, poolclass=NullPool, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(parsed, **kwargs)
+        event.listen(engine, "connect", _postgres_on_connect)
+    if check:
+        check_durability(engine)
+    return engine
+
+
+def check_durability(engine: Engine) -> None:
+    """Refuse to run on settings under which a commit might not survive a crash."""
+    try:
+        with engine.connect() as conn:
+            if is_sqlite(engine):
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+                fks = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+                if str(mode).lower() != "wal":
+                    raise StoreError(f"SQLite journal_mode is {mode!r}; FRS Gate requires WAL")
+                if sync != 2:  # 2 = FULL; NORMAL (1) may lose the last commits on power loss
+                    raise StoreError(f"SQLite synchronous is {sync}; FRS Gate requires FULL (2)")
+                if fks != 1:
+                    raise StoreError("SQLite foreign_keys is off; FRS Gate requires ON")
+            else:
+                sync = conn.execute(text("SHOW synchronous_commit")).scalar()
+                fsync = conn.execute(text("SHOW fsync")).scalar()
+                if sync != "on":
+                    raise StoreError(
+                        f"PostgreSQL synchronous_commit is {sync!r}; FRS Gate requires 'on'"
+                    )
+                if fsync != "on":
+                    raise StoreError(f"PostgreSQL fsync is {fsync!r}; FRS Gate requires 'on'")
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"cannot open database {engine.url!r}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Tables of the domain entities (users, cases, providers, probes, submissions...)."""

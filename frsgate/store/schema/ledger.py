@@ -1,0 +1,1 @@
+"""Tables of the audit ledger: entries, complete-subtree hashes, head and checkpoints."""

@@ -1,0 +1,1 @@
+"""Probe image vault: validation, metadata-free re-encoding and envelope encryption at rest."""

@@ -1,0 +1,1 @@
+"""The server-rendered console over the same services as the API."""
