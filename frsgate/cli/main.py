@@ -1,0 +1,43 @@
+"""The `frsgate` command: the root Typer app that gathers one sub-app per command group.
+
+`main()` is the console-script entry point and the one place a deliberate `FrsGateError` is
+turned into a one-line message and a non-zero exit (STYLE: caught once at the entry point).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from frsgate.errors import FrsGateError
+
+app = typer.Typer(
+    name="frsgate",
+    help="FRS Gate: the accountable gateway for third-party facial recognition services.",
+    no_args_is_help=True,
+    # Locals may hold secrets (keys, tokens): never print them in a traceback.
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _register() -> None:
+    from frsgate.cli import init as init_cmd
+    from frsgate.cli import serve as serve_cmd
+    from frsgate.cli import token as token_cmd
+
+    app.command("init")(init_cmd.init)
+    app.command("serve")(serve_cmd.serve)
+    app.add_typer(token_cmd.app, name="token")
+
+
+_register()
+
+
+def main() -> None:
+    """Run the CLI; a deliberate error prints one clear line and exits with status 2."""
+    try:
+        app()
+    except FrsGateError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        sys.exit(2)

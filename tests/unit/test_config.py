@@ -1,0 +1,82 @@
+"""Bad configuration stops start-up with one clear line naming the setting."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from frsgate.config import Environment, load_settings
+from frsgate.errors import ConfigurationError
+from frsgate.keyfiles import load_or_create_ed25519_key, read_private_file, write_private_file
+
+
+def test_unknown_database_scheme_names_the_setting() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(database_url="mysql://root@localhost/frs")
+    assert "FRSGATE_DATABASE_URL" in str(caught.value)
+    assert "'mysql'" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_out_of_range_port_names_the_setting() -> None:
+    with pytest.raises(ConfigurationError, match="FRSGATE_PORT"):
+        load_settings(port=70000)
+
+
+def test_home_that_is_a_file_names_the_setting(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    settings = load_settings(home=blocker)
+    with pytest.raises(ConfigurationError) as caught:
+        settings.require_home_writable()
+    assert str(caught.value).startswith("FRSGATE_HOME=")
+
+
+def test_production_refuses_default_secret(tmp_path: Path) -> None:
+    settings = load_settings(environment=Environment.production, home=tmp_path)
+    with pytest.raises(ConfigurationError, match="FRSGATE_SESSION_SECRET"):
+        settings.require_production_ready()
+
+
+def test_production_refuses_missing_ledger_key(tmp_path: Path) -> None:
+    settings = load_settings(
+        environment=Environment.production, home=tmp_path, session_secret="s3cr3t-" + "x" * 30
+    )
+    with pytest.raises(ConfigurationError, match="ledger signing key missing"):
+        settings.require_production_ready()
+
+
+def test_production_refuses_missing_oidc_issuer(tmp_path: Path) -> None:
+    settings = load_settings(
+        environment=Environment.production, home=tmp_path, session_secret="s3cr3t-" + "x" * 30
+    )
+    load_or_create_ed25519_key(settings.ledger_key_path)
+    write_private_file(settings.vault_kek_path, os.urandom(32))
+    with pytest.raises(ConfigurationError, match="FRSGATE_OIDC_ISSUER"):
+        settings.require_production_ready()
+
+
+def test_development_accepts_defaults(tmp_path: Path) -> None:
+    load_settings(home=tmp_path).require_production_ready()
+
+
+def test_secret_never_in_repr() -> None:
+    settings = load_settings(session_secret="do-not-print-me")
+    assert "do-not-print-me" not in repr(settings)
+    assert "do-not-print-me" not in str(settings.model_dump())
+
+
+def test_key_files_are_0600_and_loose_ones_refused(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "k.pem"
+    load_or_create_ed25519_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o644)
+    with pytest.raises(ConfigurationError, match="must be 0600"):
+        read_private_file(path)
+
+
+def test_missing_key_file_says_run_init(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="frsgate init"):
+        load_or_create_ed25519_key(tmp_path / "absent.pem", create=False)
