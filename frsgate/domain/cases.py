@@ -1,0 +1,169 @@
+"""Cases and programs/task forces: the two authorized purposes for FRS use (memo 4.A.1).
+
+Use must be relevant and necessary to an ongoing investigation relating to HSI's statutory
+authorities (a `Case`), or part of an established program or task force whose use of facial
+recognition has been assessed for privacy, civil-rights and civil-liberties impacts (a
+`Program` with an approved assessment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from frsgate.domain.errors import InvalidEntity
+from frsgate.domain.statemachine import StateMachine
+from frsgate.domain.values import require_aware, require_text
+
+
+class CaseStatus(StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+class CaseAct(StrEnum):
+    close = "close"
+    reopen = "reopen"
+
+
+CASE_MACHINE: StateMachine[CaseStatus, CaseAct] = StateMachine(
+    "case",
+    CaseStatus,
+    CaseAct,
+    {
+        (CaseStatus.open, CaseAct.close): CaseStatus.closed,
+        (CaseStatus.closed, CaseAct.reopen): CaseStatus.open,
+    },
+)
+
+
+@dataclass(slots=True, kw_only=True)
+class Case:
+    """An investigation; every submission is tied to one (memo 4.E.1: case and violation)."""
+
+    id: str
+    number: str  # unique, e.g. "HSI-2026-000123"
+    title: str
+    statutory_authority: str  # memo 3: use relates to HSI's statutory authorities
+    violation_codes: tuple[str, ...] = ()
+    under_hsi_authority: bool = True  # memo 1: partner agencies' own queries are out of scope
+    status: CaseStatus = CaseStatus.open
+    supervisor_id: str | None = None
+    assigned_user_ids: tuple[str, ...] = ()
+    opened_by: str
+    created_at: datetime
+    closed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        require_text("case", "number", self.number)
+        require_text("case", "title", self.title)
+        require_text("case", "statutory_authority", self.statutory_authority)
+        for code in self.violation_codes:
+            require_text("case", "violation_codes", code)
+        require_aware("case", "created_at", self.created_at)
+        require_aware("case", "closed_at", self.closed_at)
+        if len(set(self.assigned_user_ids)) != len(self.assigned_user_ids):
+            raise InvalidEntity("case", "assigned_user_ids", "lists a user twice")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is CaseStatus.open
+
+    def is_assigned(self, user_id: str) -> bool:
+        return user_id in self.assigned_user_ids
+
+    def assign(self, user_id: str) -> None:
+        if user_id not in self.assigned_user_ids:
+            self.assigned_user_ids = (*self.assigned_user_ids, user_id)
+
+    def unassign(self, user_id: str) -> None:
+        self.assigned_user_ids = tuple(u for u in self.assigned_user_ids if u != user_id)
+
+    def close(self, *, at: datetime) -> None:
+        require_aware("case", "closed_at", at)
+        self.status = CASE_MACHINE.apply(self.status, CaseAct.close)
+        self.closed_at = at
+
+    def reopen(self) -> None:
+        self.status = CASE_MACHINE.apply(self.status, CaseAct.reopen)
+        self.closed_at = None
+
+
+class ProgramKind(StrEnum):
+    program = "program"
+    task_force = "task_force"
+
+
+class ProgramStatus(StrEnum):
+    pending_assessment = "pending_assessment"  # not usable: no approved PCR/PIA yet
+    assessed = "assessed"  # IGP approved the assessment: usable (memo 4.A.1)
+    retired = "retired"
+
+
+class ProgramAct(StrEnum):
+    approve_assessment = "approve_assessment"
+    revise_assessment = "revise_assessment"
+    retire = "retire"
+
+
+PROGRAM_MACHINE: StateMachine[ProgramStatus, ProgramAct] = StateMachine(
+    "program",
+    ProgramStatus,
+    ProgramAct,
+    {
+        (ProgramStatus.pending_assessment, ProgramAct.approve_assessment): ProgramStatus.assessed,
+        (ProgramStatus.pending_assessment, ProgramAct.revise_assessment): (
+            ProgramStatus.pending_assessment
+        ),
+        # A revised assessment must be approved again before the program may use an FRS.
+        (ProgramStatus.assessed, ProgramAct.revise_assessment): ProgramStatus.pending_assessment,
+        (ProgramStatus.pending_assessment, ProgramAct.retire): ProgramStatus.retired,
+        (ProgramStatus.assessed, ProgramAct.retire): ProgramStatus.retired,
+    },
+)
+
+
+@dataclass(slots=True, kw_only=True)
+class Program:
+    """An established program or task force (memo 4.A.1, second authorized purpose)."""
+
+    id: str
+    code: str  # unique short code, e.g. "CEU-VID"
+    name: str
+    kind: ProgramKind = ProgramKind.program
+    assessment_ref: str  # the privacy / civil-rights assessment (PCR, PIA) reference
+    status: ProgramStatus = ProgramStatus.pending_assessment
+    assessment_approved_by: str | None = None  # an igp user
+    assessment_approved_at: datetime | None = None
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        require_text("program", "code", self.code)
+        require_text("program", "name", self.name)
+        require_text("program", "assessment_ref", self.assessment_ref)
+        require_aware("program", "created_at", self.created_at)
+        require_aware("program", "assessment_approved_at", self.assessment_approved_at)
+        if self.status is ProgramStatus.assessed and self.assessment_approved_by is None:
+            raise InvalidEntity("program", "assessment_approved_by", "is required once assessed")
+
+    @property
+    def is_usable(self) -> bool:
+        """Only an assessed program is an authorized purpose (memo 4.A.1)."""
+        return self.status is ProgramStatus.assessed
+
+    def approve_assessment(self, *, by: str, at: datetime) -> None:
+        require_aware("program", "assessment_approved_at", at)
+        self.status = PROGRAM_MACHINE.apply(self.status, ProgramAct.approve_assessment)
+        self.assessment_approved_by = by
+        self.assessment_approved_at = at
+
+    def revise_assessment(self, *, assessment_ref: str) -> None:
+        require_text("program", "assessment_ref", assessment_ref)
+        self.status = PROGRAM_MACHINE.apply(self.status, ProgramAct.revise_assessment)
+        self.assessment_ref = assessment_ref
+        self.assessment_approved_by = None
+        self.assessment_approved_at = None
+
+    def retire(self) -> None:
+        self.status = PROGRAM_MACHINE.apply(self.status, ProgramAct.retire)

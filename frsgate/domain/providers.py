@@ -1,0 +1,144 @@
+"""FRS providers, their OSDM review (memo 4.C.1-4.C.3) and their terms (memo 4.C.4)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from frsgate.domain.errors import InvalidEntity
+from frsgate.domain.statemachine import StateMachine
+from frsgate.domain.values import require_aware, require_text
+
+
+class MatchType(StrEnum):
+    """The three uses the memo names (memo 2).
+
+    The memo's fourth use is redacted; a provider's terms may name it (or another use) as a
+    further lower-case slug, so match types are stored and compared as plain strings and
+    these members are the well-known ones.
+    """
+
+    one_to_one = "one_to_one"  # verify a person against a selected image in a database
+    two_photo = "two_photo"  # compare the likeness between two submitted images
+    one_to_many = "one_to_many"  # identify an unknown person against a gallery
+
+
+_MATCH_TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def require_match_type_name(entity: str, field: str, value: str) -> None:
+    """A match type is a slug of 1-40 characters a-z, 0-9 and _, starting with a letter."""
+    if not _MATCH_TYPE_NAME.fullmatch(value):
+        raise InvalidEntity(
+            entity, field, f"{value!r} is not a match type name (a-z, 0-9, _; 1-40 chars)"
+        )
+
+
+class ProviderKind(StrEnum):
+    sandbox = "sandbox"  # the development stand-in shipped with FRS Gate; never a real FRS
+    http = "http"
+
+
+class ReviewStatus(StrEnum):
+    unreviewed = "unreviewed"  # usable only in exigent circumstances with supervisor approval
+    pending = "pending"  # submitted to OSDM; still not approved
+    approved = "approved"  # on the OSDM approved FRS list (memo 4.C.2)
+    not_approved = "not_approved"  # prohibited, even in exigent circumstances (memo 4.C.3)
+
+
+class ReviewAct(StrEnum):
+    submit_for_review = "submit_for_review"
+    approve = "approve"
+    not_approve = "not_approve"
+
+
+PROVIDER_REVIEW_MACHINE: StateMachine[ReviewStatus, ReviewAct] = StateMachine(
+    "provider",
+    ReviewStatus,
+    ReviewAct,
+    {
+        # memo 4.C.3: an FRS used in exigent circumstances is submitted for subsequent review.
+        (ReviewStatus.unreviewed, ReviewAct.submit_for_review): ReviewStatus.pending,
+        (ReviewStatus.pending, ReviewAct.approve): ReviewStatus.approved,
+        (ReviewStatus.pending, ReviewAct.not_approve): ReviewStatus.not_approved,
+        # Re-review (changed terms, say) takes an approved FRS off the list until decided.
+        (ReviewStatus.approved, ReviewAct.submit_for_review): ReviewStatus.pending,
+        # not_approved is final on purpose: were it re-reviewable it would pass through
+        # `pending`, where exigent use is allowed, and memo 4.C.3 forbids that outright.
+    },
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProviderTerms:
+    """The terms and conditions of an FRS that bind its use (memo 4.C.4)."""
+
+    match_types: frozenset[str]  # MatchType members and any configured further use
+    candidate_cap: int  # most candidates one search may return
+    law_enforcement_use: bool  # the terms permit law-enforcement use at all
+    reference: str  # where the full terms are kept (contract, URL, document id)
+
+    def __post_init__(self) -> None:
+        if not self.match_types:
+            raise InvalidEntity("provider", "match_types", "must allow at least one match type")
+        for name in self.match_types:
+            require_match_type_name("provider", "match_types", name)
+        if self.candidate_cap < 1:
+            raise InvalidEntity("provider", "candidate_cap", "must be at least 1")
+        require_text("provider", "terms_ref", self.reference)
+
+    def allows(self, match_type: str) -> bool:
+        return self.law_enforcement_use and match_type in self.match_types
+
+
+@dataclass(slots=True, kw_only=True)
+class Provider:
+    """A third-party FRS reachable only through FRS Gate."""
+
+    id: str
+    name: str
+    kind: ProviderKind
+    base_url: str | None = None
+    terms: ProviderTerms
+    review_status: ReviewStatus = ReviewStatus.unreviewed
+    reviewed_by: str | None = None  # the osdm user who decided
+    reviewed_at: datetime | None = None
+    review_note: str | None = None
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        require_text("provider", "name", self.name)
+        require_aware("provider", "created_at", self.created_at)
+        require_aware("provider", "reviewed_at", self.reviewed_at)
+        if self.kind is ProviderKind.http and not self.base_url:
+            raise InvalidEntity("provider", "base_url", "is required for an http provider")
+
+    @property
+    def is_approved(self) -> bool:
+        return self.review_status is ReviewStatus.approved
+
+    @property
+    def is_prohibited(self) -> bool:
+        """Reviewed and not approved: no use at all, not even exigent (memo 4.C.3)."""
+        return self.review_status is ReviewStatus.not_approved
+
+    def submit_for_review(self) -> None:
+        self.review_status = PROVIDER_REVIEW_MACHINE.apply(
+            self.review_status, ReviewAct.submit_for_review
+        )
+
+    def approve(self, *, by: str, at: datetime, note: str | None = None) -> None:
+        self._decide(ReviewAct.approve, by=by, at=at, note=note)
+
+    def not_approve(self, *, by: str, at: datetime, note: str) -> None:
+        require_text("provider", "review_note", note)
+        self._decide(ReviewAct.not_approve, by=by, at=at, note=note)
+
+    def _decide(self, act: ReviewAct, *, by: str, at: datetime, note: str | None) -> None:
+        require_aware("provider", "reviewed_at", at)
+        self.review_status = PROVIDER_REVIEW_MACHINE.apply(self.review_status, act)
+        self.reviewed_by = by
+        self.reviewed_at = at
+        self.review_note = note
