@@ -21,8 +21,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, fields, replace
 from typing import Annotated, Final
 
-from fastapi import FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
 from frsgate.connectors.gallery import SyntheticGallery
@@ -51,6 +53,8 @@ SANDBOX_PROVIDER: Final = "frsgate-sandbox"
 DEFAULT_GALLERY_SIZE: Final = 500
 _STORED_RESPONSES: Final = 10_000  # idempotency replays kept (oldest dropped first)
 _MAX_PROBE_BYTES: Final = 20 * 1024 * 1024
+_BEARER: Final = "Optional: a provider may require `Authorization: Bearer <api key>`."
+_KEY_PATTERN: Final = r"^[A-Za-z0-9_\-]{16,128}$"
 
 
 @dataclass(frozen=True)
@@ -145,14 +149,31 @@ def create_sandbox_app(
         version="1",
         summary=f"The JSON protocol an FRS implements for FRS Gate ({PROTOCOL}).",
         description=(
-            "Served here by the sandbox FRS over a synthetic gallery. Every POST needs an "
-            "`Idempotency-Key` header; the same key with the same body replays the stored "
-            "answer. See docs/connector-protocol.md."
+            "Implemented by an FRS, or an adapter in front of one, for FRS Gate; see "
+            "docs/connector-protocol.md. This document is generated from the sandbox FRS, "
+            "which implements the protocol over a synthetic gallery. Every POST needs an "
+            "`Idempotency-Key` header: the same key with the same body replays the stored "
+            "answer, the same key with another body is refused with 422."
         ),
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(HTTPBearer(auto_error=False, description=_BEARER))],
     )
     app.state.sandbox = state
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # Every error body of the protocol has the same shape (ErrorResponse).
+        errors = exc.errors()
+        if any(tuple(e["loc"]) == ("header", IDEMPOTENCY_HEADER) for e in errors):
+            return _error(
+                400,
+                "idempotency_key_invalid",
+                f"{IDEMPOTENCY_HEADER} header is required: 16-128 characters A-Z a-z 0-9 - _",
+            )
+        first = errors[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return _error(422, "invalid_request", f"{where}: {first['msg']}"[:1000])
 
     @app.middleware("http")
     async def label_and_authenticate(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -167,7 +188,7 @@ def create_sandbox_app(
     error_responses: dict[int | str, dict[str, object]] = {
         status: {"model": ErrorResponse, "description": text}
         for status, text in (
-            (400, "missing Idempotency-Key or bad image"),
+            (400, "missing or malformed Idempotency-Key, or an image that is not base64"),
             (401, "missing or wrong credentials"),
             (404, "unknown subject_ref"),
             (422, "Idempotency-Key reused with a different body, or invalid body"),
@@ -195,7 +216,7 @@ def create_sandbox_app(
     )
     async def search(
         body: SearchBody,
-        idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)] = None,
+        idempotency_key: Annotated[str, Header(alias=IDEMPOTENCY_HEADER, pattern=_KEY_PATTERN)],
     ) -> Response:
         """Search the gallery: one_to_one (with subject_ref) or one_to_many."""
         return await _serve(state, "/v1/search", body, idempotency_key)
@@ -205,7 +226,7 @@ def create_sandbox_app(
     )
     async def compare(
         body: CompareBody,
-        idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)] = None,
+        idempotency_key: Annotated[str, Header(alias=IDEMPOTENCY_HEADER, pattern=_KEY_PATTERN)],
     ) -> Response:
         """Score the likeness of two submitted images (2-photo submission)."""
         return await _serve(state, "/v1/compare", body, idempotency_key)
@@ -219,12 +240,10 @@ def _authorized(request: Request, api_key: str) -> bool:
 
 
 async def _serve(
-    state: SandboxState, path: str, body: SearchBody | CompareBody, key: str | None
+    state: SandboxState, path: str, body: SearchBody | CompareBody, key: str
 ) -> Response:
     fingerprint = hashlib.sha256(path.encode() + body.model_dump_json().encode()).hexdigest()
     state.seen.append((path, key, fingerprint))
-    if key is None:
-        return _error(400, "idempotency_key_missing", f"{IDEMPOTENCY_HEADER} header is required")
     faults = state.faults
     if faults.delay_ms:
         await asyncio.sleep(faults.delay_ms / 1000)

@@ -170,9 +170,19 @@ def test_idempotency_key_replays_and_guards(
     assert reused.json()["error"]["code"] == "idempotency_key_reused"
     missing = client.post("/v1/search", json=_body(positive_png(0)))
     assert missing.status_code == 400
+    assert missing.json()["error"]["code"] == "idempotency_key_invalid"
     assert missing.json()["sandbox"] is True
+    short = _search(client, _body(positive_png(0)), key="short")
+    assert short.status_code == 400
     keys = [key for _, key, _ in app.state.sandbox.seen]
-    assert keys == [KEY, KEY, KEY, None]
+    assert keys == [KEY, KEY, KEY]
+
+
+def test_invalid_body_gets_a_protocol_error_body(client: httpx.Client, probe: bytes) -> None:
+    response = _search(client, _body(probe, max_candidates=0))
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert "max_candidates" in response.json()["error"]["message"]
 
 
 def test_bad_base64_refused(client: httpx.Client) -> None:
