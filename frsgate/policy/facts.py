@@ -1,0 +1,310 @@
+"""The typed request model of a policy decision: who asks, to do what, to what, in which situation.
+
+The services layer fills these frozen dataclasses from the domain and calls
+`PolicyPack.decide(principal, action, resource, context)`. Nothing here knows Cedar: the
+translation into Cedar entities and context lives in `frsgate.policy.translate`.
+
+Fail-closed defaults: every boolean that would *permit* something defaults to False (an
+attestation not stated is an attestation absent), so a fact the caller forgot to fill makes a
+rule fire rather than silently pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """The roles of FRS Gate (a user may hold several)."""
+
+    agent = "agent"  # collects and submits probes, reviews candidate lists (memo 4.B–4.D)
+    supervisor = "supervisor"  # approves witness probes and exigent use (4.B.2, 4.C.3)
+    examiner = "examiner"  # the only role that records facial examinations (4.D.1)
+    osdm = "osdm"  # reviews FRS providers (4.C.1–4.C.3)
+    igp = "igp"  # privacy office: approves policy packs and the log format (fn 2)
+    opr = "opr"  # auditor: read-only (4.E.5)
+    admin = "admin"  # users and configuration; never probes, never the ledger's content
+
+
+class Action(StrEnum):
+    """Every act of the system that a policy decides."""
+
+    probe_create = "probe.create"
+    submission_create = "submission.create"
+    approval_decide = "approval.decide"
+    provider_review = "provider.review"
+    probe_image_view = "probe_image.view"
+    candidates_view = "candidates.view"
+    disposition_record = "disposition.record"
+    examination_record = "examination.record"
+    corroboration_record = "corroboration.record"
+    lead_mark_enforcement_basis = "lead.mark_enforcement_basis"
+    share_create = "share.create"
+    export_run = "export.run"
+    ledger_read = "ledger.read"
+    ledger_alter = "ledger.alter"
+    policy_pack_activate = "policy_pack.activate"
+    user_manage = "user.manage"
+
+
+class ResourceKind(StrEnum):
+    """What an act is done to; each action applies to exactly one kind (`RESOURCE_KIND`)."""
+
+    probe = "probe"
+    submission = "submission"
+    approval = "approval"
+    provider = "provider"
+    candidate_list = "candidate_list"
+    lead = "lead"
+    share = "share"
+    export = "export"
+    ledger = "ledger"
+    policy_pack = "policy_pack"
+    account = "account"
+
+
+RESOURCE_KIND: dict[Action, ResourceKind] = {
+    Action.probe_create: ResourceKind.probe,
+    Action.submission_create: ResourceKind.submission,
+    Action.approval_decide: ResourceKind.approval,
+    Action.provider_review: ResourceKind.provider,
+    Action.probe_image_view: ResourceKind.probe,
+    Action.candidates_view: ResourceKind.candidate_list,
+    Action.disposition_record: ResourceKind.candidate_list,
+    Action.examination_record: ResourceKind.candidate_list,
+    Action.corroboration_record: ResourceKind.lead,
+    Action.lead_mark_enforcement_basis: ResourceKind.lead,
+    Action.share_create: ResourceKind.share,
+    Action.export_run: ResourceKind.export,
+    Action.ledger_read: ResourceKind.ledger,
+    Action.ledger_alter: ResourceKind.ledger,
+    Action.policy_pack_activate: ResourceKind.policy_pack,
+    Action.user_manage: ResourceKind.account,
+}
+
+
+class CaseStatus(StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+class SubjectRole(StrEnum):
+    """Who the probe photo depicts (memo 4.B.1–4.B.2); `other` is never collectable."""
+
+    suspect = "suspect"
+    victim = "victim"
+    witness = "witness"
+    other = "other"
+
+
+class CaptureSource(StrEnum):
+    """Where a probe photo came from. The live/streaming ones are refused (memo 4.B.4)."""
+
+    photograph = "photograph"
+    document = "document"
+    social_media = "social_media"
+    recorded_video_still = "recorded_video_still"
+    live_camera = "live_camera"
+    live_stream = "live_stream"
+    surveillance_feed = "surveillance_feed"
+
+
+class ReviewStatus(StrEnum):
+    """OSDM's review of an FRS provider (memo 4.C.1–4.C.3)."""
+
+    unreviewed = "unreviewed"
+    pending = "pending"
+    approved = "approved"
+    not_approved = "not_approved"
+
+
+class ApprovalKind(StrEnum):
+    """The approvals the policy can ask for, each curing one kind of denial."""
+
+    witness = "witness"  # memo 4.B.2
+    flagged_justification = "flagged_justification"  # memo 4.B.3 screening
+    exigent_provider = "exigent_provider"  # memo 4.C.3
+
+
+class DispositionKind(StrEnum):
+    """What a reviewer concludes from a candidate list. `positive_identification` is refused
+    (memo 4.D.2): it exists so that an attempt to record one can be denied and logged."""
+
+    no_match = "no_match"
+    possible_lead = "possible_lead"
+    not_relevant = "not_relevant"
+    positive_identification = "positive_identification"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The user asking. `certification_current` means the PALMS certification (memo 4.A.3) is
+    on file and not expired; the three attestations are its parts."""
+
+    user_id: str
+    roles: frozenset[Role]
+    training_completed: bool = False
+    best_practices_attested: bool = False
+    safeguards_attested: bool = False
+    certification_current: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """What the act is done to. `owner_id` is whoever made the request this act belongs to
+    (the requester of an approval, of a pack activation or of a provider review; the account
+    being managed; the submitter of a submission) and drives separation of duties."""
+
+    kind: ResourceKind
+    id: str
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    case_id: str
+    status: CaseStatus
+    under_hsi_authority: bool = False
+    assigned_user_ids: frozenset[str] = frozenset()
+    supervisor_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramFacts:
+    """An established HSI program or task force (memo 4.A.1, second branch)."""
+
+    code: str
+    established: bool = False
+    assessment_ref: str | None = None  # the privacy/civil-rights assessment of its FRS use
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeFacts:
+    """Facts about the probe photo. `justification_flags` comes from
+    `frsgate.policy.screening.screen_justification` over the justification text."""
+
+    subject_role: SubjectRole
+    capture_source: CaptureSource = CaptureSource.photograph
+    live_source: bool = False
+    traditional_means_recorded: bool = False
+    other_methods_exhausted: bool = False
+    attestation_present: bool = False
+    justification_present: bool = False
+    justification_flags: frozenset[str] = frozenset()
+    edited: bool = False
+    composite: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderFacts:
+    """An FRS provider: OSDM's review and the provider's own terms (memo 4.C.4)."""
+
+    provider_id: str
+    review_status: ReviewStatus = ReviewStatus.unreviewed
+    law_enforcement_use_permitted: bool = False
+    match_types: frozenset[str] = frozenset()
+    candidate_cap: int | None = None
+    accepts_edited_probes: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionFacts:
+    """A submission to an FRS. `used_at` is when an exigent submission reached the provider;
+    it starts the deadline for a supervisor's after-the-fact approval (memo 4.C.3)."""
+
+    match_type: str
+    program_code: str | None = None
+    exigent: bool = False
+    exigent_reason: str | None = None
+    prior_approval_impracticable: bool = False
+    requested_candidates: int = 0
+    realtime: bool = False
+    provider_review_status_at_use: ReviewStatus | None = None
+    used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """An approval already given: who gave it, with which roles, when."""
+
+    approver_id: str
+    approver_roles: frozenset[Role]
+    granted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Approvals:
+    """Approvals already granted for this request, by kind."""
+
+    witness: Grant | None = None
+    flagged_justification: Grant | None = None
+    exigent_provider: Grant | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequestFacts:
+    """The approval being decided by `approval.decide` (its requester is `Resource.owner_id`)."""
+
+    kind: ApprovalKind
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionFacts:
+    kind: DispositionKind
+    comparison_recorded: bool = False  # compared with traditionally obtained information (4.D.2)
+
+
+@dataclass(frozen=True, slots=True)
+class CorroborationFacts:
+    source_independent: bool = False  # information not drawn from FRS data (4.D.3)
+    description_present: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFacts:
+    corroborated: bool = False  # an independent corroboration is recorded (4.D.3)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareFacts:
+    recipient: str
+    authority_recorded: bool = False  # statute, regulation or agreement named (memo 3)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFacts:
+    external: bool = False
+    authority_recorded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The situation of the request. Fill what the action needs; `PolicyPack.decide` names a
+    missing fact the action cannot be decided without. `now` defaults to the current time."""
+
+    case: CaseFacts | None = None
+    program: ProgramFacts | None = None
+    probe: ProbeFacts | None = None
+    provider: ProviderFacts | None = None
+    submission: SubmissionFacts | None = None
+    approvals: Approvals = field(default_factory=Approvals)
+    approval_request: ApprovalRequestFacts | None = None
+    disposition: DispositionFacts | None = None
+    corroboration: CorroborationFacts | None = None
+    lead: LeadFacts | None = None
+    share: ShareFacts | None = None
+    export: ExportFacts | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRequest:
+    """One request, as a value (for batches, scenario files and `frsgate policy explain`)."""
+
+    principal: Principal
+    action: Action
+    resource: Resource
+    context: Context = field(default_factory=Context)

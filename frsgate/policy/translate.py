@@ -1,0 +1,314 @@
+"""Translation of the typed request model (`frsgate.policy.facts`) into a Cedar request.
+
+Only here does the policy package speak Cedar's vocabulary. Each action's context carries
+exactly the records its rules read (the pack's schema declares the same shape per action), so
+a request costs only the facts it needs. The principal's entity (the user and its roles) is
+built once per distinct `Principal` value and cached, because the same users ask again and again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import cedarpy
+
+from frsgate.errors import ValidationFailed
+from frsgate.policy.facts import (
+    RESOURCE_KIND,
+    Action,
+    Approvals,
+    CaseStatus,
+    Context,
+    Grant,
+    Principal,
+    Resource,
+    ResourceKind,
+    ReviewStatus,
+    Role,
+)
+
+CEDAR_RESOURCE_TYPE: dict[ResourceKind, str] = {
+    ResourceKind.probe: "Probe",
+    ResourceKind.submission: "Submission",
+    ResourceKind.approval: "Approval",
+    ResourceKind.provider: "Provider",
+    ResourceKind.candidate_list: "CandidateList",
+    ResourceKind.lead: "Lead",
+    ResourceKind.share: "Share",
+    ResourceKind.export: "Export",
+    ResourceKind.ledger: "Ledger",
+    ResourceKind.policy_pack: "PolicyPack",
+    ResourceKind.account: "Account",
+}
+
+# The context records each action's rules read (mirrors schema.cedarschema).
+_PURPOSE_ACTS = frozenset(
+    {
+        Action.probe_create,
+        Action.submission_create,
+        Action.probe_image_view,
+        Action.candidates_view,
+        Action.disposition_record,
+        Action.examination_record,
+        Action.corroboration_record,
+        Action.lead_mark_enforcement_basis,
+        Action.share_create,
+    }
+)
+_USE_ACTS = frozenset(
+    {
+        Action.candidates_view,
+        Action.disposition_record,
+        Action.examination_record,
+        Action.corroboration_record,
+        Action.lead_mark_enforcement_basis,
+        Action.share_create,
+    }
+)
+# Results straight from a submission: the submission's facts are required to judge them.
+_SUBMISSION_REQUIRED = frozenset(
+    {Action.candidates_view, Action.disposition_record, Action.examination_record}
+)
+# Acts whose separation of duties depends on who made the request.
+_OWNER_REQUIRED = frozenset({Action.approval_decide, Action.policy_pack_activate})
+
+_NO_GRANT: dict[str, Any] = {"granted": False, "approver_id": "", "approver_is_supervisor": False}
+_NO_PURPOSE: dict[str, Any] = {
+    "kind": "none",
+    "case_open": False,
+    "case_hsi_authority": False,
+    "assigned": False,
+    "case_supervisor": False,
+    "program_established": False,
+    "program_assessed": False,
+}
+_ROLE_ENTITIES = json.dumps(
+    [{"uid": {"type": "Role", "id": r.value}, "attrs": {}, "parents": []} for r in Role]
+)
+
+
+def _missing(action: Action, fact: str) -> ValidationFailed:
+    return ValidationFailed(f"{action.value} cannot be decided without context.{fact}")
+
+
+def _grant(grant: Grant | None) -> dict[str, Any]:
+    if grant is None:
+        return _NO_GRANT
+    return {
+        "granted": True,
+        "approver_id": grant.approver_id,
+        "approver_is_supervisor": Role.supervisor in grant.approver_roles,
+    }
+
+
+def _approvals(approvals: Approvals) -> dict[str, Any]:
+    return {
+        "witness": _grant(approvals.witness),
+        "flagged_justification": _grant(approvals.flagged_justification),
+        "exigent_provider": _grant(approvals.exigent_provider),
+    }
+
+
+def _purpose(principal: Principal, context: Context) -> dict[str, Any]:
+    # memo 4.A.1: a case takes precedence when both a case and a program are given.
+    case = context.case
+    if case is not None:
+        return {
+            "kind": "case",
+            "case_open": case.status is CaseStatus.open,
+            "case_hsi_authority": case.under_hsi_authority,
+            "assigned": principal.user_id in case.assigned_user_ids,
+            "case_supervisor": case.supervisor_id is not None
+            and principal.user_id == case.supervisor_id,
+            "program_established": False,
+            "program_assessed": False,
+        }
+    program = context.program
+    if program is not None:
+        return {
+            "kind": "program",
+            "case_open": False,
+            "case_hsi_authority": False,
+            "assigned": False,
+            "case_supervisor": False,
+            "program_established": program.established,
+            "program_assessed": bool(program.assessment_ref and program.assessment_ref.strip()),
+        }
+    return _NO_PURPOSE
+
+
+def _present(text: str | None) -> bool:
+    return bool(text and text.strip())
+
+
+class Translator:
+    """Builds `(request, entities)` for cedarpy from the typed facts."""
+
+    def __init__(self, *, exigent_approval_deadline: timedelta, cache_size: int = 4096) -> None:
+        self.exigent_approval_deadline = exigent_approval_deadline
+        self._base = cedarpy.Entities.from_json_str(_ROLE_ENTITIES)
+        self.entities_for: Callable[[Principal], cedarpy.Entities] = lru_cache(maxsize=cache_size)(
+            self._entities_for
+        )
+
+    def _entities_for(self, principal: Principal) -> cedarpy.Entities:
+        user = {
+            "uid": {"type": "User", "id": principal.user_id},
+            "attrs": {
+                "user_id": principal.user_id,
+                "active": principal.active,
+                "training_completed": principal.training_completed,
+                "best_practices_attested": principal.best_practices_attested,
+                "safeguards_attested": principal.safeguards_attested,
+                "certification_current": principal.certification_current,
+            },
+            "parents": [{"type": "Role", "id": Role(r).value} for r in sorted(principal.roles)],
+        }
+        return self._base.with_added_json_str(json.dumps([user]))
+
+    def request(
+        self, principal: Principal, action: Action, resource: Resource, context: Context
+    ) -> dict[str, Any]:
+        """The cedarpy request dict. Raises `ValidationFailed` naming a fact the action needs."""
+        if not principal.user_id:
+            raise ValidationFailed("principal.user_id is empty; every request has a user")
+        expected = RESOURCE_KIND[action]
+        if resource.kind is not expected:
+            raise ValidationFailed(
+                f"{action.value} applies to a {expected.value}, not a {resource.kind.value}"
+            )
+        return {
+            "principal": {"type": "User", "id": principal.user_id},
+            "action": {"type": "Action", "id": action.value},
+            "resource": {"type": CEDAR_RESOURCE_TYPE[expected], "id": resource.id},
+            "context": self.context(principal, action, resource, context),
+        }
+
+    def context(
+        self, principal: Principal, action: Action, resource: Resource, context: Context
+    ) -> dict[str, Any]:
+        """The Cedar context of one request: only the records `action`'s rules read."""
+        if action in _OWNER_REQUIRED and resource.owner_id is None:
+            raise ValidationFailed(
+                f"{action.value} needs resource.owner_id (who made the request) "
+                "to keep anyone from approving their own request"
+            )
+        if action is Action.user_manage:
+            requester = resource.owner_id or resource.id  # the account being managed
+        else:
+            requester = resource.owner_id or principal.user_id
+        ctx: dict[str, Any] = {"requester_id": requester}
+        if action in _PURPOSE_ACTS:
+            ctx["purpose"] = _purpose(principal, context)
+        if action is Action.probe_create or action is Action.submission_create:
+            ctx["probe"] = self._probe(action, context)
+            ctx["approvals"] = _approvals(context.approvals)
+            if action is Action.submission_create:
+                ctx["provider"] = self._provider(action, context)
+                ctx["submission"] = self._submission(action, context)
+        elif action in _USE_ACTS:
+            ctx["use"] = self._use(action, context)
+            ctx["approvals"] = _approvals(context.approvals)
+            if action is Action.disposition_record or action is Action.examination_record:
+                if context.disposition is None:
+                    raise _missing(action, "disposition")
+                ctx["disposition"] = {
+                    "kind": context.disposition.kind.value,
+                    "comparison_recorded": context.disposition.comparison_recorded,
+                }
+            elif action is Action.corroboration_record:
+                if context.corroboration is None:
+                    raise _missing(action, "corroboration")
+                ctx["corroboration"] = {
+                    "source_independent": context.corroboration.source_independent,
+                    "description_present": context.corroboration.description_present,
+                }
+            elif action is Action.lead_mark_enforcement_basis:
+                if context.lead is None:
+                    raise _missing(action, "lead")
+                ctx["lead"] = {"corroborated": context.lead.corroborated}
+            elif action is Action.share_create:
+                if context.share is None:
+                    raise _missing(action, "share")
+                ctx["share"] = {"authority_recorded": context.share.authority_recorded}
+        elif action is Action.approval_decide:
+            if context.approval_request is None:
+                raise _missing(action, "approval_request")
+            ctx["approval"] = {"kind": context.approval_request.kind.value}
+        elif action is Action.export_run:
+            export = context.export
+            if export is None:
+                raise _missing(action, "export")
+            ctx["export"] = {
+                "external": export.external,
+                "authority_recorded": export.authority_recorded,
+            }
+        return ctx
+
+    @staticmethod
+    def _probe(action: Action, context: Context) -> dict[str, Any]:
+        probe = context.probe
+        if probe is None:
+            raise _missing(action, "probe")
+        return {
+            "subject_role": probe.subject_role.value,
+            "capture_source": probe.capture_source.value,
+            "live_source": probe.live_source,
+            "traditional_means_recorded": probe.traditional_means_recorded,
+            "other_methods_exhausted": probe.other_methods_exhausted,
+            "attestation_present": probe.attestation_present,
+            "justification_present": probe.justification_present,
+            "justification_flags": sorted(probe.justification_flags),
+            "edited_or_composite": probe.edited or probe.composite,
+        }
+
+    @staticmethod
+    def _provider(action: Action, context: Context) -> dict[str, Any]:
+        provider = context.provider
+        if provider is None:
+            raise _missing(action, "provider")
+        return {
+            "review_status": provider.review_status.value,
+            "law_enforcement_use_permitted": provider.law_enforcement_use_permitted,
+            "match_types": sorted(provider.match_types),
+            "has_candidate_cap": provider.candidate_cap is not None,
+            "candidate_cap": provider.candidate_cap if provider.candidate_cap is not None else 0,
+            "accepts_edited_probes": provider.accepts_edited_probes,
+        }
+
+    @staticmethod
+    def _submission(action: Action, context: Context) -> dict[str, Any]:
+        sub = context.submission
+        if sub is None:
+            raise _missing(action, "submission")
+        return {
+            "match_type": sub.match_type,
+            "program_code_present": _present(sub.program_code),
+            "exigent": sub.exigent,
+            "exigent_reason_present": _present(sub.exigent_reason),
+            "prior_approval_impracticable": sub.prior_approval_impracticable,
+            "requested_candidates": sub.requested_candidates,
+            "realtime": sub.realtime,
+        }
+
+    def _use(self, action: Action, context: Context) -> dict[str, bool]:
+        # memo 4.C.3: exigent use of an FRS OSDM had not approved needs a supervisor's approval
+        # "as soon as practicable thereafter"; past the pack's deadline its results are held.
+        sub = context.submission
+        if sub is None:
+            if action in _SUBMISSION_REQUIRED:
+                raise _missing(action, "submission")
+            return {"exigent_unreviewed": False, "approval_overdue": False}
+        status = sub.provider_review_status_at_use
+        if status is None:
+            status = context.provider.review_status if context.provider else None
+        unreviewed = sub.exigent and status is not ReviewStatus.approved
+        overdue = False
+        if unreviewed and sub.used_at is not None:
+            now = context.now or datetime.now(UTC)
+            overdue = now - sub.used_at > self.exigent_approval_deadline
+        return {"exigent_unreviewed": unreviewed, "approval_overdue": overdue}
