@@ -1,0 +1,85 @@
+"""The typed names of every act FRS Gate records: `scope:subject:action` tags in one StrEnum.
+
+A ledger entry's `event` is always one of these, so a report or an auditor can rely on a closed
+vocabulary. Adding a tag is a backwards-compatible change of the entry format (version 1 keeps);
+renaming or removing one is not (see docs/audit-log-format.md, "Versioning").
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventTag(StrEnum):
+    """Every event the ledger records, grouped by scope."""
+
+    # Users and roles: every role change is itself a ledger entry.
+    USER_ACCOUNT_CREATE = "user:account:create"
+    USER_ACCOUNT_DEACTIVATE = "user:account:deactivate"
+    USER_ROLE_GRANT = "user:role:grant"
+    USER_ROLE_REVOKE = "user:role:revoke"
+    USER_LOGIN_SUCCEED = "user:login:succeed"
+    USER_LOGIN_FAIL = "user:login:fail"
+
+    # Cases and programs (memo 4.A).
+    CASE_RECORD_CREATE = "case:record:create"
+    CASE_ASSIGNMENT_ADD = "case:assignment:add"
+    CASE_STATUS_CHANGE = "case:status:change"
+    PROGRAM_RECORD_CREATE = "program:record:create"
+    PROGRAM_ASSESSMENT_APPROVE = "program:assessment:approve"
+    CERTIFICATION_RECORD_CREATE = "certification:record:create"
+
+    # FRS providers and their review (memo 4.C.1-4.C.3).
+    PROVIDER_RECORD_CREATE = "provider:record:create"
+    PROVIDER_REVIEW_START = "provider:review:start"
+    PROVIDER_REVIEW_DECIDE = "provider:review:decide"
+    PROVIDER_REVIEW_QUEUE = "provider:review:queue"
+
+    # Policy packs and decisions.
+    POLICY_DECISION_EVALUATE = "policy:decision:evaluate"
+    POLICY_PACK_ACTIVATE = "policy:pack:activate"
+
+    # Probes: only their SHA-256 ever enters the ledger; every view of an image is recorded.
+    PROBE_RECORD_CREATE = "probe:record:create"
+    PROBE_IMAGE_VIEW = "probe:image:view"
+
+    # Submissions to an FRS: intent is durable before the act (log before act).
+    SUBMISSION_RECORD_CREATE = "submission:record:create"
+    SUBMISSION_DISPATCH_INTENT = "submission:dispatch:intent"
+    SUBMISSION_DISPATCH_OUTCOME = "submission:dispatch:outcome"
+    SUBMISSION_DISPATCH_OUTCOME_UNKNOWN = "submission:dispatch:outcome_unknown"
+
+    # Approvals (memo 4.B.2 witness probes, 4.C.3 exigent use).
+    APPROVAL_REQUEST_CREATE = "approval:request:create"
+    APPROVAL_REQUEST_DECIDE = "approval:request:decide"
+    APPROVAL_REQUEST_EXPIRE = "approval:request:expire"
+
+    # Results and what follows them (memo 4.D).
+    CANDIDATES_LIST_VIEW = "candidates:list:view"
+    DISPOSITION_RECORD_CREATE = "disposition:record:create"
+    EXAMINATION_RECORD_CREATE = "examination:record:create"
+    CORROBORATION_RECORD_CREATE = "corroboration:record:create"
+    LEAD_RECORD_CREATE = "lead:record:create"
+    LEAD_ENFORCEMENT_MARK = "lead:enforcement:mark"
+    ROI_ENTRY_CREATE = "roi:entry:create"
+    SHARE_RECORD_CREATE = "share:record:create"
+
+    # Abuse limits.
+    RATELIMIT_USER_EXCEEDED = "ratelimit:user:exceeded"
+    RATELIMIT_CASE_EXCEEDED = "ratelimit:case:exceeded"
+
+    # The ledger itself and audits (memo 4.E.5).
+    LEDGER_CHECKPOINT_ISSUE = "ledger:checkpoint:issue"
+    LEDGER_ENTRIES_READ = "ledger:entries:read"
+    LEDGER_VERIFY_RUN = "ledger:verify:run"
+    EXPORT_LEDGER_RUN = "export:ledger:run"
+    REPORT_RECORD_CREATE = "report:record:create"
+
+    # The service.
+    SYSTEM_SERVICE_START = "system:service:start"
+    SYSTEM_SERVICE_STOP = "system:service:stop"
+    SYSTEM_RECOVERY_RUN = "system:recovery:run"
+
+    @property
+    def scope(self) -> str:
+        return self.value.split(":", 1)[0]

@@ -1,0 +1,342 @@
+"""The ledger a service appends to: durable group-committed appends, roots, proofs, checkpoints.
+
+One committer thread per `Ledger` drains a queue of drafts and writes each batch in one
+transaction that holds the head lock, so appends from every thread of every process are
+serialized: sequence numbers have no gap, no fork and no duplicate. A caller's future is
+resolved only after COMMIT has returned, which under the store's durability settings (SQLite
+WAL with synchronous=FULL, PostgreSQL synchronous_commit=on) means the entry is on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from frsgate.errors import FrsGateError, NotFound, StoreError, ValidationFailed
+from frsgate.ledger import storage
+from frsgate.ledger.entry import EntryDraft, canonical_entry, format_time
+from frsgate.ledger.merkle import (
+    ConsistencyProof,
+    InclusionProof,
+    InvalidProof,
+    build_consistency_proof,
+    build_inclusion_proof,
+    fold,
+    leaf_hash,
+    node_hash,
+    root_keys,
+)
+from frsgate.ledger.notes import (
+    Checkpoint,
+    CheckpointSigner,
+    SignedCheckpoint,
+    open_checkpoint,
+    sign_checkpoint,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1024  # entries per transaction: bounds the time the head lock is held
+
+
+@dataclass(slots=True)
+class _Pending:
+    drafts: Sequence[EntryDraft]
+    future: Future[list[int]] = field(default_factory=Future)
+
+
+_STOP = object()
+
+
+class Ledger:
+    """The append-only audit ledger over the store `engine` (tables must exist).
+
+    `signer` signs checkpoints; `origin` is the log's name in them (Settings.ledger_origin).
+    Call `close()` when done: it drains pending appends and stops the committer thread.
+    """
+
+    def __init__(self, engine: Engine, *, signer: CheckpointSigner, origin: str) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.origin = origin
+        self.reader = storage.Reader(engine)
+        storage.ensure_head(engine)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closed = False
+        self._close_lock = threading.Lock()
+        # The committer's view of the tree: (size, root) and the hashes of the complete
+        # subtrees along the right edge (RFC 9162 compact range), reloaded whenever another
+        # process moved the head.
+        self._cached: tuple[int, bytes] | None = None
+        self._frontier: list[tuple[int, bytes]] = []
+        self._thread = threading.Thread(target=self._run, name="ledger-committer", daemon=True)
+        self._thread.start()
+
+    # Appending ---------------------------------------------------------------------------
+
+    def append(self, draft: EntryDraft) -> int:
+        """Record `draft` and return its `seq`.
+
+        MUST NOT return until the entry is durable: the sequence number is handed back only
+        after the transaction holding the entry, its tree nodes and the new head has
+        committed. If this raises, the entry may or may not have been recorded; it is never
+        recorded twice under two numbers, and no other entry takes its number.
+        """
+        return self.append_many([draft])[0]
+
+    def append_many(self, drafts: Sequence[EntryDraft]) -> list[int]:
+        """Record `drafts` atomically under consecutive seqs; durable before returning."""
+        if not drafts:
+            return []
+        for draft in drafts:
+            if not isinstance(draft, EntryDraft):
+                raise ValidationFailed("the ledger records EntryDraft objects only")
+        pending = _Pending(list(drafts))
+        with self._close_lock:
+            if self._closed:
+                raise StoreError("the ledger is closed; no more appends")
+            self._queue.put(pending)
+        return pending.future.result()
+
+    def _run(self) -> None:
+        conn: Connection | None = None
+        stopping = False
+        while not stopping:
+            item = self._queue.get()
+            if item is _STOP:
+                break
+            batch: list[_Pending] = [item]
+            count = len(item.drafts)
+            while count < MAX_BATCH:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    stopping = True
+                    break
+                batch.append(nxt)
+                count += len(nxt.drafts)
+            try:
+                if conn is None:
+                    conn = self.engine.connect()
+                results = self._commit(conn, batch)
+            except BaseException as exc:
+                self._cached = None
+                if conn is not None:
+                    conn.invalidate()
+                    conn.close()
+                    conn = None
+                error = (
+                    exc
+                    if isinstance(exc, FrsGateError)
+                    else StoreError(f"ledger append failed: {exc}")
+                )
+                for pending in batch:
+                    pending.future.set_exception(error)
+                continue
+            for pending, seqs in zip(batch, results, strict=True):
+                pending.future.set_result(seqs)
+        if conn is not None:
+            conn.close()
+
+    def _commit(self, conn: Connection, batch: list[_Pending]) -> list[list[int]]:
+        with conn.begin():
+            size, root = storage.lock_head(conn)
+            if self._cached == (size, root):
+                frontier = list(self._frontier)
+            else:
+                frontier = self._load_frontier(conn, size)
+            time = format_time(datetime.now(UTC))
+            entry_rows: list[dict[str, Any]] = []
+            node_rows: list[dict[str, Any]] = []
+            results: list[list[int]] = []
+            seq = size
+            for pending in batch:
+                seqs = []
+                for draft in pending.drafts:
+                    data = canonical_entry(draft, seq=seq, time=time)
+                    lh = leaf_hash(data)
+                    entry_rows.append({"seq": seq, "entry": data, "leaf_hash": lh})
+                    _push_leaf(frontier, seq, lh, node_rows)
+                    seqs.append(seq)
+                    seq += 1
+                results.append(seqs)
+            new_root = fold([h for _, h in frontier])
+            storage.write_batch(conn, entry_rows, node_rows, seq, new_root)
+        # Only now, after COMMIT, may anyone learn these numbers.
+        self._cached = (seq, new_root)
+        self._frontier = frontier
+        return results
+
+    def _load_frontier(self, conn: Connection, size: int) -> list[tuple[int, bytes]]:
+        keys = root_keys(size)
+
+        def query(sql: str, params: Sequence[Any]) -> list[Any]:
+            text = sql if conn.dialect.name == "sqlite" else sql.replace("?", "%s")
+            return list(conn.exec_driver_sql(text, tuple(params)).all())
+
+        found = storage.fetch_nodes(query, keys)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            raise StoreError(f"ledger nodes {missing} are missing; run `frsgate ledger verify`")
+        return [(level, found[(level, idx)]) for level, idx in keys]
+
+    def close(self) -> None:
+        """Finish pending appends, stop the committer, release connections."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
+        self._thread.join()
+        self.reader.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Reading -----------------------------------------------------------------------------
+
+    def size(self) -> int:
+        return self.reader.head()[0]
+
+    def _size_at_most(self, tree_size: int | None) -> int:
+        size = self.size()
+        if tree_size is None:
+            return size
+        if not 0 <= tree_size <= size:
+            raise ValidationFailed(f"tree size {tree_size} is outside 0..{size}")
+        return tree_size
+
+    def root(self, tree_size: int | None = None) -> bytes:
+        """The root of the whole tree, or of its first `tree_size` entries (O(log n) reads)."""
+        if tree_size is None:
+            return self.reader.head()[1]
+        size = self._size_at_most(tree_size)
+        keys = root_keys(size)
+        found = self.reader.nodes(keys)
+        return fold([found[k] for k in keys])
+
+    def entry(self, seq: int) -> bytes:
+        rows = self.reader.entries(seq, seq + 1)
+        if not rows:
+            raise NotFound(f"ledger entry {seq} does not exist")
+        return rows[0][1]
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """Canonical entries with `start <= seq < end`."""
+        if not 0 <= start <= end:
+            raise ValidationFailed(f"entry range {start}..{end} is not a range")
+        return [e for _, e in self.reader.entries(start, end)]
+
+    def iter_entries(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+        """(seq, entry) for `start <= seq < end`, read in chunks (for export)."""
+        stop = self.size() if end is None else end
+        while start < stop:
+            chunk = self.reader.entries(start, min(stop, start + 5000))
+            if not chunk:
+                return
+            yield from chunk
+            start = chunk[-1][0] + 1
+
+    def inclusion_proof(self, index: int, tree_size: int | None = None) -> InclusionProof:
+        size = self._size_at_most(tree_size)
+        if not 0 <= index < size:
+            raise ValidationFailed(f"leaf index {index} is not in a tree of size {size}")
+        return build_inclusion_proof(index, size, self.reader.nodes)
+
+    def consistency_proof(self, first: int, second: int) -> ConsistencyProof:
+        size = self._size_at_most(second)
+        if not 0 < first <= size:
+            raise ValidationFailed(
+                f"no consistency proof from size {first} to {size} (first must be 1..second)"
+            )
+        return build_consistency_proof(first, size, self.reader.nodes)
+
+    # Checkpoints -------------------------------------------------------------------------
+
+    def checkpoint(self) -> SignedCheckpoint:
+        """Issue, sign and store a checkpoint of the current head (or return the stored one)."""
+        with self.engine.begin() as conn:
+            size, root = storage.lock_head(conn)
+            stored = storage.stored_checkpoint(conn, size)
+            if stored is None:
+                signed = sign_checkpoint(self.signer, Checkpoint(self.origin, size, root))
+                storage.store_checkpoint(conn, size, root, signed.note)
+                return signed
+        return open_checkpoint(self.signer.verifier, stored[1], origin=self.origin)
+
+    def latest_checkpoint(self) -> SignedCheckpoint | None:
+        """The newest stored checkpoint, its signature checked; None before the first."""
+        rows = self.reader.checkpoint_rows(latest_only=True)
+        if not rows:
+            return None
+        try:
+            return open_checkpoint(self.signer.verifier, rows[0][2], origin=self.origin)
+        except InvalidProof as exc:
+            raise StoreError(
+                f"stored checkpoint at size {rows[0][0]} does not verify ({exc}); "
+                "run `frsgate ledger verify`"
+            ) from None
+
+
+def _push_leaf(
+    frontier: list[tuple[int, bytes]], index: int, leaf: bytes, node_rows: list[dict[str, Any]]
+) -> None:
+    """Add leaf `index` to the right edge, recording every complete subtree it closes."""
+    frontier.append((0, leaf))
+    while len(frontier) > 1 and frontier[-2][0] == frontier[-1][0]:
+        (level, left), (_, right) = frontier[-2], frontier[-1]
+        h = node_hash(left, right)
+        del frontier[-2:]
+        frontier.append((level + 1, h))
+        node_rows.append({"level": level + 1, "idx": index >> (level + 1), "hash": h})
+
+
+class PeriodicCheckpointer:
+    """Issues a checkpoint every `interval_seconds` when the ledger has grown since the last
+    one (Settings.checkpoint_interval_seconds; 0 disables). Started and stopped by the
+    service."""
+
+    def __init__(self, ledger: Ledger, interval_seconds: float) -> None:
+        self.ledger = ledger
+        self.interval = interval_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> SignedCheckpoint | None:
+        latest = self.ledger.latest_checkpoint()
+        if latest is not None and latest.tree_size >= self.ledger.size():
+            return None
+        return self.ledger.checkpoint()
+
+    def start(self) -> None:
+        if self.interval <= 0 or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="ledger-checkpointer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("periodic ledger checkpoint failed; retrying next interval")

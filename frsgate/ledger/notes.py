@@ -1,0 +1,218 @@
+"""Checkpoints: a C2SP `tlog-checkpoint` body inside a C2SP `signed-note`, signed with Ed25519.
+
+Body (c2sp.org/tlog-checkpoint)::
+
+    <origin>\\n<tree size in decimal>\\n<root hash in base64>\\n
+
+Note (c2sp.org/signed-note): the body, an empty line, then one signature line per signer::
+
+    — <key name> <base64(key hash (4 bytes) || Ed25519 signature (64 bytes))>\\n
+
+The key hash is the first four bytes of SHA-256(name || 0x0A || 0x01 || public key), 0x01 being
+the Ed25519 signature type. An auditor needs only the *verifier string*
+``<name>+<key hash in hex>+<base64(0x01 || public key)>``, which `frsgate ledger key` prints.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from frsgate.keyfiles import load_or_create_ed25519_key
+from frsgate.ledger.merkle import HASH_SIZE, InvalidProof
+
+ED25519_TYPE = b"\x01"  # C2SP signed-note signature type for Ed25519
+SIGNATURE_PREFIX = "\u2014 "  # em dash and space open every signature line
+_NAME = re.compile(r"^[^\s+]+$")  # key names: non-empty, no whitespace, no plus sign
+
+
+def _key_hash(name: str, public: bytes) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + ED25519_TYPE + public).digest()[:4]
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise InvalidProof(f"key name {name!r} must be non-empty with no spaces or '+'")
+    return name
+
+
+class CheckpointSigner:
+    """Signs checkpoint bodies with one Ed25519 key under one key name (the log origin)."""
+
+    __slots__ = ("_key", "name", "public_key")
+
+    def __init__(self, key: Ed25519PrivateKey, name: str) -> None:
+        self._key = key
+        self.name = _check_name(name)
+        self.public_key = _raw_public(key.public_key())
+
+    def __repr__(self) -> str:  # never the private key
+        return f"CheckpointSigner(name={self.name!r}, key_hash={self.key_hash.hex()})"
+
+    @property
+    def key_hash(self) -> bytes:
+        return _key_hash(self.name, self.public_key)
+
+    @property
+    def verifier(self) -> NoteVerifier:
+        return NoteVerifier(self.name, Ed25519PublicKey.from_public_bytes(self.public_key))
+
+    def sign_note(self, body: str) -> str:
+        """The signed note of `body` (which must end with a newline)."""
+        if not body.endswith("\n"):
+            raise ValueError("a note body ends with a newline")
+        signature = self._key.sign(body.encode())
+        blob = base64.b64encode(self.key_hash + signature).decode()
+        return f"{body}\n{SIGNATURE_PREFIX}{self.name} {blob}\n"
+
+
+class NoteVerifier:
+    """Checks signed notes against one Ed25519 key, as an auditor holding the verifier string."""
+
+    __slots__ = ("_key", "key_hash", "name", "public_key")
+
+    def __init__(self, name: str, key: Ed25519PublicKey) -> None:
+        self.name = _check_name(name)
+        self._key = key
+        self.public_key = _raw_public(key)
+        self.key_hash = _key_hash(name, self.public_key)
+
+    def __repr__(self) -> str:
+        return f"NoteVerifier({self.verifier_string!r})"
+
+    @property
+    def verifier_string(self) -> str:
+        key = base64.b64encode(ED25519_TYPE + self.public_key).decode()
+        return f"{self.name}+{self.key_hash.hex()}+{key}"
+
+    @classmethod
+    def parse(cls, text: str) -> NoteVerifier:
+        """Read a verifier string ``name+hash+base64key``; `InvalidProof` if malformed."""
+        parts = text.strip().split("+", 2)  # base64 may itself contain '+'
+        if len(parts) != 3:
+            raise InvalidProof("a note verifier string has the form name+hash+key")
+        name, hash_hex, key_b64 = parts
+        try:
+            raw = base64.b64decode(key_b64, validate=True)
+            expected_hash = bytes.fromhex(hash_hex)
+        except (binascii.Error, ValueError):
+            raise InvalidProof("note verifier string has a malformed hash or key") from None
+        if len(raw) != 33 or raw[:1] != ED25519_TYPE:
+            raise InvalidProof("note verifier key is not an Ed25519 key")
+        verifier = cls(name, Ed25519PublicKey.from_public_bytes(raw[1:]))
+        if verifier.key_hash != expected_hash:
+            raise InvalidProof("note verifier string's key hash does not match its key")
+        return verifier
+
+    def open(self, note: str) -> str:
+        """The body of `note` if this key signed it; `InvalidProof` otherwise."""
+        body, sep, signatures = note.rpartition("\n\n")
+        if not sep or not signatures.endswith("\n"):
+            raise InvalidProof("not a signed note: no blank line before the signatures")
+        body += "\n"
+        found_name = False
+        for line in signatures[:-1].split("\n"):
+            if not line.startswith(SIGNATURE_PREFIX):
+                raise InvalidProof(f"malformed signature line {line[:40]!r}")
+            name, _, blob = line[len(SIGNATURE_PREFIX) :].partition(" ")
+            if name != self.name:
+                continue
+            found_name = True
+            try:
+                raw = base64.b64decode(blob, validate=True)
+            except binascii.Error:
+                raise InvalidProof("signature is not valid base64") from None
+            if len(raw) != 4 + 64 or raw[:4] != self.key_hash:
+                continue  # another key under the same name
+            try:
+                self._key.verify(raw[4:], body.encode())
+            except InvalidSignature:
+                raise InvalidProof(f"the signature by {self.name} does not verify") from None
+            return body
+        if found_name:
+            raise InvalidProof(f"the note is signed by another key named {self.name}")
+        raise InvalidProof(f"the note carries no signature by {self.name}")
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A parsed checkpoint body: the log's origin, tree size and root hash."""
+
+    origin: str
+    tree_size: int
+    root: bytes
+
+    def body(self) -> str:
+        return f"{self.origin}\n{self.tree_size}\n{base64.b64encode(self.root).decode()}\n"
+
+    @classmethod
+    def parse(cls, body: str) -> Checkpoint:
+        lines = body.split("\n")
+        if len(lines) < 4 or lines[-1] != "":
+            raise InvalidProof("a checkpoint body has an origin, a size and a root line")
+        origin, size_text, root_text = lines[0], lines[1], lines[2]
+        if not origin or not re.fullmatch(r"0|[1-9][0-9]*", size_text):
+            raise InvalidProof("checkpoint origin is empty or its size is not a decimal number")
+        try:
+            root = base64.b64decode(root_text, validate=True)
+        except binascii.Error:
+            raise InvalidProof("checkpoint root is not valid base64") from None
+        if len(root) != HASH_SIZE:
+            raise InvalidProof("checkpoint root is not a SHA-256 hash")
+        return cls(origin=origin, tree_size=int(size_text), root=root)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedCheckpoint:
+    """A checkpoint with its signed note text, as stored and as published."""
+
+    checkpoint: Checkpoint
+    note: str
+
+    @property
+    def tree_size(self) -> int:
+        return self.checkpoint.tree_size
+
+    @property
+    def root(self) -> bytes:
+        return self.checkpoint.root
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "origin": self.checkpoint.origin,
+            "tree_size": self.checkpoint.tree_size,
+            "root": base64.b64encode(self.checkpoint.root).decode(),
+            "note": self.note,
+        }
+
+
+def sign_checkpoint(signer: CheckpointSigner, checkpoint: Checkpoint) -> SignedCheckpoint:
+    return SignedCheckpoint(checkpoint, signer.sign_note(checkpoint.body()))
+
+
+def open_checkpoint(
+    verifier: NoteVerifier, note: str, *, origin: str | None = None
+) -> SignedCheckpoint:
+    """Verify `note`'s signature and parse its body; `InvalidProof` if either fails."""
+    checkpoint = Checkpoint.parse(verifier.open(note))
+    if origin is not None and checkpoint.origin != origin:
+        raise InvalidProof(f"checkpoint is for log {checkpoint.origin!r}, not {origin!r}")
+    return SignedCheckpoint(checkpoint, note)
+
+
+def load_or_create_signing_key(path: Path, *, name: str, create: bool = True) -> CheckpointSigner:
+    """The ledger's checkpoint signer from the PEM key at `path` (Settings.ledger_key_path),
+    created with 0600 permissions when absent (and `create`)."""
+    return CheckpointSigner(load_or_create_ed25519_key(path, create=create), name)

@@ -1,0 +1,195 @@
+"""Reading and writing the ledger tables: head, entries, complete-subtree nodes, checkpoints.
+
+Reads go through plain DB-API cursors. On SQLite the store engine opens every SQLAlchemy
+transaction with BEGIN IMMEDIATE (the write lock), which a reader must not take, so readers
+keep one raw autocommit connection per thread; on PostgreSQL they borrow a pooled connection.
+Reads need no snapshot: the tree is append-only, so every node and entry below a size read from
+the head was committed with that head and never changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from frsgate.errors import StoreError
+from frsgate.ledger.merkle import EMPTY_ROOT, NodeKey
+from frsgate.store.engine import is_sqlite
+from frsgate.store.schema.ledger import (
+    ledger_checkpoints,
+    ledger_entries,
+    ledger_head,
+    ledger_nodes,
+)
+
+Row = tuple[Any, ...]
+
+
+class Reader:
+    """Read-only access to the ledger tables that never blocks writers."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sqlite = is_sqlite(engine)
+        self._local = threading.local()
+        self._opened: list[Any] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        if self._closed:
+            raise StoreError("the ledger is closed")
+        if self._sqlite:
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = self.engine.raw_connection()
+                self._local.conn = conn
+                with self._lock:
+                    self._opened.append(conn)
+            cur = conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+            return
+        conn = self.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+            conn.rollback()  # end the read transaction psycopg opened
+        finally:
+            conn.close()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.cursor() as cur:
+            cur.execute(self.sql(sql), tuple(params))
+            return [tuple(r) for r in cur.fetchall()]
+
+    def sql(self, text: str) -> str:
+        """Queries are written with `?`; psycopg wants `%s`."""
+        return text if self._sqlite else text.replace("?", "%s")
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+
+    # Queries -----------------------------------------------------------------------------
+
+    def head(self) -> tuple[int, bytes]:
+        rows = self.query("SELECT size, root FROM ledger_head WHERE id = 1")
+        if not rows:
+            return 0, EMPTY_ROOT
+        return int(rows[0][0]), bytes(rows[0][1])
+
+    def nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+        return fetch_nodes(self.query, keys)
+
+    def entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        rows = self.query(
+            "SELECT seq, entry FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq",
+            (start, end),
+        )
+        return [(int(s), bytes(e)) for s, e in rows]
+
+    def checkpoint_rows(self, *, latest_only: bool = False) -> list[tuple[int, bytes, str]]:
+        sql = "SELECT tree_size, root, note FROM ledger_checkpoints ORDER BY tree_size"
+        if latest_only:
+            sql += " DESC LIMIT 1"
+        return [(int(s), bytes(r), str(n)) for s, r, n in self.query(sql)]
+
+
+_BATCH = 200  # keys per statement, well under every backend's parameter limit
+
+
+def fetch_nodes(query: Any, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+    """Hashes of the complete subtrees `keys`: level 0 from the entries, others from nodes."""
+    wanted = sorted(set(keys))
+    found: dict[NodeKey, bytes] = {}
+    for i in range(0, len(wanted), _BATCH):
+        chunk = wanted[i : i + _BATCH]
+        leaves = [idx for level, idx in chunk if level == 0]
+        inner = [(level, idx) for level, idx in chunk if level > 0]
+        parts: list[str] = []
+        params: list[int] = []
+        if leaves:
+            # Only placeholders are built here; every value is a bound parameter.
+            marks = ",".join("?" * len(leaves))
+            parts.append(f"SELECT 0, seq, leaf_hash FROM ledger_entries WHERE seq IN ({marks})")  # noqa: S608
+            params.extend(leaves)
+        if inner:
+            terms = " OR ".join("(level = ? AND idx = ?)" for _ in inner)
+            parts.append(f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}")  # noqa: S608
+            params.extend(v for key in inner for v in key)
+        for level, idx, value in query(" UNION ALL ".join(parts), params):
+            found[(int(level), int(idx))] = bytes(value)
+    return found
+
+
+# Writes (inside the appender's or checkpointer's SQLAlchemy transaction) ----------------------
+
+
+def ensure_head(engine: Engine) -> None:
+    """Create the head row of an empty ledger; a no-op when it exists (any process may race)."""
+    dialect_insert = sqlite_insert if is_sqlite(engine) else pg_insert
+    stmt = (
+        dialect_insert(ledger_head)
+        .values(id=1, size=0, root=EMPTY_ROOT)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    with engine.begin() as conn:
+        conn.execute(stmt)
+
+
+def lock_head(conn: Connection) -> tuple[int, bytes]:
+    """Read the head under the appenders' lock (FOR UPDATE on PostgreSQL; on SQLite the
+    transaction's BEGIN IMMEDIATE already holds the only write lock)."""
+    stmt = select(ledger_head.c.size, ledger_head.c.root).where(ledger_head.c.id == 1)
+    row = conn.execute(stmt.with_for_update()).one_or_none()
+    if row is None:
+        raise StoreError("ledger_head has no row; the ledger tables are not initialised")
+    return int(row[0]), bytes(row[1])
+
+
+def write_batch(
+    conn: Connection,
+    entry_rows: list[dict[str, Any]],
+    node_rows: list[dict[str, Any]],
+    size: int,
+    root: bytes,
+) -> None:
+    conn.execute(insert(ledger_entries), entry_rows)
+    if node_rows:
+        conn.execute(insert(ledger_nodes), node_rows)
+    conn.execute(update(ledger_head).where(ledger_head.c.id == 1).values(size=size, root=root))
+
+
+def store_checkpoint(conn: Connection, tree_size: int, root: bytes, note: str) -> None:
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    conn.execute(
+        dialect_insert(ledger_checkpoints)
+        .values(tree_size=tree_size, root=root, note=note, created_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=["tree_size"])
+    )
+
+
+def stored_checkpoint(conn: Connection, tree_size: int) -> tuple[bytes, str] | None:
+    row = conn.execute(
+        select(ledger_checkpoints.c.root, ledger_checkpoints.c.note).where(
+            ledger_checkpoints.c.tree_size == tree_size
+        )
+    ).one_or_none()
+    return None if row is None else (bytes(row[0]), str(row[1]))
