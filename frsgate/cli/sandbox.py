@@ -23,7 +23,7 @@ from frsgate.connectors.sandbox import (
 def build_sandbox_app(*, seed: int, gallery_size: int, fault: str) -> FastAPI:
     """The app the command serves; `fault` is a `SandboxFaults.parse` spec ("" for none)."""
     return create_sandbox_app(
-        seed=seed, gallery_size=gallery_size, faults=SandboxFaults.parse(fault)
+        seed=seed, gallery_size=gallery_size, faults=SandboxFaults.parse(fault), warm=True
     )
 
 

@@ -58,6 +58,11 @@ class SyntheticGallery:
         index = int(ref[4:])
         return index if 0 <= index < self.size else None
 
+    @property
+    def drawn(self) -> int:
+        """How many avatars are drawn and cached."""
+        return len(self._avatars)
+
     def avatar(self, index: int) -> bytes:
         """The PNG of identity `index`, drawn once and cached."""
         cached = self._avatars.get(index)

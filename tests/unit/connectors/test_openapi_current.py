@@ -36,3 +36,11 @@ def test_protocol_doc_names_every_endpoint_and_field() -> None:
     for name in ("SearchBody", "SearchResponse", "CompareBody", "CompareResponse"):
         for field in schemas[name]["properties"]:
             assert f"`{field}`" in text, f"{name}.{field} is not described in the protocol doc"
+
+
+def test_generator_writes_the_document(tmp_path: Path) -> None:
+    from frsgate.connectors.openapi import main
+
+    target = tmp_path / "openapi.json"
+    main([str(target)])
+    assert target.read_text(encoding="utf-8") == render()

@@ -19,6 +19,7 @@ def test_build_app_applies_seed_size_and_faults() -> None:
     assert state.gallery.seed == 5
     assert state.gallery.size == 30
     assert state.faults == SandboxFaults(delay_ms=20, status=503)
+    assert state.gallery.drawn == 30  # warmed: every avatar drawn before serving
     with pytest.raises(ValidationFailed, match="unknown sandbox fault"):
         sandbox_cli.build_sandbox_app(seed=0, gallery_size=1, fault="boom")
 
