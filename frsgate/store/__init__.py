@@ -1,1 +1,1 @@
-"""Persistence: SQLAlchemy 2 tables, repositories and Alembic migrations for SQLite and PostgreSQL."""
+"""Persistence: SQLAlchemy 2 tables, repositories, Alembic migrations (SQLite, PostgreSQL)."""

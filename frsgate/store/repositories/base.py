@@ -1,0 +1,127 @@
+"""The shared shape of every repository: add, get, update, and select helpers.
+
+A repository works on a `Connection` its caller opened (usually through `unit_of_work`), so a
+service composes several repositories and the ledger in one transaction. Lookups of a missing
+id raise `NotFound` naming the entity and id; a duplicate or dangling reference raises
+`Conflict`; an update whose row has moved on since it was read (another process decided the
+approval first, say) raises `Conflict` naming the state it found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import Connection, Select, Table, select
+from sqlalchemy.exc import IntegrityError
+
+from frsgate.errors import Conflict, NotFound
+from frsgate.store.repositories.mapping import EntityMapper
+
+E = TypeVar("E")
+
+
+class Repository(Generic[E]):
+    """Persistence of one entity type in one table keyed by `id`."""
+
+    label: ClassVar[str]
+    mapper: ClassVar[EntityMapper[Any]]
+    status_column: ClassVar[str | None] = "status"
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @property
+    def table(self) -> Table:
+        return self.mapper.table
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def add(self, entity: E) -> E:
+        self._insert(self.table, self._row(entity), getattr(entity, "id", ""))
+        self._after_write(entity)
+        return entity
+
+    def update(self, entity: E, *, expected_status: str | None = None) -> E:
+        """Write every field of `entity`; with `expected_status`, only if the row still has it.
+
+        Pass the status the entity had when read: that turns a lost race between two
+        processes deciding the same thing into a `Conflict` instead of a silent overwrite.
+        """
+        entity_id: str = getattr(entity, "id")  # noqa: B009 - every entity has an id
+        stmt = self.table.update().where(self.table.c.id == entity_id)
+        if expected_status is not None and self.status_column is not None:
+            stmt = stmt.where(self.table.c[self.status_column] == str(expected_status))
+        row = self._row(entity)
+        row.pop("id")
+        try:
+            result = self.conn.execute(stmt.values(**row))
+        except IntegrityError as exc:
+            raise Conflict(f"cannot update {self.label} {entity_id!r}: {_reason(exc)}") from None
+        if result.rowcount != 1:
+            current = self._current_status(entity_id)
+            if current is None:
+                raise NotFound(f"{self.label} {entity_id!r} does not exist")
+            raise Conflict(
+                f"{self.label} {entity_id!r} changed meanwhile: it is now {current!r}, "
+                f"not {str(expected_status)!r}; reload it and try again"
+            )
+        self._after_write(entity)
+        return entity
+
+    def _row(self, entity: E) -> dict[str, Any]:
+        """The table row for `entity`; overridden where a field spans several columns."""
+        return self.mapper.to_row(entity)
+
+    def _after_write(self, entity: E) -> None:
+        """Hook for child rows (roles, assignments) a repository stores beside the entity."""
+
+    def _insert(self, table: Table, row: dict[str, Any], entity_id: str) -> None:
+        try:
+            self.conn.execute(table.insert().values(**row))
+        except IntegrityError as exc:
+            raise Conflict(f"cannot add {self.label} {entity_id!r}: {_reason(exc)}") from None
+
+    def _current_status(self, entity_id: str) -> str | None:
+        column = self.table.c[self.status_column] if self.status_column else self.table.c.id
+        value = self.conn.execute(select(column).where(self.table.c.id == entity_id)).scalar()
+        return None if value is None else str(value)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, entity_id: str, *, lock: bool = False) -> E:
+        """The entity with `entity_id`; `lock` holds its row until the transaction ends
+        (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writer lock already covers it)."""
+        stmt = select(self.table).where(self.table.c.id == entity_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = self.conn.execute(stmt).mappings().first()
+        if row is None:
+            raise NotFound(f"{self.label} {entity_id!r} does not exist")
+        return self._load(row)
+
+    def find(self, entity_id: str) -> E | None:
+        try:
+            return self.get(entity_id)
+        except NotFound:
+            return None
+
+    def _load(self, row: Any) -> E:
+        loaded: E = self.mapper.from_row(row)
+        return loaded
+
+    def _many(self, stmt: Select[Any]) -> list[E]:
+        return [self._load(row) for row in self.conn.execute(stmt).mappings()]
+
+    def _select(self) -> Select[Any]:
+        return select(self.table)
+
+
+def _reason(exc: IntegrityError) -> str:
+    """The driver's one-line reason (unique or foreign-key violation), without the SQL."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else "integrity constraint violated"
+
+
+def statuses(values: Sequence[Any]) -> list[str]:
+    return [str(v) for v in values]

@@ -1,0 +1,96 @@
+"""Cases with their assigned users, and programs/task forces (memo 4.A.1)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from frsgate.domain import Case, CaseStatus, Program, ProgramStatus
+from frsgate.errors import NotFound
+from frsgate.store.repositories.base import Repository
+from frsgate.store.repositories.mapping import EntityMapper
+from frsgate.store.schema.core import case_assignments, cases, programs
+
+
+class CaseRepository(Repository[Case]):
+    label = "case"
+    mapper = EntityMapper(Case, cases, external=("assigned_user_ids",))
+
+    def _after_write(self, entity: Case) -> None:
+        self.conn.execute(case_assignments.delete().where(case_assignments.c.case_id == entity.id))
+        if entity.assigned_user_ids:
+            self.conn.execute(
+                case_assignments.insert(),
+                [
+                    {"case_id": entity.id, "user_id": user_id, "position": position}
+                    for position, user_id in enumerate(entity.assigned_user_ids)
+                ],
+            )
+
+    def _assigned(self, case_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        ids = list(case_ids)
+        found: dict[str, list[str]] = defaultdict(list)
+        if ids:
+            stmt = (
+                select(case_assignments)
+                .where(case_assignments.c.case_id.in_(ids))
+                .order_by(case_assignments.c.case_id, case_assignments.c.position)
+            )
+            for row in self.conn.execute(stmt).mappings():
+                found[row["case_id"]].append(row["user_id"])
+        return {cid: tuple(found.get(cid, ())) for cid in ids}
+
+    def _load(self, row: Any) -> Case:
+        assigned = self._assigned([row["id"]])[row["id"]]
+        case: Case = self.mapper.from_row(row, assigned_user_ids=assigned)
+        return case
+
+    def _many(self, stmt: Select[Any]) -> list[Case]:
+        rows = list(self.conn.execute(stmt).mappings())
+        assigned = self._assigned(r["id"] for r in rows)
+        return [self.mapper.from_row(r, assigned_user_ids=assigned[r["id"]]) for r in rows]
+
+    def get_by_number(self, number: str) -> Case:
+        row = self.conn.execute(select(cases).where(cases.c.number == number)).mappings().first()
+        if row is None:
+            raise NotFound(f"case number {number!r} does not exist")
+        return self._load(row)
+
+    def list_all(self, *, status: CaseStatus | None = None) -> list[Case]:
+        stmt = self._select().order_by(cases.c.number)
+        if status is not None:
+            stmt = stmt.where(cases.c.status == status.value)
+        return self._many(stmt)
+
+    def assigned_to(self, user_id: str, *, status: CaseStatus | None = None) -> list[Case]:
+        """Cases the user is assigned to (what an agent may work on)."""
+        mine = select(case_assignments.c.case_id).where(case_assignments.c.user_id == user_id)
+        stmt = self._select().where(cases.c.id.in_(mine)).order_by(cases.c.number)
+        if status is not None:
+            stmt = stmt.where(cases.c.status == status.value)
+        return self._many(stmt)
+
+    def supervised_by(self, supervisor_id: str) -> list[Case]:
+        """Cases whose logs and files this supervisor reviews (memo 4.E.4)."""
+        stmt = self._select().where(cases.c.supervisor_id == supervisor_id)
+        return self._many(stmt.order_by(cases.c.number))
+
+
+class ProgramRepository(Repository[Program]):
+    label = "program"
+    mapper = EntityMapper(Program, programs)
+
+    def get_by_code(self, code: str) -> Program:
+        row = self.conn.execute(select(programs).where(programs.c.code == code)).mappings().first()
+        if row is None:
+            raise NotFound(f"program code {code!r} does not exist")
+        return self._load(row)
+
+    def list_all(self, *, status: ProgramStatus | None = None) -> list[Program]:
+        stmt = self._select().order_by(programs.c.code)
+        if status is not None:
+            stmt = stmt.where(programs.c.status == status.value)
+        return self._many(stmt)

@@ -1,0 +1,66 @@
+"""One transaction with every repository on it: the unit of work the services use.
+
+    with unit_of_work(engine) as uow:
+        case = uow.cases.get(case_id)
+        case.close(at=now)
+        uow.cases.update(case, expected_status=CaseStatus.open)
+
+The block commits when it ends and rolls back if it raises. On SQLite the transaction starts
+with BEGIN IMMEDIATE (see `engine.py`), so the writer lock is held from the first statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+from frsgate.store.repositories import (
+    ApprovalRepository,
+    CandidateListRepository,
+    CandidateRepository,
+    CaseRepository,
+    CertificationRepository,
+    CorroborationRepository,
+    DispositionRepository,
+    ExaminationRepository,
+    LeadRepository,
+    ProbeRepository,
+    ProgramRepository,
+    ProviderRepository,
+    RoiEntryRepository,
+    ShareRepository,
+    SubmissionRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork:
+    """Every repository, bound to one connection inside one transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.users = UserRepository(conn)
+        self.certifications = CertificationRepository(conn)
+        self.cases = CaseRepository(conn)
+        self.programs = ProgramRepository(conn)
+        self.providers = ProviderRepository(conn)
+        self.probes = ProbeRepository(conn)
+        self.submissions = SubmissionRepository(conn)
+        self.approvals = ApprovalRepository(conn)
+        self.candidate_lists = CandidateListRepository(conn)
+        self.candidates = CandidateRepository(conn)
+        self.dispositions = DispositionRepository(conn)
+        self.examinations = ExaminationRepository(conn)
+        self.leads = LeadRepository(conn)
+        self.corroborations = CorroborationRepository(conn)
+        self.roi_entries = RoiEntryRepository(conn)
+        self.shares = ShareRepository(conn)
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[UnitOfWork]:
+    """A transaction (committed on success, rolled back on error) with every repository."""
+    with engine.begin() as conn:
+        yield UnitOfWork(conn)
