@@ -23,11 +23,13 @@ app = typer.Typer(
 
 def _register() -> None:
     from frsgate.cli import init as init_cmd
+    from frsgate.cli import sandbox as sandbox_cmd
     from frsgate.cli import serve as serve_cmd
     from frsgate.cli import token as token_cmd
 
     app.command("init")(init_cmd.init)
     app.command("serve")(serve_cmd.serve)
+    app.command("sandbox-frs")(sandbox_cmd.sandbox_frs)
     app.add_typer(token_cmd.app, name="token")
 
 

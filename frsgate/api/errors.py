@@ -1,0 +1,96 @@
+"""The one place an error becomes an HTTP status (STYLE: the edge decides the status code).
+
+Each deliberate error kind has its own status; anything else is a 500 whose body says nothing
+about internals (the log line has the request id to find it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from frsgate.connectors.errors import ConnectorError
+from frsgate.domain.errors import DomainError, IllegalTransition, SelfApproval
+from frsgate.errors import (
+    ConfigurationError,
+    Conflict,
+    FrsGateError,
+    NotFound,
+    PermissionDenied,
+    StoreError,
+    ValidationFailed,
+)
+from frsgate.services.errors import AuthenticationFailed, PolicyDenied, RateLimited
+
+log = structlog.get_logger("frsgate.api")
+
+# Order matters: the first matching class wins, so subclasses come before their bases.
+_STATUS: tuple[tuple[type[BaseException], int], ...] = (
+    (AuthenticationFailed, 401),
+    (PolicyDenied, 403),
+    (PermissionDenied, 403),
+    (SelfApproval, 403),
+    (NotFound, 404),
+    (IllegalTransition, 409),
+    (Conflict, 409),
+    (RateLimited, 429),
+    (ValidationFailed, 422),
+    (DomainError, 422),
+    (ConnectorError, 502),
+    (StoreError, 503),
+    (ConfigurationError, 500),
+    (FrsGateError, 400),
+)
+
+
+def status_for(exc: BaseException) -> int:
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 500
+
+
+def _body(exc: FrsGateError | DomainError) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": type(exc).__name__, "message": exc.message}
+    if isinstance(exc, PolicyDenied):
+        body["decision"] = exc.decision
+    return body
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_known(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, FrsGateError | DomainError)
+        status = status_for(exc)
+        headers: dict[str, str] = {}
+        if isinstance(exc, AuthenticationFailed):
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after_seconds)
+        return JSONResponse(_body(exc), status_code=status, headers=headers)
+
+    async def on_request_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query"))
+            problems.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+        return JSONResponse(
+            {"error": "ValidationFailed", "message": "; ".join(problems), "problems": problems},
+            status_code=422,
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", error_type=type(exc).__name__)
+        return JSONResponse(
+            {"error": "InternalError", "message": "internal error; see the service log"},
+            status_code=500,
+        )
+
+    app.add_exception_handler(FrsGateError, on_known)
+    app.add_exception_handler(DomainError, on_known)
+    app.add_exception_handler(RequestValidationError, on_request_validation)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,85 @@
+"""`frsgate serve`: the HTTP service, with the sandbox FRS beside it on the embedded default."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Annotated
+
+import httpx
+import typer
+
+from frsgate.config import Settings, load_settings
+from frsgate.errors import ConfigurationError
+
+
+@contextlib.contextmanager
+def sandbox_beside(settings: Settings) -> Iterator[None]:
+    """Run `frsgate sandbox-frs` in a child process for as long as the service runs.
+
+    A separate process, not a thread: the sandbox stands in for a remote provider, and sharing
+    the service's interpreter lock would make both slower than they are apart.
+    """
+    if not settings.sandbox_frs:
+        yield
+        return
+    url = f"http://127.0.0.1:{settings.sandbox_frs_port}/v1/health"
+    command = [
+        sys.executable,
+        "-c",
+        "from frsgate.cli.main import main; main()",
+        "sandbox-frs",
+        "--port",
+        str(settings.sandbox_frs_port),
+    ]
+    child = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 - our own program
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if child.poll() is not None:
+                raise ConfigurationError(
+                    f"the sandbox FRS could not start on port {settings.sandbox_frs_port} "
+                    "(FRSGATE_SANDBOX_FRS_PORT); is the port in use?"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url, timeout=0.5).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise ConfigurationError("the sandbox FRS did not answer within 20 s")
+            time.sleep(0.1)
+        yield
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default FRSGATE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default FRSGATE_PORT).")] = None,
+) -> None:
+    """Start the FRS Gate HTTP service (OpenAPI at /docs)."""
+    import uvicorn
+
+    from frsgate.api.app import create_app
+    from frsgate.api.observability import configure_logging
+    from frsgate.services.runtime import Runtime
+
+    settings = load_settings()
+    configure_logging()
+    with sandbox_beside(settings), Runtime.open(settings) as runtime:
+        app = create_app(runtime)
+        listen_host = host or settings.host
+        listen_port = port or settings.port
+        typer.secho(
+            f"FRS Gate on http://{listen_host}:{listen_port} ({runtime.describe()})",
+            fg=typer.colors.GREEN,
+            err=True,
+        )
+        uvicorn.run(app, host=listen_host, port=listen_port, log_level="warning", access_log=False)

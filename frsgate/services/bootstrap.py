@@ -1,0 +1,158 @@
+"""`frsgate init [--demo]`: create or upgrade the database, create the keys, seed demo data.
+
+Running it twice changes nothing: keys that exist are kept, the schema is upgraded only when
+behind, and each demo record is created only if absent (by its username, number, code or name).
+Every seeded act is a ledger entry, like any other act.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from frsgate.config import Settings
+from frsgate.domain import MatchType, ProviderKind, ProviderTerms, Role
+from frsgate.errors import NotFound
+from frsgate.keyfiles import load_or_create_ed25519_key
+from frsgate.ledger import Actor, EventTag
+from frsgate.services import admin
+from frsgate.services.gate import record
+from frsgate.services.runtime import Runtime
+from frsgate.store.engine import make_engine
+from frsgate.store.migrate import current_revision, upgrade_to_head
+from frsgate.store.unit import unit_of_work
+
+COMPONENT = "services.bootstrap"
+DEMO_CASE = "HSI-2026-000001"
+DEMO_PROGRAM = "FRS-DEMO-01"
+SANDBOX_PROVIDER = "sandbox"
+UNREVIEWED_PROVIDER = "exigent-unreviewed"
+NOT_APPROVED_PROVIDER = "not-approved-vendor"
+
+# username, display name, roles, certified (None: no certification; False: lapsed)
+DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...], bool | None], ...] = (
+    ("alice", "Alice Agent", (Role.agent,), True),
+    ("aaron", "Aaron Agent (certification lapsed)", (Role.agent,), False),
+    ("sam", "Sam Supervisor", (Role.supervisor, Role.agent), True),
+    ("sue", "Sue Supervisor", (Role.supervisor,), True),
+    ("erin", "Erin Examiner", (Role.examiner,), True),
+    ("olga", "Olga OSDM Reviewer", (Role.osdm,), None),
+    ("ivan", "Ivan Privacy Office", (Role.igp,), None),
+    ("otto", "Otto OPR Auditor", (Role.opr,), None),
+    ("ada", "Ada Administrator", (Role.admin,), None),
+)
+
+
+@dataclass
+class InitReport:
+    database_url: str
+    created_keys: list[str] = field(default_factory=list)
+    migrated: bool = False
+    seeded: list[str] = field(default_factory=list)
+
+
+def initialize(settings: Settings, *, demo: bool) -> InitReport:
+    settings.require_home_writable()
+    report = InitReport(database_url=settings.effective_database_url)
+    for path in (settings.ledger_key_path, settings.token_key_path):
+        if not path.exists():
+            report.created_keys.append(str(path))
+        load_or_create_ed25519_key(path)
+    from frsgate.vault import load_or_create_kek
+
+    if not settings.vault_kek_path.exists():
+        report.created_keys.append(str(settings.vault_kek_path))
+    load_or_create_kek(settings.vault_kek_path)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        before = current_revision(engine)
+    finally:
+        engine.dispose()
+    report.migrated = upgrade_to_head(settings.effective_database_url) != before
+    if demo:
+        with Runtime.open(settings, recover=False, periodic_checkpoints=False) as runtime:
+            report.seeded = seed_demo(runtime)
+            if report.seeded:
+                runtime.ledger.checkpoint()
+    return report
+
+
+def seed_demo(runtime: Runtime) -> list[str]:
+    """Demo users of every role, a case, a program, certifications and three providers."""
+    cli = Actor(id="system", role="system")
+    seeded: list[str] = []
+    now = runtime.now()
+    users = {}
+    with unit_of_work(runtime.engine) as uow:
+        for username, *_ in DEMO_USERS:
+            try:
+                users[username] = uow.users.get_by_username(username)
+            except NotFound:
+                pass
+    for username, display, roles, certified in DEMO_USERS:
+        if username in users:
+            continue
+        supervisor = users.get("sam") if Role.agent in roles and username != "sam" else None
+        users[username] = admin.create_user(
+            runtime, cli, username=username, display_name=display, roles=roles,
+            supervisor_id=supervisor.id if supervisor else None,
+        )  # fmt: skip
+        seeded.append(f"user {username}")
+        if certified is not None:
+            completed = now - timedelta(days=30 if certified else 800)
+            expires = now + timedelta(days=335) if certified else now - timedelta(days=435)
+            admin.record_certification(
+                runtime, cli, user=users[username], completed_at=completed, expires_at=expires,
+                palms_reference=f"PALMS-DEMO-{username.upper()}",
+            )  # fmt: skip
+    with unit_of_work(runtime.engine) as uow:
+        have_case = uow.cases.find(DEMO_CASE) is not None or _exists(uow.cases.get_by_number, DEMO_CASE)
+        have_program = _exists(uow.programs.get_by_code, DEMO_PROGRAM)
+        have = {n: _exists(uow.providers.get_by_name, n) for n in (
+            SANDBOX_PROVIDER, UNREVIEWED_PROVIDER, NOT_APPROVED_PROVIDER)}  # fmt: skip
+    if not have_case:
+        admin.create_case(
+            runtime, cli, number=DEMO_CASE, title="Demo: smuggling ring (synthetic)",
+            statutory_authority="18 U.S.C. 545 (smuggling goods into the United States)",
+            violation_codes=("18USC545",), supervisor=users["sam"],
+            assigned=[users["alice"], users["aaron"], users["erin"]], opened_by=users["sam"].id,
+        )  # fmt: skip
+        seeded.append(f"case {DEMO_CASE}")
+    if not have_program:
+        admin.create_program(
+            runtime, cli, code=DEMO_PROGRAM, name="Demo FRS program (synthetic)",
+            assessment_ref="PIA-DEMO-FRS-2026", approved_by=users["ivan"],
+        )  # fmt: skip
+        seeded.append(f"program {DEMO_PROGRAM}")
+    all_types = frozenset({MatchType.one_to_one, MatchType.two_photo, MatchType.one_to_many})
+    osdm = Actor(id=users["olga"].id, role=Role.osdm.value)
+    specs = (
+        (SANDBOX_PROVIDER, ProviderKind.sandbox, None, True, "sandbox: synthetic data only"),
+        (UNREVIEWED_PROVIDER, ProviderKind.sandbox, None, None, ""),
+        (NOT_APPROVED_PROVIDER, ProviderKind.sandbox, None, False, "terms allow data resale"),
+    )
+    for name, kind, url, verdict, note in specs:
+        if have[name]:
+            continue
+        provider = admin.create_provider(
+            runtime, cli, name=name, kind=kind, base_url=url,
+            terms=ProviderTerms(match_types=all_types, candidate_cap=20,
+                                law_enforcement_use=True, reference=f"terms:{name}"),
+        )  # fmt: skip
+        if verdict is not None:
+            admin.review_provider(runtime, osdm, provider, approve=verdict, note=note, source="cli")
+        seeded.append(f"provider {name}")
+    if seeded:
+        record(
+            runtime, cli, EventTag.SYSTEM_SERVICE_START, source="cli", subject="system:init",
+            component=COMPONENT, details={"seeded": len(seeded), "demo": True},
+        )  # fmt: skip
+    return seeded
+
+
+def _exists(getter: object, key: str) -> bool:
+    try:
+        getter(key)  # type: ignore[operator]
+    except NotFound:
+        return False
+    return True

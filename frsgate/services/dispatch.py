@@ -1,0 +1,305 @@
+"""Dispatch a submission to its FRS: log the intent, call the connector, log the outcome.
+
+The rule (DESIGN "The flow of one use"): the submission is marked `dispatching` and the intent
+is durable in the ledger *before* a byte goes to the FRS; if the ledger cannot append, nothing
+is sent. The outcome (success with list size and scores, or the failure) is durable in the
+ledger before it is stored. A crash in between leaves the submission `dispatching`; at start-up
+`recover_interrupted` turns it into an `outcome_unknown` entry and a supervisor queue item.
+
+Dispatch entries carry what EU AI Act Art. 12(3) asks of such logs: the start and end time of
+the use, the database the provider searched, the probe hashes; dispositions later add who
+verified the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from frsgate.connectors.errors import ConnectorError
+from frsgate.connectors.protocol import (
+    CandidateList as WireCandidateList,
+)
+from frsgate.connectors.protocol import (
+    ComparisonResult,
+    MatchType,
+    ProviderTerms,
+    SearchRequest,
+    new_idempotency_key,
+)
+from frsgate.domain import (
+    Candidate,
+    CandidateImage,
+    CandidateList,
+    Provider,
+    Submission,
+    SubmissionStatus,
+)
+from frsgate.domain.values import new_id
+from frsgate.errors import FrsGateError
+from frsgate.ledger import Actor, EventTag, Outcome
+from frsgate.services.gate import Caller, record
+from frsgate.services.runtime import Runtime
+from frsgate.store.unit import unit_of_work
+from frsgate.vault import candidate_aad, open_sealed, probe_aad, seal
+from frsgate.vault.crypto import SealedBlob
+
+COMPONENT = "services.dispatch"
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    code: str
+    message: str
+    attempts: int
+    status_code: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchResult:
+    submission: Submission
+    candidate_list: CandidateList | None
+    error: str | None = None
+
+
+def _terms(provider: Provider) -> ProviderTerms:
+    return ProviderTerms(
+        match_types=frozenset(provider.terms.match_types),
+        candidate_cap=provider.terms.candidate_cap,
+        law_enforcement_use=provider.terms.law_enforcement_use,
+    )
+
+
+def dispatch(runtime: Runtime, who: Caller | Actor, submission_id: str) -> DispatchResult:
+    """Send an approved (or exigent) submission to its FRS and record what came back."""
+    at = runtime.now()
+    with unit_of_work(runtime.engine) as uow:
+        sub = uow.submissions.get(submission_id, lock=True)
+        before = sub.status
+        if sub.status is SubmissionStatus.requested and sub.exigent:
+            sub.dispatch_exigent(at=at)  # memo 4.C.3: approval follows as soon as practicable
+        else:
+            sub.dispatch(at=at)
+        sub.idempotency_key = sub.idempotency_key or new_idempotency_key()
+        sub.record_attempt()
+        uow.submissions.update(sub, expected_status=before)
+        case = uow.cases.get(sub.case_id)
+        provider = uow.providers.get(sub.provider_id)
+        probes = [uow.probes.get(pid) for pid in sub.probe_ids]
+        sealed = [uow.probes.get_image(pid) for pid in sub.probe_ids]
+    probe_hashes = [p.sha256 for p in probes]
+    # Log before act: this entry is durable before anything reaches the FRS.
+    record(
+        runtime,
+        who,
+        EventTag.SUBMISSION_DISPATCH_INTENT,
+        subject=f"submission:{sub.id}",
+        component=COMPONENT,
+        case=case.number,
+        submission=sub.id,
+        provider=provider.id,
+        program_code=sub.program_code,
+        details={
+            "match_type": sub.match_type,
+            "probe_sha256": probe_hashes,
+            "idempotency_key": sub.idempotency_key,
+            "exigent": sub.exigent,
+            "provider_review_status": provider.review_status.value,
+            "started_at": at.isoformat(),
+            "requested_by": sub.requested_by,
+        },
+    )
+    result: WireCandidateList | ComparisonResult
+    try:
+        images = [
+            open_sealed(
+                SealedBlob.from_bytes(img.sealed), kek=runtime.kek, associated_data=probe_aad(pid)
+            )
+            for pid, img in zip(sub.probe_ids, sealed, strict=True)
+        ]
+        connector = runtime.connector(
+            provider.id, provider.kind.value, provider.base_url, _terms(provider)
+        )
+        if sub.match_type == MatchType.two_photo:
+            result = connector.compare(images[0], images[1], idempotency_key=sub.idempotency_key)
+        else:
+            cap = provider.terms.candidate_cap
+            result = connector.search(
+                SearchRequest(
+                    submission_id=sub.id,
+                    probe=images[0],
+                    match_type=sub.match_type,
+                    max_candidates=min(sub.max_candidates or cap, cap),
+                    idempotency_key=sub.idempotency_key,
+                    subject_ref=sub.target_ref,
+                )
+            )
+    except ConnectorError as exc:
+        failure = _Failure(exc.code, exc.message, exc.attempts, exc.status_code)
+        return _failed(runtime, who, sub, case.number, provider, failure)
+    except FrsGateError as exc:  # the vault refused to open the probe, a provider misconfigured
+        failure = _Failure("dispatch_error", exc.message, 0, None)
+        return _failed(runtime, who, sub, case.number, provider, failure)
+    return _completed(runtime, who, sub, case.number, provider, result, probe_hashes)
+
+
+def _failed(
+    runtime: Runtime,
+    who: Caller | Actor,
+    sub: Submission,
+    case_number: str,
+    provider: Provider,
+    exc: _Failure,
+) -> DispatchResult:
+    at = runtime.now()
+    reason = f"{exc.code}: {exc.message}"
+    record(
+        runtime,
+        who,
+        EventTag.SUBMISSION_DISPATCH_OUTCOME,
+        outcome=Outcome.FAILED,
+        subject=f"submission:{sub.id}",
+        component=COMPONENT,
+        case=case_number,
+        submission=sub.id,
+        provider=provider.id,
+        program_code=sub.program_code,
+        details={
+            "error": exc.code,
+            "message": exc.message[:400],
+            "attempts": exc.attempts,
+            "status_code": exc.status_code,
+            "ended_at": at.isoformat(),
+        },
+    )
+    with unit_of_work(runtime.engine) as uow:
+        current = uow.submissions.get(sub.id, lock=True)
+        current.attempts = max(current.attempts, exc.attempts or 1)
+        current.fail(at=at, reason=reason[:500])
+        uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
+    return DispatchResult(submission=current, candidate_list=None, error=reason)
+
+
+def _completed(
+    runtime: Runtime,
+    who: Caller | Actor,
+    sub: Submission,
+    case_number: str,
+    provider: Provider,
+    result: WireCandidateList | ComparisonResult,
+    probe_hashes: list[str],
+) -> DispatchResult:
+    at = runtime.now()
+    list_id = new_id("clist")
+    is_comparison = isinstance(result, ComparisonResult)
+    database = None if is_comparison else result.database  # type: ignore[union-attr]
+    candidate_list = CandidateList(
+        id=list_id,
+        submission_id=sub.id,
+        provider_id=provider.id,
+        match_type=sub.match_type,
+        database=database,
+        comparison_score=result.score if isinstance(result, ComparisonResult) else None,
+        sandbox=result.sandbox,
+        provider_notice=result.provider_notice,
+        received_at=at,
+    )
+    candidates: list[Candidate] = []
+    images: list[CandidateImage] = []
+    if isinstance(result, WireCandidateList):
+        for c in result.candidates:
+            cid = new_id("cand")
+            digest = hashlib.sha256(c.image).hexdigest() if c.image is not None else None
+            candidates.append(
+                Candidate(
+                    id=cid,
+                    candidate_list_id=list_id,
+                    rank=c.rank,
+                    score=c.score,
+                    gallery_ref=c.gallery_ref,
+                    source_database=c.source_database,
+                    image_sha256=digest,
+                    media_type=c.media_type if c.image is not None else None,
+                )
+            )
+            if c.image is not None:
+                blob = seal(c.image, kek=runtime.kek, associated_data=candidate_aad(cid))
+                images.append(
+                    CandidateImage(
+                        candidate_id=cid, sealed=blob.to_bytes(), key_ref=runtime.kek.kek_id_hex
+                    )
+                )
+    details: dict[str, Any] = {
+        "candidate_list": list_id,
+        "match_type": sub.match_type,
+        "database": database,
+        "list_size": len(candidates),
+        "negative": not candidates and not is_comparison,
+        "scores": [c.score for c in candidates],
+        "comparison_score": candidate_list.comparison_score,
+        "probe_sha256": probe_hashes,
+        "started_at": result.started_at.isoformat(),
+        "ended_at": result.ended_at.isoformat(),
+        "attempts": result.attempts,
+        "sandbox": result.sandbox,
+    }
+    record(
+        runtime,
+        who,
+        EventTag.SUBMISSION_DISPATCH_OUTCOME,
+        outcome=Outcome.SUCCEEDED,
+        subject=f"submission:{sub.id}",
+        component=COMPONENT,
+        case=case_number,
+        submission=sub.id,
+        provider=provider.id,
+        program_code=sub.program_code,
+        details=details,
+    )
+    with unit_of_work(runtime.engine) as uow:
+        current = uow.submissions.get(sub.id, lock=True)
+        current.attempts = max(current.attempts, result.attempts)
+        current.complete(at=at)
+        uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
+        uow.candidate_lists.add(candidate_list)
+        uow.candidates.add_all(candidates)
+        for image in images:
+            uow.candidates.add_image(image)
+    return DispatchResult(submission=current, candidate_list=candidate_list)
+
+
+def recover_interrupted(runtime: Runtime) -> list[str]:
+    """At start-up: every submission left `dispatching` gets an `outcome_unknown` entry and
+    becomes a supervisor queue item (the FRS may or may not have received the probe)."""
+    with unit_of_work(runtime.engine) as uow:
+        stuck = uow.submissions.with_status(SubmissionStatus.dispatching)
+        cases = {s.case_id: uow.cases.get(s.case_id) for s in stuck}
+    recovered: list[str] = []
+    for sub in stuck:
+        at = runtime.now()
+        record(
+            runtime,
+            Actor.system(),
+            EventTag.SUBMISSION_DISPATCH_OUTCOME_UNKNOWN,
+            outcome=Outcome.UNKNOWN,
+            subject=f"submission:{sub.id}",
+            component=COMPONENT,
+            source="system",
+            case=cases[sub.case_id].number,
+            submission=sub.id,
+            provider=sub.provider_id,
+            program_code=sub.program_code,
+            details={
+                "idempotency_key": sub.idempotency_key,
+                "dispatched_at": sub.dispatched_at.isoformat() if sub.dispatched_at else None,
+                "queued_for": "supervisor",
+                "supervisor_id": cases[sub.case_id].supervisor_id,
+            },
+        )
+        with unit_of_work(runtime.engine) as uow:
+            current = uow.submissions.get(sub.id, lock=True)
+            current.mark_outcome_unknown(at=at)
+            uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
+        recovered.append(sub.id)
+    return recovered

@@ -1,0 +1,191 @@
+"""The policy gate: every decision, allow or deny, is asked of the active pack and recorded.
+
+A service calls `decide(...)` before any act; the decision's ledger entry (with the pack id and
+hash and the citations) is durable before the service acts on it (DESIGN: log before act). A
+denial raises `PolicyDenied` carrying the citations, so the edge can show the user which memo
+section stopped them and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from frsgate.domain import Certification, Role, User
+from frsgate.ledger import Actor, EntryDraft, EventTag, Outcome, PolicyRef
+from frsgate.policy.decision import Decision
+from frsgate.policy.decision import Outcome as DecisionOutcome
+from frsgate.policy.facts import Action, Context, Resource
+from frsgate.services import facts
+from frsgate.services.errors import PolicyDenied
+from frsgate.services.runtime import Runtime
+
+# The role an act is recorded under when the user holds several (most specific first).
+_ACTING_ROLES: dict[Action, tuple[Role, ...]] = {
+    Action.approval_decide: (Role.supervisor, Role.igp),
+    Action.provider_review: (Role.osdm,),
+    Action.examination_record: (Role.examiner,),
+    Action.policy_pack_activate: (Role.igp,),
+    Action.user_manage: (Role.admin,),
+    Action.ledger_read: (Role.opr, Role.supervisor, Role.igp),
+    Action.export_run: (Role.opr, Role.igp),
+}
+_ROLE_ORDER = (
+    Role.agent,
+    Role.supervisor,
+    Role.examiner,
+    Role.osdm,
+    Role.igp,
+    Role.opr,
+    Role.admin,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The authenticated user behind a request, with what the gate needs to decide for them."""
+
+    user: User
+    certification: Certification | None
+    source: str  # the client address, "cli" or "system"
+
+    @property
+    def user_id(self) -> str:
+        return self.user.id
+
+    def role_for(self, action: Action | None = None) -> str:
+        preferred = _ACTING_ROLES.get(action, ()) if action is not None else ()
+        for role in (*preferred, *_ROLE_ORDER):
+            if role in self.user.roles:
+                return role.value
+        return "none"
+
+    def actor(self, action: Action | None = None) -> Actor:
+        return Actor(id=self.user.id, role=self.role_for(action))
+
+
+def decide(
+    runtime: Runtime,
+    caller: Caller,
+    action: Action,
+    resource: Resource,
+    context: Context,
+    *,
+    subject: str,
+    component: str,
+    case: str | None = None,
+    submission: str | None = None,
+    provider: str | None = None,
+    program_code: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    raise_on_deny: bool = True,
+) -> Decision:
+    """Ask the active pack, record the decision in the ledger, and return it.
+
+    The entry is durable before this returns, so nothing can act on a decision that is not on
+    record. With `raise_on_deny`, a deny raises `PolicyDenied` after it is recorded.
+    """
+    at = runtime.now()
+    principal = facts.principal(caller.user, caller.certification, at)
+    if context.now is None:
+        context = _with_now(context, at)
+    decision = runtime.policy.decide(principal, action, resource, context)
+    record_decision(
+        runtime,
+        caller,
+        action,
+        decision,
+        subject=subject,
+        component=component,
+        case=case,
+        submission=submission,
+        provider=provider,
+        program_code=program_code,
+        details=details,
+    )
+    if raise_on_deny and decision.decision is DecisionOutcome.deny:
+        raise PolicyDenied(decision.to_dict())
+    return decision
+
+
+def record_decision(
+    runtime: Runtime,
+    caller: Caller,
+    action: Action,
+    decision: Decision,
+    *,
+    subject: str,
+    component: str,
+    case: str | None = None,
+    submission: str | None = None,
+    provider: str | None = None,
+    program_code: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> int:
+    outcome = Outcome.ALLOWED if decision.allowed else Outcome.DENIED
+    body: dict[str, Any] = {"action": action.value, "decision": decision.decision.value}
+    if decision.approver_role:
+        body["approver_role"] = decision.approver_role
+        body["approvals"] = list(decision.approvals)
+    if details:
+        body.update(details)
+    return runtime.ledger.append(
+        EntryDraft(
+            event=EventTag.POLICY_DECISION_EVALUATE,
+            actor=caller.actor(action),
+            outcome=outcome,
+            subject=subject,
+            component=component,
+            source=caller.source,
+            case=case,
+            submission=submission,
+            provider=provider,
+            program_code=program_code,
+            policy=PolicyRef(pack=decision.pack.id, sha256=decision.pack.sha256),
+            citations=[c.to_dict() for c in decision.citations],
+            details=body,
+        )
+    )
+
+
+def record(
+    runtime: Runtime,
+    caller: Caller | Actor,
+    event: EventTag,
+    *,
+    subject: str,
+    component: str,
+    outcome: Outcome = Outcome.SUCCEEDED,
+    action: Action | None = None,
+    source: str | None = None,
+    case: str | None = None,
+    submission: str | None = None,
+    provider: str | None = None,
+    program_code: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> int:
+    """Append one act to the ledger; durable before it returns."""
+    actor = caller.actor(action) if isinstance(caller, Caller) else caller
+    where = source or (caller.source if isinstance(caller, Caller) else "system")
+    return runtime.ledger.append(
+        EntryDraft(
+            event=event,
+            actor=actor,
+            outcome=outcome,
+            subject=subject,
+            component=component,
+            source=where,
+            case=case,
+            submission=submission,
+            provider=provider,
+            program_code=program_code,
+            details=dict(details or {}),
+        )
+    )
+
+
+def _with_now(context: Context, at: Any) -> Context:
+    from dataclasses import replace
+
+    return replace(context, now=at)

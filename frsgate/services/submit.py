@@ -1,0 +1,328 @@
+"""The submission gate: one request to use an FRS, decided by the policy before anything moves.
+
+allow          -> the submission is dispatched at once (`services.dispatch`);
+needs_approval -> it waits in a supervisor's queue (a witness probe or a flagged justification
+                  waits on the probe's approval; exigent use of an FRS OSDM has not approved
+                  waits on its own approval);
+deny           -> `PolicyDenied` with the citations; nothing but the decision is recorded.
+Exigent use where prior approval is impracticable goes ahead and must be approved within the
+configured deadline (memo 4.C.3); an unreviewed FRS used so is put in OSDM's review queue.
+There is no batch or streaming path (memo 4.B.4): one probe, one request, under rate limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from frsgate.domain import (
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    ApprovalSubject,
+    Case,
+    ProbeStatus,
+    Provider,
+    ReviewStatus,
+    Submission,
+    SubmissionStatus,
+    User,
+)
+from frsgate.domain.values import new_id
+from frsgate.errors import Conflict
+from frsgate.ledger import EventTag, Outcome
+from frsgate.policy.decision import Decision
+from frsgate.policy.decision import Outcome as DecisionOutcome
+from frsgate.policy.facts import Action, Context, Resource, ResourceKind
+from frsgate.services import facts, lookup
+from frsgate.services.dispatch import DispatchResult, dispatch
+from frsgate.services.errors import RateLimited
+from frsgate.services.gate import Caller, decide, record
+from frsgate.services.runtime import Runtime
+from frsgate.store.unit import UnitOfWork, unit_of_work
+
+COMPONENT = "services.submit"
+WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRequest:
+    probe_id: str
+    provider: str  # provider id or name
+    match_type: str
+    program_code: str
+    justification: str
+    exigent: bool = False
+    exigent_reason: str | None = None
+    prior_approval_impracticable: bool = False
+    second_probe_id: str | None = None
+    target_ref: str | None = None
+    max_candidates: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionResult:
+    submission: Submission
+    decision: Decision
+    approvals: list[Approval] = field(default_factory=list)
+    dispatch: DispatchResult | None = None
+
+
+def _provider(uow: UnitOfWork, ref: str) -> Provider:
+    found = uow.providers.find(ref)
+    return found if found is not None else uow.providers.get_by_name(ref)
+
+
+def _approvers(uow: UnitOfWork, approvals: list[Approval]) -> dict[str, User]:
+    ids = {a.approver_id for a in approvals if a.approver_id}
+    return {uid: uow.users.get(uid) for uid in ids}
+
+
+def check_rate_limits(runtime: Runtime, caller: Caller, case: Case) -> None:
+    """Refuse a submission past the per-user or per-case hourly limit, and put the excess in
+    front of the supervisor: searching at volume is what surveillance looks like (memo 4.B.4)."""
+    settings = runtime.settings
+    since = runtime.now() - WINDOW
+    with unit_of_work(runtime.engine) as uow:
+        by_user = uow.submissions.count_by_user_since(caller.user_id, since)
+        by_case = uow.submissions.count_by_case_since(case.id, since)
+    exceeded: tuple[EventTag, str, int] | None = None
+    if by_user >= settings.rate_limit_per_user_per_hour:
+        exceeded = (EventTag.RATELIMIT_USER_EXCEEDED, "you", settings.rate_limit_per_user_per_hour)
+    elif by_case >= settings.rate_limit_per_case_per_hour:
+        exceeded = (
+            EventTag.RATELIMIT_CASE_EXCEEDED,
+            f"case {case.number}",
+            settings.rate_limit_per_case_per_hour,
+        )
+    if exceeded is None:
+        return
+    event, who, limit = exceeded
+    message = (
+        f"rate limit reached: {who} made {limit} submissions in the last hour (memo 4.B.4: an "
+        "FRS is never used to surveil the public); your supervisor has been notified"
+    )
+    with unit_of_work(runtime.engine) as uow:
+        open_items = [
+            a
+            for a in uow.approvals.requested_by(caller.user_id)
+            if a.kind is ApprovalKind.rate_limit_override and a.status is ApprovalStatus.pending
+        ]
+        item = None
+        if not open_items:
+            item = Approval(
+                id=new_id("approval"),
+                kind=ApprovalKind.rate_limit_override,
+                subject_kind=ApprovalSubject.user
+                if event is EventTag.RATELIMIT_USER_EXCEEDED
+                else ApprovalSubject.case,
+                subject_id=caller.user_id
+                if event is EventTag.RATELIMIT_USER_EXCEEDED
+                else case.id,
+                case_id=case.id,
+                requester_id=caller.user_id,
+                assigned_to=case.supervisor_id if case.supervisor_id != caller.user_id else None,
+                reason=message,
+                requested_at=runtime.now(),
+            )
+    record(
+        runtime,
+        caller,
+        event,
+        outcome=Outcome.DENIED,
+        subject=f"user:{caller.user_id}",
+        component=COMPONENT,
+        case=case.number,
+        details={
+            "limit_per_hour": limit,
+            "queued_for": "supervisor",
+            "approval": item.id if item else open_items[0].id,
+        },
+    )
+    if item is not None:
+        with unit_of_work(runtime.engine) as uow:
+            uow.approvals.add(item)
+    raise RateLimited(message, retry_after_seconds=int(WINDOW.total_seconds()))
+
+
+def create_submission(
+    runtime: Runtime, caller: Caller, request: SubmissionRequest
+) -> SubmissionResult:
+    """Decide and, where allowed, dispatch one submission."""
+    with unit_of_work(runtime.engine) as uow:
+        probe = uow.probes.get(request.probe_id)
+        second = uow.probes.get(request.second_probe_id) if request.second_probe_id else None
+        case = uow.cases.get(probe.case_id)
+        provider = _provider(uow, request.provider)
+        program = lookup.program(uow, request.program_code)
+        probe_approvals = uow.approvals.for_subject(ApprovalSubject.probe, probe.id)
+        approvers = _approvers(uow, probe_approvals)
+    for p in (probe, second):
+        if p is not None and p.status in (ProbeStatus.refused, ProbeStatus.purged):
+            raise Conflict(f"probe {p.id} is {p.status.value} and cannot be submitted")
+    if second is not None and second.case_id != probe.case_id:
+        raise Conflict("both probes of a two_photo comparison must belong to the same case")
+    check_rate_limits(runtime, caller, case)
+
+    at = runtime.now()
+    submission = Submission(
+        id=new_id("sub"),
+        case_id=case.id,
+        probe_id=probe.id,
+        second_probe_id=request.second_probe_id,
+        target_ref=request.target_ref,
+        provider_id=provider.id,
+        match_type=request.match_type,
+        program_code=request.program_code,
+        justification=request.justification,
+        requested_by=caller.user_id,
+        exigent=request.exigent,
+        exigent_reason=request.exigent_reason,
+        max_candidates=request.max_candidates,
+        created_at=at,
+    )
+    context = Context(
+        case=facts.case(case),
+        program=facts.program(program, request.program_code),
+        probe=facts.stored_probe(probe),
+        provider=facts.provider(provider),
+        submission=facts.submission(
+            submission, prior_approval_impracticable=request.prior_approval_impracticable
+        ),
+        approvals=facts.approvals(probe_approvals, approvers),
+    )
+    decision = decide(
+        runtime,
+        caller,
+        Action.submission_create,
+        Resource(kind=ResourceKind.submission, id=submission.id, owner_id=caller.user_id),
+        context,
+        subject=f"submission:{submission.id}",
+        component=COMPONENT,
+        case=case.number,
+        submission=submission.id,
+        provider=provider.id,
+        program_code=request.program_code,
+        details={"match_type": request.match_type, "exigent": request.exigent},
+    )
+    approvals: list[Approval] = []
+    if decision.decision is DecisionOutcome.needs_approval:
+        submission.require_approval()
+        approvals = _submission_approvals(submission, case, decision, at, caller)
+    else:
+        if not (request.exigent and provider.review_status is not ReviewStatus.approved):
+            submission.allow(at=at)
+        elif request.exigent:
+            # memo 4.C.3: prior approval impracticable; the supervisor approves soon after.
+            deadline = at + timedelta(hours=runtime.settings.exigent_approval_deadline_hours)
+            approvals = [
+                _approval(
+                    submission, case, ApprovalKind.exigent_provider, at, caller, deadline=deadline
+                )
+            ]
+    record(
+        runtime,
+        caller,
+        EventTag.SUBMISSION_RECORD_CREATE,
+        action=Action.submission_create,
+        subject=f"submission:{submission.id}",
+        component=COMPONENT,
+        case=case.number,
+        submission=submission.id,
+        provider=provider.id,
+        program_code=request.program_code,
+        details={
+            "status": submission.status.value,
+            "match_type": submission.match_type,
+            "probe_sha256": [probe.sha256] + ([second.sha256] if second else []),
+            "exigent": submission.exigent,
+            "approval_ids": [a.id for a in approvals],
+        },
+    )
+    with unit_of_work(runtime.engine) as uow:
+        uow.submissions.add(submission)
+        for approval in approvals:
+            uow.approvals.add(approval)
+    for approval in approvals:
+        record(
+            runtime,
+            caller,
+            EventTag.APPROVAL_REQUEST_CREATE,
+            subject=f"approval:{approval.id}",
+            component=COMPONENT,
+            case=case.number,
+            submission=submission.id,
+            details={
+                "kind": approval.kind.value,
+                "approver_role": approval.approver_role.value,
+                "assigned_to": approval.assigned_to,
+                "deadline": approval.deadline.isoformat() if approval.deadline else None,
+            },
+        )
+    if request.exigent and provider.review_status is ReviewStatus.unreviewed:
+        queue_provider_review(runtime, caller, provider, submission)
+    result = None
+    if submission.status in (SubmissionStatus.approved, SubmissionStatus.requested):
+        result = dispatch(runtime, caller, submission.id)
+        submission = result.submission
+    return SubmissionResult(
+        submission=submission, decision=decision, approvals=approvals, dispatch=result
+    )
+
+
+def _approval(
+    submission: Submission,
+    case: Case,
+    kind: ApprovalKind,
+    at: datetime,
+    caller: Caller,
+    *,
+    deadline: datetime | None = None,
+) -> Approval:
+    return Approval(
+        id=new_id("approval"),
+        kind=kind,
+        subject_kind=ApprovalSubject.submission,
+        subject_id=submission.id,
+        case_id=case.id,
+        requester_id=caller.user_id,
+        assigned_to=case.supervisor_id if case.supervisor_id != caller.user_id else None,
+        reason=submission.exigent_reason or submission.justification,
+        requested_at=at,
+        deadline=deadline,
+    )
+
+
+def _submission_approvals(
+    submission: Submission, case: Case, decision: Decision, at: datetime, caller: Caller
+) -> list[Approval]:
+    """Approvals the submission itself needs. Probe-level cures (witness, flagged
+    justification) are the probe's own approval requests, made at intake."""
+    kinds = [facts.approval_kind_for_cure(name) for name in decision.approvals]
+    return [
+        _approval(submission, case, kind, at, caller)
+        for kind in kinds
+        if kind is ApprovalKind.exigent_provider
+    ]
+
+
+def queue_provider_review(
+    runtime: Runtime, caller: Caller, provider: Provider, submission: Submission
+) -> None:
+    """memo 4.C.3: any FRS used in exigent circumstances is submitted to OSDM for review."""
+    with unit_of_work(runtime.engine) as uow:
+        current = uow.providers.get(provider.id, lock=True)
+        if current.review_status is not ReviewStatus.unreviewed:
+            return
+        current.submit_for_review()
+        uow.providers.update(current, expected_status=ReviewStatus.unreviewed)
+    record(
+        runtime,
+        caller,
+        EventTag.PROVIDER_REVIEW_QUEUE,
+        subject=f"provider:{provider.id}",
+        component=COMPONENT,
+        submission=submission.id,
+        provider=provider.id,
+        details={"reason": "used in exigent circumstances (memo 4.C.3)", "queued_for": "osdm"},
+    )
