@@ -75,6 +75,8 @@ _SUBMISSION_REQUIRED = frozenset(
 )
 # Acts whose separation of duties depends on who made the request.
 _OWNER_REQUIRED = frozenset({Action.approval_decide, Action.policy_pack_activate})
+# Acts that decide on someone's request: the requester is the owner, never the decider.
+_DECIDES_OTHERS_REQUEST = _OWNER_REQUIRED | {Action.provider_review}
 
 _NO_GRANT: dict[str, Any] = {"granted": False, "approver_id": "", "approver_is_supervisor": False}
 _NO_PURPOSE: dict[str, Any] = {
@@ -199,6 +201,8 @@ class Translator:
             )
         if action is Action.user_manage:
             requester = resource.owner_id or resource.id  # the account being managed
+        elif action in _DECIDES_OTHERS_REQUEST:
+            requester = resource.owner_id or ""  # "": nobody asked (e.g. a review OSDM began)
         else:
             requester = resource.owner_id or principal.user_id
         ctx: dict[str, Any] = {"requester_id": requester}

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from pathlib import Path
 
+import cedarpy
 import pytest
 
 from frsgate.errors import ValidationFailed
-from frsgate.policy import Outcome, PolicyPack, default_pack
+from frsgate.policy import (
+    DEFAULT_PACK_DIR,
+    Outcome,
+    PackInvalid,
+    PolicyPack,
+    default_pack,
+    load_pack,
+)
 from frsgate.policy.facts import (
     Action,
     Approvals,
@@ -26,6 +36,7 @@ from frsgate.policy.facts import (
     SubjectRole,
     SubmissionFacts,
 )
+from frsgate.policy.scenarios import SCENARIO_FILE, load_scenarios
 
 AGENT = Principal("agent-1", frozenset({Role.agent}), True, True, True, True)
 SUPERVISOR = Principal("super-1", frozenset({Role.supervisor}), True, True, True, True)
@@ -133,4 +144,90 @@ def test_decide_many_matches_decide(pack: PolicyPack) -> None:
         Outcome.deny,
         Outcome.needs_approval,
         Outcome.allow,
+    ]
+
+
+def _copy_pack(tmp_path: Path) -> Path:
+    folder = tmp_path / "pack"
+    shutil.copytree(DEFAULT_PACK_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+OPR = Principal("opr-1", frozenset({Role.opr}))
+LEDGER = Resource(ResourceKind.ledger, "main")
+
+
+def test_an_evaluation_error_fails_closed(tmp_path: Path) -> None:
+    folder = _copy_pack(tmp_path)
+    with (folder / "general.cedar").open("a") as f:  # overflows at run time, for every request
+        f.write(
+            '\n@id("test.overflow")\n@section("1")\n@message("m")\n'
+            'forbid (principal, action == Action::"ledger.read", resource)\n'
+            'when { 9223372036854775807 + principal.user_id.like("*").toLong() > 0 };\n'
+        )
+    with pytest.raises(PackInvalid):  # the validator catches that one...
+        load_pack(folder)
+    folder = _copy_pack(tmp_path / "again")
+    with (folder / "general.cedar").open("a") as f:  # ...but not an overflow of Longs
+        f.write(
+            '\n@id("test.overflow")\n@section("1")\n@message("m")\n'
+            'forbid (principal, action == Action::"ledger.read", resource)\n'
+            "when { 9223372036854775807 + 1 > 0 };\n"
+        )
+    decision = load_pack(folder).decide(OPR, Action.ledger_read, LEDGER)
+    assert decision.decision is Outcome.deny
+    assert decision.rules == ("pack.evaluation_error",)
+
+
+def test_no_grant_is_a_cited_deny(tmp_path: Path) -> None:
+    # Without its duty rule, an agent reading the ledger matches no rule at all.
+    folder = _copy_pack(tmp_path)
+    duties = folder / "duties.cedar"
+    text = duties.read_text()
+    start = text.index('@id("duty.ledger_read")')
+    duties.write_text(text[:start] + text[text.index('@id("review.osdm_only")') :])
+    decision = load_pack(folder).decide(AGENT, Action.ledger_read, LEDGER)
+    assert decision.decision is Outcome.deny
+    assert decision.rules == ("duty.no_grant",)
+    assert decision.citations[0].section == "1"
+    assert "no rule" not in decision.citations[0].message.lower()
+
+
+def test_every_scenario_request_conforms_to_the_schema(pack: PolicyPack) -> None:
+    # The translator and schema.cedarschema describe the same context for every action.
+    schema = pack.compiled.schema
+    seen = set()
+    for scenario in load_scenarios(pack.compiled.folder / SCENARIO_FILE):
+        r = scenario.request
+        request = pack.translator.request(r.principal, r.action, r.resource, r.context)
+        entities = pack.translator.entities_for(r.principal)
+        result = cedarpy.is_authorized(request, pack.compiled.policy_set, entities, schema)
+        assert not result.diagnostics.errors, (scenario.name, result.diagnostics.errors)
+        assert result.allowed == (scenario.expect is Outcome.allow), scenario.name
+        seen.add(r.action)
+    assert seen == set(Action)
+
+
+def test_the_per_action_sets_decide_like_the_whole_pack(pack: PolicyPack) -> None:
+    for scenario in load_scenarios(pack.compiled.folder / SCENARIO_FILE):
+        r = scenario.request
+        request = pack.translator.request(r.principal, r.action, r.resource, r.context)
+        entities = pack.translator.entities_for(r.principal)
+        whole = cedarpy.is_authorized(request, pack.compiled.policy_set, entities)
+        split = cedarpy.is_authorized(request, pack.compiled.action_sets[r.action], entities)
+        assert whole.decision == split.decision, scenario.name
+        assert sorted(whole.diagnostics.reasons) == sorted(split.diagnostics.reasons)
+
+
+def test_allow_has_no_citations_and_deny_always_has(pack: PolicyPack) -> None:
+    allow = pack.decide(AGENT, Action.submission_create, SUBMISSION, submission_context())
+    assert allow.to_dict()["citations"] == []
+    assert "approver_role" not in allow.to_dict()
+    deny = pack.decide(AGENT, Action.ledger_alter, LEDGER)
+    assert deny.to_dict()["citations"] == [
+        {
+            "rule": "ledger.append_only",
+            "section": "4.E.1",
+            "message": pack.rule("ledger.append_only").message,
+        }
     ]
