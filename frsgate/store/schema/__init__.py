@@ -1,9 +1,8 @@
 """All tables of FRS Gate in one SQLAlchemy `MetaData`, so Alembic sees every one of them."""
 
-from frsgate.store.schema.base import metadata
-
 # Importing the modules registers their tables on `metadata`.
-from frsgate.store.schema import core as core  # noqa: E402
-from frsgate.store.schema import ledger as ledger  # noqa: E402
+from frsgate.store.schema import core as core
+from frsgate.store.schema import ledger as ledger
+from frsgate.store.schema.base import metadata
 
 __all__ = ["metadata"]
