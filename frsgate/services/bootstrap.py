@@ -106,7 +106,9 @@ def seed_demo(runtime: Runtime) -> list[str]:
                 palms_reference=f"PALMS-DEMO-{username.upper()}",
             )  # fmt: skip
     with unit_of_work(runtime.engine) as uow:
-        have_case = uow.cases.find(DEMO_CASE) is not None or _exists(uow.cases.get_by_number, DEMO_CASE)
+        have_case = uow.cases.find(DEMO_CASE) is not None or _exists(
+            uow.cases.get_by_number, DEMO_CASE
+        )
         have_program = _exists(uow.programs.get_by_code, DEMO_PROGRAM)
         have = {n: _exists(uow.providers.get_by_name, n) for n in (
             SANDBOX_PROVIDER, UNREVIEWED_PROVIDER, NOT_APPROVED_PROVIDER)}  # fmt: skip

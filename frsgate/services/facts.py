@@ -50,8 +50,7 @@ def principal(user: User, certification: Certification | None, at: datetime) -> 
     return pf.Principal(
         user_id=user.id,
         roles=roles,
-        training_completed=certification is not None
-        and done(certification.training_completed_at),
+        training_completed=certification is not None and done(certification.training_completed_at),
         best_practices_attested=certification is not None
         and done(certification.best_practices_attested_at),
         safeguards_attested=certification is not None

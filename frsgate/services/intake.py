@@ -70,7 +70,9 @@ def _parse_role(value: str) -> SubjectRole:
         raise InvalidEntity("probe", "subject_role", f"{value!r} is not one of {known}") from None
 
 
-def create_probe(runtime: Runtime, caller: Caller, request: ProbeRequest, image: bytes) -> ProbeResult:
+def create_probe(
+    runtime: Runtime, caller: Caller, request: ProbeRequest, image: bytes
+) -> ProbeResult:
     """Take in one probe photo for a case; returns the stored probe and the decision."""
     subject_role = _parse_role(request.subject_role)
     capture_source: CaptureSource = parse_capture_source(request.capture_source)  # memo 4.B.4
@@ -201,4 +203,3 @@ def _record_approval_request(
             "assigned_to": approval.assigned_to,
         },
     )
-

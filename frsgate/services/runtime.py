@@ -107,7 +107,9 @@ class Runtime:
             f"{self.policy.sha256[:12]}, ledger size {self.ledger.size()}"
         )
 
-    def connector(self, provider_id: str, kind: str, base_url: str | None, terms: object) -> FrsConnector:
+    def connector(
+        self, provider_id: str, kind: str, base_url: str | None, terms: object
+    ) -> FrsConnector:
         """One connector per provider and URL, kept for the process (it pools connections)."""
         from frsgate.connectors.protocol import ProviderTerms
         from frsgate.connectors.registry import connector_for
@@ -143,6 +145,8 @@ def resolve_user_id(settings: Settings, user: str) -> str:
     engine = make_engine(settings.effective_database_url)
     try:
         with engine.connect() as conn:
-            return UserRepository(conn).resolve(user).id
+            users = UserRepository(conn)
+            found = users.find(user)
+            return found.id if found is not None else users.get_by_username(user).id
     finally:
         engine.dispose()

@@ -116,9 +116,7 @@ def check_rate_limits(runtime: Runtime, caller: Caller, case: Case) -> None:
                 subject_kind=ApprovalSubject.user
                 if event is EventTag.RATELIMIT_USER_EXCEEDED
                 else ApprovalSubject.case,
-                subject_id=caller.user_id
-                if event is EventTag.RATELIMIT_USER_EXCEEDED
-                else case.id,
+                subject_id=caller.user_id if event is EventTag.RATELIMIT_USER_EXCEEDED else case.id,
                 case_id=case.id,
                 requester_id=caller.user_id,
                 assigned_to=case.supervisor_id if case.supervisor_id != caller.user_id else None,

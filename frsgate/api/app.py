@@ -1,0 +1,78 @@
+"""The FastAPI application: routers under /api/v1, error mapping, logs and metrics.
+
+Only liveness (/healthz) and readiness (/readyz), which say nothing but "ok", and the OpenAPI
+document are reachable without a token; /metrics and everything under /api/v1 need one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+
+import frsgate
+from frsgate.api.deps import authenticate
+from frsgate.api.errors import install_error_handlers
+from frsgate.api.observability import Metrics, request_middleware
+from frsgate.api.routes import approvals, ledger, probes, submissions
+from frsgate.services.gate import Caller
+from frsgate.services.runtime import Runtime
+from frsgate.services.tokens import TokenVerifier
+
+
+def create_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> FastAPI:
+    """The HTTP app over an open `runtime` (the caller owns and closes the runtime)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        # Routes are synchronous (database and fsync-bound); give them room to overlap so the
+        # ledger's group commit can batch concurrent appends.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 64
+        yield
+
+    app = FastAPI(
+        title="FRS Gate",
+        version=frsgate.__version__,
+        description=(
+            "The accountable gateway for third-party facial recognition services. Every "
+            "candidate is an investigative lead only — never a positive identification "
+            "(memo 4.D.2)."
+        ),
+        lifespan=lifespan,
+    )
+    metrics = Metrics()
+    app.state.runtime = runtime
+    app.state.verifier = verifier or TokenVerifier(runtime.settings)
+    app.state.metrics = metrics
+    app.middleware("http")(request_middleware(metrics))
+    install_error_handlers(app)
+    for router in (probes.router, submissions.router, approvals.router, ledger.router):
+        app.include_router(router, prefix="/api/v1")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            runtime.ledger.size()
+        except Exception:  # readiness reports, it does not explain: details are in the log
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_endpoint(_: Annotated[Caller, Depends(authenticate)]) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,1 @@
+"""The routers under /api/v1, one module per area."""

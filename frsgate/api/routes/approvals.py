@@ -1,0 +1,67 @@
+"""The approval queue and approval decisions (nobody decides their own request)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from frsgate.api.deps import get_runtime, requires
+from frsgate.api.routes.submissions import submission_json
+from frsgate.domain import Approval
+from frsgate.policy.facts import Action
+from frsgate.services.approvals import decide_approval, list_pending
+from frsgate.services.gate import Caller
+from frsgate.services.runtime import Runtime
+
+router = APIRouter(tags=["approvals"])
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    note: str | None = Field(default=None, max_length=4000)
+
+
+def approval_json(a: Approval) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "kind": a.kind.value,
+        "status": a.status.value,
+        "subject_kind": a.subject_kind.value,
+        "subject_id": a.subject_id,
+        "case_id": a.case_id,
+        "requester_id": a.requester_id,
+        "assigned_to": a.assigned_to,
+        "approver_role": a.approver_role.value,
+        "approver_id": a.approver_id,
+        "reason": a.reason,
+        "requested_at": a.requested_at.isoformat(),
+        "deadline": a.deadline.isoformat() if a.deadline else None,
+        "decided_at": a.decided_at.isoformat() if a.decided_at else None,
+    }
+
+
+@router.get("/approvals", summary="Pending approvals the caller may decide")
+def get_approvals(
+    caller: Annotated[Caller, requires(Action.approval_decide)],
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> dict[str, Any]:
+    return {"approvals": [approval_json(a) for a in list_pending(runtime, caller)]}
+
+
+@router.post("/approvals/{approval_id}/decision", summary="Approve or deny a pending request")
+def post_decision(
+    approval_id: str,
+    body: DecisionIn,
+    caller: Annotated[Caller, requires(Action.approval_decide)],
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> dict[str, Any]:
+    outcome = decide_approval(runtime, caller, approval_id, approve=body.approve, note=body.note)
+    return {
+        "approval": approval_json(outcome.approval),
+        "dispatched": [submission_json(d.submission) for d in outcome.dispatched],
+        "rejected_submissions": outcome.rejected_submissions,
+    }

@@ -1,0 +1,53 @@
+"""GET /api/v1/ledger/...: the contract of DESIGN "Ledger" for auditors and their tools."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from frsgate.api.deps import get_runtime, requires
+from frsgate.policy.facts import Action
+from frsgate.services import ledger_reads
+from frsgate.services.gate import Caller
+from frsgate.services.runtime import Runtime
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+
+Reader = Annotated[Caller, requires(Action.ledger_read)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+@router.get("/checkpoint", summary="A signed C2SP checkpoint of the whole log")
+def get_checkpoint(caller: Reader, runtime: RuntimeDep) -> dict[str, Any]:
+    return ledger_reads.checkpoint(runtime, caller)
+
+
+@router.get("/entries", summary="Canonical entries [start, end), base64")
+def get_entries(
+    caller: Reader,
+    runtime: RuntimeDep,
+    start: Annotated[int, Query(ge=0)] = 0,
+    end: Annotated[int | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    return ledger_reads.entries(runtime, caller, start, end)
+
+
+@router.get("/proof/inclusion", summary="RFC 9162 inclusion proof")
+def get_inclusion(
+    caller: Reader,
+    runtime: RuntimeDep,
+    index: Annotated[int, Query(ge=0)],
+    tree_size: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    return ledger_reads.inclusion(runtime, caller, index, tree_size)
+
+
+@router.get("/proof/consistency", summary="RFC 9162 consistency proof")
+def get_consistency(
+    caller: Reader,
+    runtime: RuntimeDep,
+    first: Annotated[int, Query(ge=1)],
+    second: Annotated[int, Query(ge=1)],
+) -> dict[str, Any]:
+    return ledger_reads.consistency(runtime, caller, first, second)
