@@ -26,6 +26,9 @@ from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import TokenVerifier
 
 
+ROUTERS = (probes.router, submissions.router, approvals.router, ledger.router)
+
+
 def create_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> FastAPI:
     """The HTTP app over an open `runtime` (the caller owns and closes the runtime)."""
 
@@ -54,7 +57,7 @@ def create_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> Fa
     app.state.metrics = metrics
     app.middleware("http")(request_middleware(metrics))
     install_error_handlers(app)
-    for router in (probes.router, submissions.router, approvals.router, ledger.router):
+    for router in ROUTERS:
         app.include_router(router, prefix="/api/v1")
 
     @app.get("/healthz", include_in_schema=False)

@@ -14,7 +14,9 @@ import pytest
 
 from frsgate.api.app import create_app
 from frsgate.config import Settings, load_settings
-from frsgate.connectors.sandbox import create_sandbox_app
+from fastapi import FastAPI
+
+from frsgate.connectors.sandbox import SandboxFaults, create_sandbox_app, with_faults
 from frsgate.connectors.serve import serve_in_thread
 from frsgate.services.bootstrap import initialize
 from frsgate.services.runtime import Runtime
@@ -54,10 +56,27 @@ def gateway_settings(home: Path, database_url: str, sandbox_url: str, **extra: A
     )
 
 
+@dataclass
+class Sandbox:
+    url: str
+    app: FastAPI
+
+    def inject(self, spec: str) -> None:
+        """Make the running sandbox misbehave (see SandboxFaults.parse); "" restores it."""
+        with_faults(self.app, SandboxFaults.parse(spec))
+
+
 @pytest.fixture(scope="session")
-def sandbox_url() -> Iterator[str]:
-    with serve_in_thread(create_sandbox_app(seed=7, warm=True)) as url:
-        yield url
+def sandbox() -> Iterator[Sandbox]:
+    app = create_sandbox_app(seed=7, warm=True)
+    with serve_in_thread(app) as url:
+        yield Sandbox(url=url, app=app)
+
+
+@pytest.fixture
+def sandbox_url(sandbox: Sandbox) -> Iterator[str]:
+    yield sandbox.url
+    sandbox.inject("")
 
 
 @pytest.fixture
