@@ -13,7 +13,8 @@ prints for the pack's files in byte order of their names::
 
 Cedar evaluates every policy of a set for every request, scope or not; so the compiled pack
 keeps, besides the whole set, one pre-parsed set per action holding only the policies whose
-action scope can match it. The decisions are the same; the work per request is a fraction.
+action scope can match it, each scope narrowed to that one action. The decisions are the same
+(a test compares them with the whole set's on every scenario); the work is a fraction.
 """
 
 from __future__ import annotations
@@ -185,6 +186,15 @@ def _position(policy_id: str) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
+def _scoped_to(est: dict[str, Any], action: str) -> dict[str, Any]:
+    """`est` with its action scope narrowed to `action`, for the set of that action alone.
+
+    Within a set only ever asked about `action`, ``action in [A, B, ...]`` and
+    ``action == A`` decide alike; Cedar checks the equality several times faster.
+    """
+    return {**est, "action": {"op": "==", "entity": {"type": "Action", "id": action}}}
+
+
 def _policy_set_of(ests: dict[str, Any]) -> cedarpy.PolicySet:
     doc = {"staticPolicies": ests, "templates": {}, "templateLinks": []}
     return cedarpy.PolicySet.from_json_str(json.dumps(doc))
@@ -269,7 +279,11 @@ def compile_pack(folder: Path) -> CompiledPack:
 
     action_sets = {
         action.value: _policy_set_of(
-            {r.id: ests[r.id] for r in rules if r.applies_to(action.value)}
+            {
+                r.id: _scoped_to(ests[r.id], action.value)
+                for r in rules
+                if r.applies_to(action.value)
+            }
         )
         for action in Action
     }

@@ -20,6 +20,7 @@ from frsgate.errors import ValidationFailed
 from frsgate.policy.facts import (
     RESOURCE_KIND,
     Action,
+    ApprovalKind,
     Approvals,
     CaseStatus,
     Context,
@@ -78,6 +79,9 @@ _OWNER_REQUIRED = frozenset({Action.approval_decide, Action.policy_pack_activate
 # Acts that decide on someone's request: the requester is the owner, never the decider.
 _DECIDES_OTHERS_REQUEST = _OWNER_REQUIRED | {Action.provider_review}
 
+_PROBE_APPROVALS = (ApprovalKind.witness, ApprovalKind.flagged_justification)
+_USE_APPROVALS = (ApprovalKind.exigent_provider,)
+
 _NO_GRANT: dict[str, Any] = {"granted": False, "approver_id": "", "approver_is_supervisor": False}
 _NO_PURPOSE: dict[str, Any] = {
     "kind": "none",
@@ -107,12 +111,9 @@ def _grant(grant: Grant | None) -> dict[str, Any]:
     }
 
 
-def _approvals(approvals: Approvals) -> dict[str, Any]:
-    return {
-        "witness": _grant(approvals.witness),
-        "flagged_justification": _grant(approvals.flagged_justification),
-        "exigent_provider": _grant(approvals.exigent_provider),
-    }
+def _approvals(approvals: Approvals, kinds: tuple[ApprovalKind, ...]) -> dict[str, Any]:
+    # Only the kinds the action's rules can be cured by: each value costs parse time.
+    return {kind.value: _grant(getattr(approvals, kind.value)) for kind in kinds}
 
 
 def _purpose(principal: Principal, context: Context) -> dict[str, Any]:
@@ -210,13 +211,15 @@ class Translator:
             ctx["purpose"] = _purpose(principal, context)
         if action is Action.probe_create or action is Action.submission_create:
             ctx["probe"] = self._probe(action, context)
-            ctx["approvals"] = _approvals(context.approvals)
             if action is Action.submission_create:
+                ctx["approvals"] = _approvals(context.approvals, tuple(ApprovalKind))
                 ctx["provider"] = self._provider(action, context)
                 ctx["submission"] = self._submission(action, context)
+            else:
+                ctx["approvals"] = _approvals(context.approvals, _PROBE_APPROVALS)
         elif action in _USE_ACTS:
             ctx["use"] = self._use(action, context)
-            ctx["approvals"] = _approvals(context.approvals)
+            ctx["approvals"] = _approvals(context.approvals, _USE_APPROVALS)
             if action is Action.disposition_record or action is Action.examination_record:
                 if context.disposition is None:
                     raise _missing(action, "disposition")
