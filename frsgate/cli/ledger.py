@@ -1,0 +1,194 @@
+"""`frsgate ledger ...`: the verifier key, checkpoints, the full audit, proofs and export.
+
+Exit codes: 0 when the command succeeded (for `verify`: everything agrees), 1 when verification
+found a disagreement, 2 for bad input or configuration (the message says which).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine
+
+from frsgate.config import Settings, load_settings
+from frsgate.errors import FrsGateError
+from frsgate.ledger.log import Ledger
+from frsgate.ledger.notes import CheckpointSigner, NoteVerifier, load_or_create_signing_key
+from frsgate.ledger.verify import verify_ledger
+from frsgate.ledger.view import LedgerView
+from frsgate.store.engine import make_engine
+
+app = typer.Typer(
+    help="The tamper-evident audit ledger: checkpoints, verification, proofs, export.",
+    no_args_is_help=True,
+)
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn a deliberate error into one line on stderr and exit status 2."""
+    try:
+        yield
+    except FrsGateError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@contextmanager
+def _engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.effective_database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()  # close pooled connections before the process (or test) moves on
+
+
+def _signer(settings: Settings, *, create: bool) -> CheckpointSigner:
+    return load_or_create_signing_key(
+        settings.ledger_key_path, name=settings.ledger_origin, create=create
+    )
+
+
+@app.command("key")
+def key() -> None:
+    """Print the note verifier string auditors use to check checkpoints (creates the key on
+    first use)."""
+    with _errors():
+        settings = load_settings()
+        typer.echo(_signer(settings, create=True).verifier.verifier_string)
+
+
+@app.command("checkpoint")
+def checkpoint(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the note here.")
+    ] = None,
+) -> None:
+    """Issue, sign and store a checkpoint of the current tree; print its signed note."""
+    with _errors():
+        settings = load_settings()
+        signer = _signer(settings, create=True)
+        with (
+            _engine(settings) as engine,
+            Ledger(engine, signer=signer, origin=settings.ledger_origin) as ledger,
+        ):
+            signed = ledger.checkpoint()
+        if output is not None:
+            output.write_text(signed.note)
+        typer.echo(signed.note, nl=False)
+
+
+@app.command("verify")
+def verify(
+    checkpoint_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint", help="A checkpoint note published earlier; the log must extend it."
+        ),
+    ] = None,
+    key_string: Annotated[
+        str | None,
+        typer.Option(
+            "--key", help="Note verifier string (default: this installation's ledger key)."
+        ),
+    ] = None,
+) -> None:
+    """Recompute every leaf, node and root and check every checkpoint signature and their
+    consistency; exit 0 only if all agree, 1 naming the first bad seq otherwise."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with _errors():
+        settings = load_settings()
+        verifier = (
+            NoteVerifier.parse(key_string)
+            if key_string
+            else _signer(settings, create=False).verifier
+        )
+        trusted = checkpoint_file.read_text() if checkpoint_file is not None else None
+        console = Console(stderr=True)
+        with (
+            _engine(settings) as engine,
+            Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            ) as bar,
+        ):
+            task = bar.add_task("verifying ledger", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = verify_ledger(
+                engine,
+                verifier,
+                trusted_checkpoint=trusted,
+                origin=settings.ledger_origin,
+                progress=progress,
+            )
+    if report.ok:
+        typer.echo(report.summary())
+        return
+    typer.secho(report.summary(), fg=typer.colors.RED, err=True)
+    for line in report.more:
+        typer.echo(f"  also {line}", err=True)
+    raise typer.Exit(EXIT_FAILED)
+
+
+@app.command("prove-inclusion")
+def prove_inclusion(
+    index: Annotated[int, typer.Argument(help="The entry's seq (leaf index).")],
+    tree_size: Annotated[
+        int | None, typer.Option("--tree-size", help="Default: the current size.")
+    ] = None,
+) -> None:
+    """Print the RFC 9162 inclusion proof of entry INDEX as JSON."""
+    with _errors():
+        settings = load_settings()
+        with _engine(settings) as engine, LedgerView(engine) as view:
+            typer.echo(json.dumps(view.inclusion_proof(index, tree_size).to_json()))
+
+
+@app.command("prove-consistency")
+def prove_consistency(
+    old: Annotated[int, typer.Argument(help="The older tree size.")],
+    new: Annotated[int, typer.Argument(help="The newer tree size.")],
+) -> None:
+    """Print the RFC 9162 consistency proof from tree size OLD to NEW as JSON."""
+    with _errors():
+        settings = load_settings()
+        with _engine(settings) as engine, LedgerView(engine) as view:
+            typer.echo(json.dumps(view.consistency_proof(old, new).to_json()))
+
+
+@app.command("export")
+def export(
+    start: Annotated[int, typer.Option("--start", help="First seq to export.")] = 0,
+    end: Annotated[
+        int | None, typer.Option("--end", help="Stop before this seq (default: all).")
+    ] = None,
+) -> None:
+    """Write entries as JSON lines, one canonical entry per line, in seq order."""
+    with _errors():
+        if start < 0 or (end is not None and end < start):
+            raise FrsGateError(f"--start {start} / --end {end} is not a range")
+        settings = load_settings()
+        out = sys.stdout
+        with _engine(settings) as engine, LedgerView(engine) as view:
+            for _, raw in view.iter_entries(start, end):
+                out.write(raw.decode("utf-8"))
+                out.write("\n")
+        out.flush()

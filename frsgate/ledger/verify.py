@@ -1,0 +1,379 @@
+"""The full audit of a stored ledger: every leaf, node, root, checkpoint and consistency proof.
+
+`verify_ledger` reads the entries once in seq order, in chunks of 2**16 aligned leaves. For each
+chunk it recomputes the leaf hashes from the stored bytes and every complete subtree inside the
+chunk, and compares them with the stored leaf hashes and nodes; chunk roots feed the levels
+above. On the way it recomputes the root at every size a checkpoint, the head or the auditor's
+trusted checkpoint names. Then it checks each stored checkpoint's signature and root, and a
+consistency proof between every two successive checkpoints and the trusted one.
+
+The first problem in seq order wins: the report names the first seq whose record disagrees
+(a changed, missing, moved or extra entry, a wrong node), or, when only a signed root disagrees,
+the first seq the last good checkpoint no longer vouches for.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from sqlalchemy import Engine
+
+from frsgate.errors import ValidationFailed
+from frsgate.ledger import storage
+from frsgate.ledger.entry import entry_seq
+from frsgate.ledger.merkle import (
+    EMPTY_ROOT,
+    InvalidProof,
+    b64encode,
+    build_consistency_proof,
+    consistency_ranges,
+    fold,
+    node_hash,
+    subtree_keys,
+    verify_consistency,
+)
+from frsgate.ledger.notes import NoteVerifier, SignedCheckpoint, open_checkpoint
+
+CHUNK_LEVEL = 16
+CHUNK = 1 << CHUNK_LEVEL
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """`ok` only if everything agrees; otherwise the first bad seq and what disagrees."""
+
+    ok: bool
+    size: int
+    checkpoints: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    more: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"ledger OK: {self.size} entries, {self.checkpoints} checkpoints verified"
+        return f"ledger verification FAILED at seq {self.first_bad_seq}: {self.problem}"
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str]] = []
+
+    def add(self, seq: int, message: str) -> None:
+        self.found.append((seq, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+
+def verify_ledger(
+    engine: Engine,
+    verifier_key: NoteVerifier | str,
+    *,
+    trusted_checkpoint: str | None = None,
+    origin: str | None = None,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Recompute and check the whole ledger stored behind `engine`.
+
+    `verifier_key` is the note verifier (or its string) the checkpoints must be signed with;
+    `trusted_checkpoint` a signed checkpoint note published earlier, which the stored log must
+    still contain; `origin` the log name checkpoints must carry (default: the key's name).
+    `progress(done, total)` is called as entries are checked. Raises `ValidationFailed` if the
+    trusted checkpoint itself is not signed by the key.
+    """
+    verifier = NoteVerifier.parse(verifier_key) if isinstance(verifier_key, str) else verifier_key
+    origin = origin or verifier.name
+    trusted: SignedCheckpoint | None = None
+    if trusted_checkpoint is not None:
+        try:
+            trusted = open_checkpoint(verifier, trusted_checkpoint, origin=origin)
+        except InvalidProof as exc:
+            raise ValidationFailed(f"the trusted checkpoint does not verify: {exc}") from None
+    reader = storage.Reader(engine)
+    try:
+        return _Verification(reader, verifier, origin, trusted, progress).run()
+    finally:
+        reader.close()
+
+
+class _Verification:
+    def __init__(
+        self,
+        reader: storage.Reader,
+        verifier: NoteVerifier,
+        origin: str,
+        trusted: SignedCheckpoint | None,
+        progress: Progress | None,
+    ) -> None:
+        self.reader = reader
+        self.verifier = verifier
+        self.origin = origin
+        self.trusted = trusted
+        self.progress = progress
+        self.problems = _Problems()
+        self.roots: dict[int, bytes] = {0: EMPTY_ROOT}  # recomputed root by tree size
+        self.count = 0  # entries present, contiguous from 0
+
+    def run(self) -> VerifyReport:
+        head_size, head_root = self.reader.head()
+        checkpoints = self._read_checkpoints()
+        targets = sorted({head_size, *(s for s, _ in checkpoints)} | self._trusted_sizes())
+        before = len(self.problems.found)
+        self._stream(targets)
+        if len(self.problems.found) == before:
+            # Only a complete, clean pass makes the head and the signed roots comparable.
+            self._check_head(head_size, head_root)
+            good = self._check_checkpoint_roots(checkpoints)
+            if not self.problems:
+                self._check_consistency(good)
+        if not self.problems.found:
+            return VerifyReport(ok=True, size=self.count, checkpoints=len(checkpoints))
+        ordered = sorted(self.problems.found, key=lambda p: p[0])
+        seq, message = ordered[0]
+        return VerifyReport(
+            ok=False,
+            size=self.count,
+            checkpoints=len(checkpoints),
+            first_bad_seq=seq,
+            problem=message,
+            more=tuple(f"seq {s}: {m}" for s, m in ordered[1:20]),
+        )
+
+    def _trusted_sizes(self) -> set[int]:
+        return {self.trusted.tree_size} if self.trusted else set()
+
+    # Checkpoint signatures ----------------------------------------------------------------
+
+    def _read_checkpoints(self) -> list[tuple[int, bytes]]:
+        """Stored checkpoints whose signature, origin and columns agree; others are problems
+        attributed to the first seq after the last good checkpoint before them."""
+        good: list[tuple[int, bytes]] = []
+        last_good = 0
+        for size, root, note in self.reader.checkpoint_rows():
+            try:
+                signed = open_checkpoint(self.verifier, note, origin=self.origin)
+            except InvalidProof as exc:
+                self.problems.add(last_good, f"checkpoint at tree size {size}: {exc}")
+                continue
+            if signed.tree_size != size or signed.root != root:
+                self.problems.add(
+                    last_good, f"checkpoint row at tree size {size} disagrees with its signed note"
+                )
+                continue
+            good.append((size, root))
+            last_good = size
+        return good
+
+    # The pass over the entries --------------------------------------------------------------
+
+    def _stream(self, targets: Sequence[int]) -> None:
+        rows = self.reader.query("SELECT COUNT(*), MAX(seq) FROM ledger_entries")
+        present, max_seq = int(rows[0][0]), rows[0][1]
+        end = 0 if max_seq is None else int(max_seq) + 1
+        upper: list[tuple[int, bytes]] = []  # compact range of the chunk roots so far
+        chunk_roots: list[bytes] = []
+        for start in range(0, end, CHUNK):
+            rows = self.reader.query(
+                "SELECT seq, entry, leaf_hash FROM ledger_entries"
+                " WHERE seq >= ? AND seq < ? ORDER BY seq",
+                (start, start + CHUNK),
+            )
+            levels = self._check_chunk(start, rows)
+            if levels is None:
+                return
+            stop = start + len(rows)
+            for size in targets[
+                bisect.bisect_right(targets, start) : bisect.bisect_right(targets, stop)
+            ]:
+                parts = [h for _, h in upper]
+                parts += [levels[lv][i - (start >> lv)] for lv, i in subtree_keys(start, size)]
+                self.roots[size] = fold(parts)
+            self.count = stop
+            if self.progress:
+                self.progress(stop, present)
+            if len(rows) < CHUNK:
+                break
+            chunk_roots.append(levels[CHUNK_LEVEL][0])
+            _push(upper, levels[CHUNK_LEVEL][0])
+        if self.count < end:  # a short chunk before the last row: rows are missing
+            self.problems.add(self.count, f"entry {self.count} is missing (rows up to {end - 1})")
+            return
+        self._check_upper_levels(chunk_roots)
+        self._check_no_extra_nodes()
+
+    def _check_chunk(self, start: int, rows: list[storage.Row]) -> list[list[bytes]] | None:
+        seqs = [int(r[0]) for r in rows]
+        if seqs != list(range(start, start + len(seqs))):
+            at = next(i for i, s in enumerate(seqs) if s != start + i)
+            self.problems.add(start + at, f"entry {start + at} is missing")
+            return None
+        if not rows:
+            return [[]]
+        entries = [bytes(r[1]) for r in rows]
+        stored = [bytes(r[2]) for r in rows]
+        sha = hashlib.sha256
+        computed = [sha(b"\x00" + e).digest() for e in entries]  # RFC 9162 §2.1.1
+        if computed != stored:
+            at = next(i for i in range(len(rows)) if computed[i] != stored[i])
+            self.problems.add(
+                start + at,
+                f"entry {start + at}: its bytes do not hash to the stored leaf hash "
+                "(entry or leaf hash altered)",
+            )
+            return None
+        levels = [computed]
+        for level in range(1, CHUNK_LEVEL + 1):
+            below = levels[-1]
+            here = [
+                sha(b"\x01" + below[i] + below[i + 1]).digest() for i in range(0, len(below) - 1, 2)
+            ]
+            if not here:
+                break
+            first = start >> level
+            got = self.reader.query(
+                "SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ?"
+                " ORDER BY idx",
+                (level, first, first + len(here)),
+            )
+            if [int(i) for i, _ in got] != list(range(first, first + len(here))) or [
+                bytes(h) for _, h in got
+            ] != here:
+                self._node_problem(start, level, here, got, entries)
+                return None
+            levels.append(here)
+        return levels
+
+    def _node_problem(
+        self,
+        start: int,
+        level: int,
+        computed: list[bytes],
+        got: list[storage.Row],
+        entries: list[bytes],
+    ) -> None:
+        first = start >> level
+        stored = {int(i): bytes(h) for i, h in got}
+        idx = next(first + k for k, h in enumerate(computed) if stored.get(first + k) != h)
+        lo, hi = idx << level, (idx + 1) << level
+        for seq in range(lo, hi):  # entries under the node that sit in the wrong place
+            embedded = entry_seq(entries[seq - start])
+            if embedded != seq:
+                self.problems.add(seq, f"entry at seq {seq} carries seq {embedded} (rows moved)")
+                return
+        what = "is missing" if idx not in stored else "disagrees with the recomputation"
+        self.problems.add(
+            lo, f"stored node (level {level}, index {idx}) over seq {lo}..{hi - 1} {what}"
+        )
+
+    def _check_upper_levels(self, chunk_roots: list[bytes]) -> None:
+        level, hashes = CHUNK_LEVEL, chunk_roots
+        while len(hashes) > 1:
+            hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes) - 1, 2)]
+            level += 1
+            got = self.reader.query(
+                "SELECT idx, hash FROM ledger_nodes WHERE level = ? ORDER BY idx", (level,)
+            )
+            stored = {int(i): bytes(h) for i, h in got}
+            for idx, h in enumerate(hashes):
+                if stored.get(idx) != h:
+                    lo = idx << level
+                    self.problems.add(
+                        lo,
+                        f"stored node (level {level}, index {idx}) disagrees with the "
+                        "recomputation",
+                    )
+                    return
+
+    def _check_no_extra_nodes(self) -> None:
+        for level, count in self.reader.query(
+            "SELECT level, COUNT(*) FROM ledger_nodes GROUP BY level ORDER BY level"
+        ):
+            if int(count) != self.count >> int(level):
+                self.problems.add(
+                    self.count,
+                    f"{int(count)} stored nodes at level {level}, but {self.count} entries "
+                    f"make {self.count >> int(level)} (nodes beyond the last entry)",
+                )
+                return
+
+    # Roots, head, checkpoints, consistency ------------------------------------------------
+
+    def _check_head(self, head_size: int, head_root: bytes) -> None:
+        if head_size != self.count:
+            self.problems.add(
+                min(head_size, self.count),
+                f"the head says {head_size} entries but {self.count} are stored in sequence",
+            )
+        elif self.roots.get(head_size) != head_root:
+            self.problems.add(head_size, "the head's root disagrees with the recomputed root")
+
+    def _check_checkpoint_roots(
+        self, checkpoints: list[tuple[int, bytes]]
+    ) -> list[tuple[int, bytes]]:
+        good: list[tuple[int, bytes]] = []
+        attested = 0
+        claims = [(s, r, "checkpoint") for s, r in checkpoints]
+        if self.trusted:
+            claims.append((self.trusted.tree_size, self.trusted.root, "trusted checkpoint"))
+        for size, root, what in sorted(claims, key=lambda c: c[0]):
+            if size > self.count:
+                self.problems.add(
+                    self.count,
+                    f"{what} at tree size {size} attests entries {self.count}..{size - 1}, "
+                    "which are not in the ledger (tail truncated)",
+                )
+                continue
+            recomputed = self.roots.get(size)
+            if recomputed is None:
+                continue  # the pass stopped early; that problem is already recorded
+            if recomputed != root:
+                self.problems.add(
+                    self._localize(attested, size),
+                    f"{what} at tree size {size} has root {b64encode(root)} but the stored "
+                    f"entries give {b64encode(recomputed)} (entries {attested}..{size - 1} "
+                    "differ from what it attested)",
+                )
+                continue
+            good.append((size, root))
+            attested = max(attested, size)
+        return good
+
+    def _localize(self, lo: int, hi: int) -> int:
+        """The first entry in [lo, hi) whose embedded seq is not its row, else `lo`."""
+        for start in range(lo, hi, CHUNK):
+            for seq, entry in self.reader.entries(start, min(hi, start + CHUNK)):
+                if entry_seq(entry) != seq:
+                    return seq
+        return lo
+
+    def _check_consistency(self, good: list[tuple[int, bytes]]) -> None:
+        pairs = [(a, b) for a, b in pairwise(good) if 0 < a[0] < b[0]]
+        keys = {
+            key
+            for (s1, _), (s2, _) in pairs
+            for lo, hi in consistency_ranges(s1, s2)
+            for key in subtree_keys(lo, hi)
+        }
+        nodes = self.reader.nodes(keys)
+        for (s1, r1), (s2, r2) in pairs:
+            proof = build_consistency_proof(s1, s2, lambda _keys: nodes)
+            try:
+                verify_consistency(s1, s2, proof.hashes, r1, r2)
+            except InvalidProof as exc:
+                self.problems.add(s1, f"checkpoints {s1} and {s2} are not consistent: {exc}")
+                return
+
+
+def _push(frontier: list[tuple[int, bytes]], h: bytes) -> None:
+    frontier.append((CHUNK_LEVEL, h))
+    while len(frontier) > 1 and frontier[-2][0] == frontier[-1][0]:
+        (level, left), (_, right) = frontier[-2], frontier[-1]
+        del frontier[-2:]
+        frontier.append((level + 1, node_hash(left, right)))
