@@ -11,11 +11,10 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from frsgate.api.app import create_app
 from frsgate.config import Settings, load_settings
-from fastapi import FastAPI
-
 from frsgate.connectors.sandbox import SandboxFaults, create_sandbox_app, with_faults
 from frsgate.connectors.serve import serve_in_thread
 from frsgate.services.bootstrap import initialize

@@ -51,7 +51,7 @@ def test_fault_leaves_intent_outcome_and_status(
     events = [(e["event"], e["outcome"]) for e in _outcomes(gateway, sub["id"])]
     assert ("submission:dispatch:intent", "succeeded") in events
     assert ("submission:dispatch:outcome", "failed") in events
-    failed = [e for e in _outcomes(gateway, sub["id"]) if e["outcome"] == "failed"][0]
+    failed = next(e for e in _outcomes(gateway, sub["id"]) if e["outcome"] == "failed")
     assert failed["details"]["error"] == code
 
 
