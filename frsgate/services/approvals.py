@@ -118,7 +118,8 @@ def _after_probe_approval(runtime: Runtime, caller: Caller, approval: Approval) 
         siblings = uow.approvals.for_subject(ApprovalSubject.probe, probe.id)
         if probe.status is not ProbeStatus.pending_approval:
             return ApprovalOutcome(approval=approval)
-        if approval.status is ApprovalStatus.denied:
+        refused = approval.status is ApprovalStatus.denied
+        if refused:
             probe.refuse()
         elif all(a.status is ApprovalStatus.approved for a in siblings):
             probe.approve()
@@ -133,7 +134,7 @@ def _after_probe_approval(runtime: Runtime, caller: Caller, approval: Approval) 
     dispatched: list[DispatchResult] = []
     rejected: list[str] = []
     for sub in waiting:
-        if probe.status is ProbeStatus.refused:
+        if refused:
             _reject(runtime, sub.id, f"probe approval {approval.id} was denied")
             rejected.append(sub.id)
             continue
