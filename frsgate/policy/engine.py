@@ -6,10 +6,13 @@ Decision procedure, for one request:
 2. Allow when Cedar allows and nothing went wrong.
 3. If Cedar reports an evaluation error, deny (fail closed: Cedar skips a policy that errors,
    which for a forbid would let the request through) and cite the pack's `evaluation_error`.
-4. If every forbid that fired carries ``@cure(role)``, evaluate again as if the approvals those
-   rules name had been granted. If that allows, the answer is ``needs_approval`` from that role,
-   citing the curable rules; otherwise it is a deny. A forbid without ``@cure`` always wins
-   (memo 4.C.3: an FRS OSDM did not approve is forbidden even when exigent).
+4. If every forbid that fired carries ``@cure(role)``, ask whether the request would be allowed
+   with the approvals those rules name granted: if so, the answer is ``needs_approval`` from
+   that role, citing the curable rules; otherwise it is a deny. For packs shaped like ours
+   (role-scoped grants, approvals read only where they cure) that is a look-up of the grants;
+   for any other pack, a second evaluation with the approvals granted. A forbid without
+   ``@cure`` always wins (memo 4.C.3: an FRS OSDM did not approve is forbidden even when
+   exigent).
 5. A deny with no forbid (no grant covered the act) cites the pack's `no_grant` citation; the
    `duty.*` rules make that unreachable for the packs we ship, but a user never reads
    "no rule matched".
@@ -97,7 +100,7 @@ class PolicyPack:
         entities = self.translator.entities_for(principal)
         policies = self.compiled.action_sets[action.value]
         result = cedarpy.is_authorized(request, policies, entities)
-        return self._interpret(result, request, policies, entities)
+        return self._interpret(result, principal, action, request, policies, entities)
 
     def decide_request(self, request: DecisionRequest) -> Decision:
         return self.decide(request.principal, request.action, request.resource, request.context)
@@ -120,7 +123,7 @@ class PolicyPack:
             policies = self.compiled.action_sets[action.value]
             results = cedarpy.is_authorized_batch(cedar_requests, policies, entities)
             for i, request, result in zip(indices, cedar_requests, results, strict=True):
-                out[i] = self._interpret(result, request, policies, entities)
+                out[i] = self._interpret(result, principal, action, request, policies, entities)
         return [d for d in out if d is not None]
 
     def _cite(self, rule_ids: Sequence[str]) -> tuple[Citation, ...]:
@@ -130,6 +133,8 @@ class PolicyPack:
     def _interpret(
         self,
         result: cedarpy.AuthzResult,
+        principal: Principal,
+        action: Action,
         request: dict[str, Any],
         policies: cedarpy.PolicySet,
         entities: cedarpy.Entities,
@@ -152,23 +157,30 @@ class PolicyPack:
             return Decision(Outcome.deny, citations, self.ref)
         # Every rule that fired is curable: would the approvals they name let it through?
         kinds = sorted({r.approval for r in rules if r.approval is not None})
-        approvals = dict(request["context"]["approvals"])
-        for kind in kinds:
-            approvals[kind] = _HYPOTHETICAL_GRANT
-        cured = dict(request, context={**request["context"], "approvals": approvals})
-        again = cedarpy.is_authorized(cured, policies, entities)
-        if again.allowed and not again.diagnostics.errors:
-            roles = sorted({r.cure for r in rules if r.cure is not None})
-            return Decision(
-                Outcome.needs_approval,
-                citations,
-                self.ref,
-                approver_role=roles[0] if len(roles) == 1 else ",".join(roles),
-                approvals=tuple(kinds),
-            )
-        others = [r for r in again.diagnostics.reasons if r not in fired]
-        extra = self._cite(others) if others else (self.compiled.no_grant,)
-        return Decision(Outcome.deny, (*citations, *extra), self.ref)
+        grant_roles = self.compiled.grant_roles
+        if grant_roles is not None:
+            # Cedar reported every forbid that holds, and approvals lift only these: it comes
+            # down to whether a grant covers the act (see pack._grant_roles).
+            if grant_roles[action.value].isdisjoint(principal.roles):
+                return Decision(Outcome.deny, (*citations, self.compiled.no_grant), self.ref)
+        else:
+            approvals = dict(request["context"]["approvals"])
+            for kind in kinds:
+                approvals[kind] = _HYPOTHETICAL_GRANT
+            cured = dict(request, context={**request["context"], "approvals": approvals})
+            again = cedarpy.is_authorized(cured, policies, entities)
+            if not again.allowed or again.diagnostics.errors:
+                others = [r for r in again.diagnostics.reasons if r not in fired]
+                extra = self._cite(others) if others else (self.compiled.no_grant,)
+                return Decision(Outcome.deny, (*citations, *extra), self.ref)
+        roles = sorted({r.cure for r in rules if r.cure is not None})
+        return Decision(
+            Outcome.needs_approval,
+            citations,
+            self.ref,
+            approver_role=roles[0] if len(roles) == 1 else ",".join(roles),
+            approvals=tuple(kinds),
+        )
 
 
 def load_pack(folder: Path | str) -> PolicyPack:

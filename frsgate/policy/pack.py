@@ -87,6 +87,9 @@ class CompiledPack:
     policy_text: str
     policy_set: cedarpy.PolicySet
     action_sets: dict[str, cedarpy.PolicySet]
+    # action -> roles some grant gives it, when the pack's shape lets the engine tell whether an
+    # approval would cure a refusal without a second evaluation (see `_grant_roles`); else None.
+    grant_roles: dict[str, frozenset[str]] | None
 
 
 def pack_files(folder: Path) -> list[Path]:
@@ -179,6 +182,35 @@ def _rule_from_est(est: dict[str, Any], file: str, sections: dict[str, str]) -> 
         cure=cure,
         approval=approval,
     )
+
+
+def _grant_roles(rules: list[Rule], ests: dict[str, Any]) -> dict[str, frozenset[str]] | None:
+    """For each action, the roles a grant gives it — or None if that does not settle whether
+    approvals would cure a refusal.
+
+    It settles it when (a) every grant is unconditional and scoped ``principal in Role::"r"``
+    (so whether a grant applies depends on the roles alone) and (b) approvals are read only in
+    the ``unless`` of curable forbids (so granting them lifts those rules and nothing else).
+    Then a refusal by curable rules alone needs approval iff one of the user's roles has a
+    grant for the act.
+    """
+    roles: dict[str, set[str]] = {a.value: set() for a in Action}
+    for rule in rules:
+        est = ests[rule.id]
+        if rule.effect == "permit":
+            scope = est["principal"]
+            if est["conditions"] or scope["op"] != "in" or "entity" not in scope:
+                return None
+            if scope["entity"]["type"] != "Role":
+                return None
+            for action in roles:
+                if rule.applies_to(action):
+                    roles[action].add(scope["entity"]["id"])
+        for condition in est["conditions"]:
+            reads_approvals = '"approvals"' in json.dumps(condition["body"])
+            if reads_approvals and not (rule.curable and condition["kind"] == "unless"):
+                return None
+    return {action: frozenset(r) for action, r in roles.items()}
 
 
 def _position(policy_id: str) -> int:
@@ -301,4 +333,5 @@ def compile_pack(folder: Path) -> CompiledPack:
         policy_text=policy_text,
         policy_set=_policy_set_of(ests),
         action_sets=action_sets,
+        grant_roles=_grant_roles(rules, ests),
     )

@@ -231,3 +231,29 @@ def test_allow_has_no_citations_and_deny_always_has(pack: PolicyPack) -> None:
             "message": pack.rule("ledger.append_only").message,
         }
     ]
+
+
+def test_the_cure_shortcut_agrees_with_a_second_evaluation(pack: PolicyPack) -> None:
+    assert pack.compiled.grant_roles is not None  # this pack is shaped for the shortcut
+    general = PolicyPack(dataclasses.replace(pack.compiled, grant_roles=None))
+    scenarios = load_scenarios(pack.compiled.folder / SCENARIO_FILE)
+    outcomes = set()
+    for scenario in scenarios:
+        for roles in (scenario.request.principal.roles, frozenset({Role.examiner})):
+            principal = dataclasses.replace(scenario.request.principal, roles=roles)
+            request = dataclasses.replace(scenario.request, principal=principal)
+            assert pack.decide_request(request) == general.decide_request(request), scenario.name
+            outcomes.add(pack.decide_request(request).decision)
+    assert outcomes == set(Outcome)
+
+
+def test_a_pack_reading_approvals_outside_a_cure_takes_the_general_path(tmp_path: Path) -> None:
+    folder = _copy_pack(tmp_path)
+    with (folder / "general.cedar").open("a") as f:
+        f.write(
+            '\n@id("test.reads_approvals")\n@section("4.B.2")\n@message("m")\n'
+            'forbid (principal, action == Action::"probe.create", resource)\n'
+            "when { context.approvals.witness.granted &&\n"
+            '  context.probe.subject_role == "victim" };\n'
+        )
+    assert load_pack(folder).compiled.grant_roles is None
