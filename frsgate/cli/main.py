@@ -23,6 +23,8 @@ app = typer.Typer(
 
 def _register() -> None:
     from frsgate.cli import init as init_cmd
+    from frsgate.cli import ledger as ledger_cmd
+    from frsgate.cli import policy as policy_cmd
     from frsgate.cli import sandbox as sandbox_cmd
     from frsgate.cli import serve as serve_cmd
     from frsgate.cli import token as token_cmd
@@ -31,6 +33,8 @@ def _register() -> None:
     app.command("serve")(serve_cmd.serve)
     app.command("sandbox-frs")(sandbox_cmd.sandbox_frs)
     app.add_typer(token_cmd.app, name="token")
+    app.add_typer(ledger_cmd.app, name="ledger")
+    app.add_typer(policy_cmd.app, name="policy")
 
 
 _register()
