@@ -92,6 +92,7 @@ _NO_PURPOSE: dict[str, Any] = {
     "program_established": False,
     "program_assessed": False,
 }
+_ROLE_VALUES = frozenset(r.value for r in Role)
 _ROLE_ENTITIES = json.dumps(
     [{"uid": {"type": "Role", "id": r.value}, "attrs": {}, "parents": []} for r in Role]
 )
@@ -159,6 +160,9 @@ class Translator:
         )
 
     def _entities_for(self, principal: Principal) -> cedarpy.Entities:
+        unknown = sorted(str(r) for r in principal.roles if r not in _ROLE_VALUES)
+        if unknown:
+            raise ValidationFailed(f"principal.roles: unknown role(s) {', '.join(unknown)}")
         user = {
             "uid": {"type": "User", "id": principal.user_id},
             "attrs": {
@@ -169,7 +173,7 @@ class Translator:
                 "safeguards_attested": principal.safeguards_attested,
                 "certification_current": principal.certification_current,
             },
-            "parents": [{"type": "Role", "id": Role(r).value} for r in sorted(principal.roles)],
+            "parents": [{"type": "Role", "id": str(r)} for r in sorted(principal.roles)],
         }
         return self._base.with_added_json_str(json.dumps([user]))
 

@@ -257,3 +257,9 @@ def test_a_pack_reading_approvals_outside_a_cure_takes_the_general_path(tmp_path
             '  context.probe.subject_role == "victim" };\n'
         )
     assert load_pack(folder).compiled.grant_roles is None
+
+
+def test_an_unknown_role_is_refused_by_name(pack: PolicyPack) -> None:
+    king = Principal("k-1", frozenset({"king"}))  # type: ignore[arg-type]
+    with pytest.raises(ValidationFailed, match="unknown role"):
+        pack.decide(king, Action.ledger_read, LEDGER)
