@@ -146,14 +146,14 @@ class Ledger(LedgerView):
 
     def _commit(self, conn: Connection, batch: list[_Pending]) -> list[list[int]]:
         with conn.begin():
-            size, root = storage.lock_head(conn)
+            size, root, packed = storage.lock_head(conn)
             if self._cached == (size, root):
                 frontier = list(self._frontier)
             else:
-                frontier = self._load_frontier(conn, size)
+                frontier = self._unpack_frontier(conn, size, packed)
             time = format_time(datetime.now(UTC))
-            entry_rows: list[dict[str, Any]] = []
-            node_rows: list[dict[str, Any]] = []
+            entry_rows: list[tuple[int, bytes, bytes]] = []
+            node_rows: list[tuple[int, int, bytes]] = []
             results: list[list[int]] = []
             seq = size
             for pending in batch:
@@ -161,17 +161,26 @@ class Ledger(LedgerView):
                 for draft in pending.drafts:
                     data = canonical_entry(draft, seq=seq, time=time)
                     lh = leaf_hash(data)
-                    entry_rows.append({"seq": seq, "entry": data, "leaf_hash": lh})
+                    entry_rows.append((seq, data, lh))
                     _push_leaf(frontier, seq, lh, node_rows)
                     seqs.append(seq)
                     seq += 1
                 results.append(seqs)
             new_root = fold([h for _, h in frontier])
-            storage.write_batch(conn, entry_rows, node_rows, seq, new_root)
+            packed = b"".join(h for _, h in frontier)
+            storage.write_batch(conn, entry_rows, node_rows, (seq, new_root, packed))
         # Only now, after COMMIT, may anyone learn these numbers.
         self._cached = (seq, new_root)
         self._frontier = frontier
         return results
+
+    def _unpack_frontier(
+        self, conn: Connection, size: int, packed: bytes
+    ) -> list[tuple[int, bytes]]:
+        keys = root_keys(size)
+        if len(packed) == 32 * len(keys):
+            return [(level, packed[32 * i : 32 * i + 32]) for i, (level, _) in enumerate(keys)]
+        return self._load_frontier(conn, size)  # not recorded in the head: read the nodes
 
     def _load_frontier(self, conn: Connection, size: int) -> list[tuple[int, bytes]]:
         keys = root_keys(size)
@@ -207,7 +216,7 @@ class Ledger(LedgerView):
     def checkpoint(self) -> SignedCheckpoint:
         """Issue, sign and store a checkpoint of the current head (or return the stored one)."""
         with self.engine.begin() as conn:
-            size, root = storage.lock_head(conn)
+            size, root, _ = storage.lock_head(conn)
             stored = storage.stored_checkpoint(conn, size)
             if stored is None:
                 signed = sign_checkpoint(self.signer, Checkpoint(self.origin, size, root))
@@ -230,7 +239,10 @@ class Ledger(LedgerView):
 
 
 def _push_leaf(
-    frontier: list[tuple[int, bytes]], index: int, leaf: bytes, node_rows: list[dict[str, Any]]
+    frontier: list[tuple[int, bytes]],
+    index: int,
+    leaf: bytes,
+    node_rows: list[tuple[int, int, bytes]],
 ) -> None:
     """Add leaf `index` to the right edge, recording every complete subtree it closes."""
     frontier.append((0, leaf))
@@ -239,7 +251,7 @@ def _push_leaf(
         h = node_hash(left, right)
         del frontier[-2:]
         frontier.append((level + 1, h))
-        node_rows.append({"level": level + 1, "idx": index >> (level + 1), "hash": h})
+        node_rows.append((level + 1, index >> (level + 1), h))
 
 
 class PeriodicCheckpointer:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,9 +24,7 @@ from frsgate.ledger.merkle import EMPTY_ROOT, NodeKey
 from frsgate.store.engine import is_sqlite
 from frsgate.store.schema.ledger import (
     ledger_checkpoints,
-    ledger_entries,
     ledger_head,
-    ledger_nodes,
 )
 
 Row = tuple[Any, ...]
@@ -95,6 +93,10 @@ class Reader:
             return 0, EMPTY_ROOT
         return int(rows[0][0]), bytes(rows[0][1])
 
+    def head_frontier(self) -> bytes:
+        rows = self.query("SELECT frontier FROM ledger_head WHERE id = 1")
+        return bytes(rows[0][0]) if rows else b""
+
     def nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
         return fetch_nodes(self.query, keys)
 
@@ -147,34 +149,73 @@ def ensure_head(engine: Engine) -> None:
     dialect_insert = sqlite_insert if is_sqlite(engine) else pg_insert
     stmt = (
         dialect_insert(ledger_head)
-        .values(id=1, size=0, root=EMPTY_ROOT)
+        .values(id=1, size=0, root=EMPTY_ROOT, frontier=b"")
         .on_conflict_do_nothing(index_elements=["id"])
     )
     with engine.begin() as conn:
         conn.execute(stmt)
 
 
-def lock_head(conn: Connection) -> tuple[int, bytes]:
-    """Read the head under the appenders' lock (FOR UPDATE on PostgreSQL; on SQLite the
-    transaction's BEGIN IMMEDIATE already holds the only write lock)."""
-    stmt = select(ledger_head.c.size, ledger_head.c.root).where(ledger_head.c.id == 1)
-    row = conn.execute(stmt.with_for_update()).one_or_none()
+def lock_head(conn: Connection) -> tuple[int, bytes, bytes]:
+    """Read size, root and frontier under the appenders' lock (FOR UPDATE on PostgreSQL; on
+    SQLite the transaction's BEGIN IMMEDIATE already holds the only write lock)."""
+    sql = "SELECT size, root, frontier FROM ledger_head WHERE id = 1"
+    if conn.dialect.name != "sqlite":
+        sql += " FOR UPDATE"
+    row = conn.exec_driver_sql(sql).one_or_none()
     if row is None:
         raise StoreError("ledger_head has no row; the ledger tables are not initialised")
-    return int(row[0]), bytes(row[1])
+    return int(row[0]), bytes(row[1]), bytes(row[2])
+
+
+# One round trip for a whole batch on PostgreSQL: the appender holds the head lock meanwhile.
+_PG_WRITE = """
+WITH e AS (
+    INSERT INTO ledger_entries (seq, entry, leaf_hash)
+    SELECT * FROM unnest(%(seqs)s::bigint[], %(entries)s::bytea[], %(leaves)s::bytea[])
+), n AS (
+    INSERT INTO ledger_nodes (level, idx, hash)
+    SELECT * FROM unnest(%(levels)s::smallint[], %(idxs)s::bigint[], %(hashes)s::bytea[])
+)
+UPDATE ledger_head SET size = %(size)s, root = %(root)s, frontier = %(frontier)s WHERE id = 1
+"""
 
 
 def write_batch(
     conn: Connection,
-    entry_rows: list[dict[str, Any]],
-    node_rows: list[dict[str, Any]],
-    size: int,
-    root: bytes,
+    entry_rows: list[tuple[int, bytes, bytes]],
+    node_rows: list[tuple[int, int, bytes]],
+    head: tuple[int, bytes, bytes],
 ) -> None:
-    conn.execute(insert(ledger_entries), entry_rows)
-    if node_rows:
-        conn.execute(insert(ledger_nodes), node_rows)
-    conn.execute(update(ledger_head).where(ledger_head.c.id == 1).values(size=size, root=root))
+    """Insert entries (seq, entry, leaf_hash) and nodes (level, idx, hash); move the head."""
+    size, root, frontier = head
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "INSERT INTO ledger_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)", entry_rows
+        )
+        if node_rows:
+            conn.exec_driver_sql(
+                "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", node_rows
+            )
+        conn.exec_driver_sql(
+            "UPDATE ledger_head SET size = ?, root = ?, frontier = ? WHERE id = 1",
+            (size, root, frontier),
+        )
+        return
+    conn.exec_driver_sql(
+        _PG_WRITE,
+        {
+            "seqs": [r[0] for r in entry_rows],
+            "entries": [r[1] for r in entry_rows],
+            "leaves": [r[2] for r in entry_rows],
+            "levels": [r[0] for r in node_rows],
+            "idxs": [r[1] for r in node_rows],
+            "hashes": [r[2] for r in node_rows],
+            "size": size,
+            "root": root,
+            "frontier": frontier,
+        },
+    )
 
 
 def store_checkpoint(conn: Connection, tree_size: int, root: bytes, note: str) -> None:

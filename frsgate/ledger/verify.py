@@ -33,6 +33,7 @@ from frsgate.ledger.merkle import (
     consistency_ranges,
     fold,
     node_hash,
+    root_keys,
     subtree_keys,
     verify_consistency,
 )
@@ -313,6 +314,13 @@ class _Verification:
             )
         elif self.roots.get(head_size) != head_root:
             self.problems.add(head_size, "the head's root disagrees with the recomputed root")
+        else:
+            # The right-edge hashes appenders start from: wrong ones would corrupt every
+            # later append, so they must be the (already verified) stored subtrees.
+            keys = root_keys(head_size)
+            nodes = self.reader.nodes(keys)
+            if b"".join(nodes.get(k, b"") for k in keys) != self.reader.head_frontier():
+                self.problems.add(head_size, "the head's right-edge hashes disagree with the nodes")
 
     def _check_checkpoint_roots(
         self, checkpoints: list[tuple[int, bytes]]

@@ -3,7 +3,8 @@
 `ledger_entries` holds each entry's canonical bytes and its RFC 9162 leaf hash; `ledger_nodes`
 the hash of every complete subtree of 2**level leaves (level >= 1), so any root or proof is a
 handful of primary-key reads. `ledger_head` is the one row every appender locks: it carries the
-current size and root, which serializes appends across threads and processes.
+current size, root and right-edge subtree hashes, which serializes appends across threads and
+processes.
 """
 
 from sqlalchemy import (
@@ -49,6 +50,9 @@ ledger_head = Table(
     Column("id", SmallInteger, primary_key=True, autoincrement=False),
     Column("size", BigInteger, nullable=False),
     Column("root", LargeBinary(32), nullable=False),
+    # The hashes of the complete subtrees along the right edge (the fold parts of `root`),
+    # concatenated: an appender needs nothing else, so it reads them with the lock, in one row.
+    Column("frontier", LargeBinary, nullable=False),
     CheckConstraint("id = 1", name="single_row"),
 )
 

@@ -7,6 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from frsgate.errors import ValidationFailed
 from frsgate.ledger import Actor, Citation, EntryDraft, EventTag, Outcome, PolicyRef
@@ -19,6 +22,7 @@ from frsgate.ledger.entry import (
 )
 
 Draft = Callable[..., EntryDraft]
+_SAFE_KEYS = ["a", "seq", "time", "v", "zeta", "source", "é", "\u20ac", "n_1", "A", "_"]
 
 
 def test_event_tags_are_scope_subject_action() -> None:
@@ -157,3 +161,43 @@ def test_string_event_and_outcome_are_coerced(draft: Draft) -> None:
     d = draft(0, event="probe:image:view", outcome="succeeded")
     assert d.event is EventTag.PROBE_IMAGE_VIEW
     assert d.outcome is Outcome.SUCCEEDED
+
+
+_json_leaf = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=20)
+_json = st.recursive(
+    _json_leaf | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(_SAFE_KEYS), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    details=st.dictionaries(st.sampled_from(_SAFE_KEYS), _json, max_size=6),
+    optional=st.dictionaries(
+        st.sampled_from(["case", "submission", "provider", "program_code"]),
+        st.text(min_size=1, max_size=12),
+    ),
+    subject=st.text(min_size=1, max_size=12),
+    seq=st.integers(0, 2**53 - 1),
+)
+def test_spliced_bytes_equal_canonicalizing_the_whole_entry(
+    details: dict[str, object], optional: dict[str, str], subject: str, seq: int
+) -> None:
+    d = EntryDraft(
+        event=EventTag.CASE_STATUS_CHANGE,
+        actor=Actor(id="u-1", role="agent"),
+        outcome=Outcome.SUCCEEDED,
+        subject=subject,
+        component="tests",
+        source="cli",
+        details=details,
+        **optional,  # type: ignore[arg-type]
+    )
+    time = format_time(datetime.now(UTC))
+    whole = rfc8785.dumps({**d.body, "seq": seq, "time": time})
+    assert canonical_entry(d, seq=seq, time=time) == whole
+    assert entry_seq(whole) == seq

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from frsgate.errors import ValidationFailed
 from frsgate.ledger import EntryDraft, Ledger
-from frsgate.ledger.merkle import complete_levels, leaf_hash, root_from_leaves
+from frsgate.ledger.merkle import complete_levels, leaf_hash, root_from_leaves, root_keys
 from frsgate.ledger.notes import Checkpoint, CheckpointSigner, sign_checkpoint
 from frsgate.ledger.verify import VerifyReport, verify_ledger
 from frsgate.store.schema.ledger import (
@@ -75,7 +75,8 @@ def _recompute_tree(engine: Engine) -> bytes:
         if nodes:
             conn.execute(insert(ledger_nodes), nodes)
         root = root_from_leaves(leaves)
-        conn.execute(update(ledger_head).values(size=len(leaves), root=root))
+        frontier = b"".join(levels[lv][i] for lv, i in root_keys(len(leaves)))
+        conn.execute(update(ledger_head).values(size=len(leaves), root=root, frontier=frontier))
     return root
 
 
@@ -247,6 +248,15 @@ def test_altered_node(filled: Ledger, engine: Engine, signer: CheckpointSigner) 
     assert not report.ok
     assert report.first_bad_seq == 20
     assert "level 2, index 5" in (report.problem or "")
+
+
+def test_altered_head_frontier(filled: Ledger, engine: Engine, signer: CheckpointSigner) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(ledger_head).values(frontier=b"\x02" * 32))
+    report = _verify(engine, signer)
+    assert not report.ok
+    assert report.first_bad_seq == SIZE
+    assert "right-edge" in (report.problem or "")
 
 
 def test_altered_head_root(filled: Ledger, engine: Engine, signer: CheckpointSigner) -> None:
