@@ -20,13 +20,12 @@ import frsgate
 from frsgate.api.deps import authenticate
 from frsgate.api.errors import install_error_handlers
 from frsgate.api.observability import Metrics, request_middleware
-from frsgate.api.routes import approvals, ledger, probes, submissions
+from frsgate.api.routes import approvals, ledger, policy, probes, submissions
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import TokenVerifier
 
-
-ROUTERS = (probes.router, submissions.router, approvals.router, ledger.router)
+ROUTERS = (probes.router, submissions.router, approvals.router, ledger.router, policy.router)
 
 
 def create_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> FastAPI:

@@ -27,6 +27,7 @@ from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, lookup
 from frsgate.services.dispatch import DispatchResult, dispatch
 from frsgate.services.gate import Caller, decide, record
+from frsgate.services.policy_admin import record_activation
 from frsgate.services.runtime import Runtime
 from frsgate.store.unit import unit_of_work
 
@@ -56,7 +57,22 @@ def decide_approval(
     if approval.status is not ApprovalStatus.pending:
         raise Conflict(f"approval {approval.id} is already {approval.status.value}")
     request_facts = facts.approval_request(approval)
-    if request_facts is not None:
+    if approval.kind is ApprovalKind.policy_pack_activation:
+        decide(
+            runtime,
+            caller,
+            Action.policy_pack_activate,
+            Resource(
+                kind=ResourceKind.policy_pack,
+                id=approval.subject_id,
+                owner_id=approval.requester_id,
+            ),
+            Context(),
+            subject=f"approval:{approval.id}",
+            component=COMPONENT,
+            details={"kind": approval.kind.value, "approve": approve},
+        )
+    elif request_facts is not None:
         decide(
             runtime,
             caller,
@@ -105,6 +121,8 @@ def decide_approval(
     )
     with unit_of_work(runtime.engine) as uow:
         uow.approvals.update(approval, expected_status=ApprovalStatus.pending)
+    if approval.kind is ApprovalKind.policy_pack_activation and approve:
+        record_activation(runtime, caller, approval)
     if approval.subject_kind is ApprovalSubject.probe:
         return _after_probe_approval(runtime, caller, approval)
     if approval.subject_kind is ApprovalSubject.submission:

@@ -7,11 +7,12 @@ Every seeded act is a ledger entry, like any other act.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from frsgate.config import Settings
-from frsgate.domain import MatchType, ProviderKind, ProviderTerms, Role
+from frsgate.domain import MatchType, ProviderKind, ProviderTerms, Role, User
 from frsgate.errors import NotFound
 from frsgate.keyfiles import load_or_create_ed25519_key
 from frsgate.ledger import Actor, EventTag
@@ -85,10 +86,8 @@ def seed_demo(runtime: Runtime) -> list[str]:
     users = {}
     with unit_of_work(runtime.engine) as uow:
         for username, *_ in DEMO_USERS:
-            try:
+            with contextlib.suppress(NotFound):
                 users[username] = uow.users.get_by_username(username)
-            except NotFound:
-                pass
     for username, display, roles, certified in DEMO_USERS:
         if username in users:
             continue
@@ -144,12 +143,36 @@ def seed_demo(runtime: Runtime) -> list[str]:
         if verdict is not None:
             admin.review_provider(runtime, osdm, provider, approve=verdict, note=note, source="cli")
         seeded.append(f"provider {name}")
+    seeded += _activate_demo_pack(runtime, users["ada"], users["ivan"])
     if seeded:
         record(
             runtime, cli, EventTag.SYSTEM_SERVICE_START, source="cli", subject="system:init",
             component=COMPONENT, details={"seeded": len(seeded), "demo": True},
         )  # fmt: skip
     return seeded
+
+
+def _activate_demo_pack(runtime: Runtime, admin_user: User, igp_user: User) -> list[str]:
+    """The demo's administrator asks and its privacy officer approves the bundled pack."""
+    if runtime.policy_active:
+        return []
+    from frsgate.services.approvals import decide_approval
+    from frsgate.services.gate import Caller
+    from frsgate.services.policy_admin import request_activation
+
+    request = request_activation(
+        runtime,
+        Caller(user=admin_user, certification=None, source="cli"),
+        reason="demo installation: the HSI 2021 pack as shipped",
+    )
+    decide_approval(
+        runtime,
+        Caller(user=igp_user, certification=None, source="cli"),
+        request.id,
+        approve=True,
+        note="reviewed for the demo installation",
+    )
+    return [f"policy pack {runtime.policy.id} activated"]
 
 
 def _exists(getter: object, key: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from frsgate.domain import Certification, Role, User
 from frsgate.ledger import Actor, EntryDraft, EventTag, Outcome, PolicyRef
-from frsgate.policy.decision import Decision
+from frsgate.policy.decision import Citation, Decision, PackRef
 from frsgate.policy.decision import Outcome as DecisionOutcome
 from frsgate.policy.facts import Action, Context, Resource
 from frsgate.services import facts
@@ -90,7 +90,10 @@ def decide(
     principal = facts.principal(caller.user, caller.certification, at)
     if context.now is None:
         context = _with_now(context, at)
-    decision = runtime.policy.decide(principal, action, resource, context)
+    if runtime.policy_active or action is Action.policy_pack_activate:
+        decision = runtime.policy.decide(principal, action, resource, context)
+    else:
+        decision = _not_activated(runtime)
     record_decision(
         runtime,
         caller,
@@ -107,6 +110,25 @@ def decide(
     if raise_on_deny and decision.decision is DecisionOutcome.deny:
         raise PolicyDenied(decision.to_dict())
     return decision
+
+
+def _not_activated(runtime: Runtime) -> Decision:
+    pack = runtime.policy
+    return Decision(
+        decision=DecisionOutcome.deny,
+        citations=(
+            Citation(
+                rule="pack.not_activated",
+                section="fn2",
+                message=(
+                    f"Policy pack {pack.id} {pack.version} ({pack.sha256[:12]}) has not been "
+                    "approved by the privacy office (IGP); nothing is allowed until it is. An "
+                    "administrator requests activation and an IGP approver decides it."
+                ),
+            ),
+        ),
+        pack=PackRef(id=pack.id, version=pack.version, sha256=pack.sha256),
+    )
 
 
 def record_decision(

@@ -41,6 +41,9 @@ class Runtime:
     image_limits: ImageLimits
     clock: Callable[[], datetime] = utc_now
     checkpointer: PeriodicCheckpointer | None = None
+    # True once IGP approved exactly the loaded pack version (memo fn2); until then the gate
+    # denies every act but the activation itself.
+    policy_active: bool = False
     _connectors: dict[tuple[str, str], FrsConnector] = field(default_factory=dict)
     _connectors_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -88,7 +91,7 @@ class Runtime:
             engine.dispose()
             raise
         limits = ImageLimits.from_settings(settings)
-        return cls(
+        runtime = cls(
             settings=settings,
             engine=engine,
             ledger=ledger,
@@ -96,6 +99,10 @@ class Runtime:
             kek=kek,
             image_limits=limits,
         )
+        from frsgate.services.policy_admin import is_active
+
+        runtime.policy_active = is_active(runtime)
+        return runtime
 
     def now(self) -> datetime:
         return self.clock()

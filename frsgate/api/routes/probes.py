@@ -37,7 +37,10 @@ def post_probe(
     capture_source: Annotated[
         str,
         Form(
-            description="booking_photo, recorded_video_still, social_media, identity_document, other"
+            description=(
+                "booking_photo, recorded_video_still, social_media, identity_document or other "
+                "(never live or real-time: memo 4.B.4)"
+            )
         ),
     ],
     lawful_basis: Annotated[str, Form(description="How the image was lawfully obtained")],

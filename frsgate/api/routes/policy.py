@@ -1,0 +1,41 @@
+"""The active policy pack and requests to activate a pack version (IGP approves, memo fn2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from frsgate.api.deps import get_runtime, requires
+from frsgate.api.routes.approvals import approval_json
+from frsgate.policy.facts import Action
+from frsgate.services.gate import Caller
+from frsgate.services.policy_admin import request_activation
+from frsgate.services.runtime import Runtime
+
+router = APIRouter(prefix="/policy", tags=["policy"])
+
+
+class ActivationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/activations", status_code=201, summary="Ask IGP to approve the loaded pack")
+def post_activation(
+    body: ActivationIn,
+    caller: Annotated[Caller, requires(Action.policy_pack_activate)],
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> dict[str, Any]:
+    approval = request_activation(runtime, caller, reason=body.reason)
+    return {
+        "approval": approval_json(approval),
+        "pack": {
+            "id": runtime.policy.id,
+            "version": runtime.policy.version,
+            "sha256": runtime.policy.sha256,
+            "active": runtime.policy_active,
+        },
+    }
