@@ -48,6 +48,7 @@ class EventTag(StrEnum):
     SUBMISSION_DISPATCH_INTENT = "submission:dispatch:intent"
     SUBMISSION_DISPATCH_OUTCOME = "submission:dispatch:outcome"
     SUBMISSION_DISPATCH_OUTCOME_UNKNOWN = "submission:dispatch:outcome_unknown"
+    SUBMISSION_OUTCOME_REVIEW = "submission:outcome:review"
 
     # Approvals (memo 4.B.2 witness probes, 4.C.3 exigent use).
     APPROVAL_REQUEST_CREATE = "approval:request:create"

@@ -1,24 +1,22 @@
 """The ledger a service appends to: durable group-committed appends, roots, proofs, checkpoints.
 
-One committer thread per `Ledger` drains a queue of drafts and writes each batch in one
+Appends from every thread of a process are gathered into batches, each written in one
 transaction that holds the head lock, so appends from every thread of every process are
-serialized: sequence numbers have no gap, no fork and no duplicate. A caller's future is
-resolved only after COMMIT has returned, which under the store's durability settings (SQLite
-WAL with synchronous=FULL, PostgreSQL synchronous_commit=on) means the entry is on disk.
+serialized: sequence numbers have no gap, no fork and no duplicate. A caller learns its seq only
+after COMMIT has returned, which under the store's durability settings (SQLite WAL with
+synchronous=FULL, PostgreSQL synchronous_commit=on) means the entry is on disk.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from frsgate.errors import FrsGateError, StoreError, ValidationFailed
 from frsgate.ledger import storage
@@ -38,26 +36,36 @@ from frsgate.ledger.notes import (
     sign_checkpoint,
 )
 from frsgate.ledger.view import LedgerView
+from frsgate.store.engine import is_sqlite
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1024  # entries per transaction: bounds the time the head lock is held
 
 
-@dataclass(slots=True)
 class _Pending:
-    drafts: Sequence[EntryDraft]
-    future: Future[list[int]] = field(default_factory=Future)
+    """Drafts one caller appends together, and what became of them."""
 
+    __slots__ = ("done", "drafts", "error", "seqs")
 
-_STOP = object()
+    def __init__(self, drafts: list[EntryDraft]) -> None:
+        self.drafts = drafts
+        self.seqs: list[int] = []
+        self.error: BaseException | None = None
+        self.done = False
 
 
 class Ledger(LedgerView):
     """The append-only audit ledger over the store `engine` (tables must exist).
 
     `signer` signs checkpoints; `origin` is the log's name in them (Settings.ledger_origin).
-    Call `close()` when done: it drains pending appends and stops the committer thread.
+    Call `close()` when done: it commits what is pending and releases the connection.
+
+    Appends are group-committed by their own callers (leader/follower): a caller queues its
+    drafts and takes the commit lock; whoever holds it writes everything queued so far in one
+    transaction and marks each caller's drafts done after COMMIT. Callers whose drafts a leader
+    committed find them done when they get the lock. One writer pays no thread hand-off; many
+    writers share each commit's fsync.
     """
 
     def __init__(self, engine: Engine, *, signer: CheckpointSigner, origin: str) -> None:
@@ -65,16 +73,18 @@ class Ledger(LedgerView):
         self.signer = signer
         self.origin = origin
         storage.ensure_head(engine)
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._sqlite = is_sqlite(engine)
+        self._queue: deque[_Pending] = deque()
+        self._queue_lock = threading.Lock()  # guards _queue and _closed
+        self._commit_lock = threading.Lock()  # one transaction at a time; guards the fields below
         self._closed = False
-        self._close_lock = threading.Lock()
-        # The committer's view of the tree: (size, root) and the hashes of the complete
-        # subtrees along the right edge (RFC 9162 compact range), reloaded whenever another
-        # process moved the head.
+        self._db: Any = None  # raw DB-API connection of the commit path
+        # The leader's view of the tree: (size, root) and the hashes of the complete subtrees
+        # along the right edge (RFC 9162 compact range); re-read from the head row whenever
+        # another process moved it.
         self._cached: tuple[int, bytes] | None = None
         self._frontier: list[tuple[int, bytes]] = []
-        self._thread = threading.Thread(target=self._run, name="ledger-committer", daemon=True)
-        self._thread.start()
+        self.commits = 0  # transactions committed by this instance (entries / commits = batch)
 
     # Appending ---------------------------------------------------------------------------
 
@@ -96,61 +106,64 @@ class Ledger(LedgerView):
             if not isinstance(draft, EntryDraft):
                 raise ValidationFailed("the ledger records EntryDraft objects only")
         pending = _Pending(list(drafts))
-        with self._close_lock:
+        with self._queue_lock:
             if self._closed:
                 raise StoreError("the ledger is closed; no more appends")
-            self._queue.put(pending)
-        return pending.future.result()
+            self._queue.append(pending)
+        while not pending.done:
+            with self._commit_lock:
+                if not pending.done:
+                    self._commit_queued()
+        if pending.error is not None:
+            raise pending.error
+        return pending.seqs
 
-    def _run(self) -> None:
-        conn: Connection | None = None
-        stopping = False
-        while not stopping:
-            item = self._queue.get()
-            if item is _STOP:
-                break
-            batch: list[_Pending] = [item]
-            count = len(item.drafts)
-            while count < MAX_BATCH:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is _STOP:
-                    stopping = True
-                    break
-                batch.append(nxt)
-                count += len(nxt.drafts)
+    def _commit_queued(self) -> None:
+        """As leader (holding the commit lock): commit one batch from the queue's front."""
+        batch: list[_Pending] = []
+        count = 0
+        with self._queue_lock:
+            while self._queue and (not batch or count + len(self._queue[0].drafts) <= MAX_BATCH):
+                item = self._queue.popleft()
+                batch.append(item)
+                count += len(item.drafts)
+        if not batch:
+            return
+        try:
+            if self._db is None:
+                self._db = self.engine.raw_connection()
+            results = self._commit(self._db, batch)
+        except BaseException as exc:
+            self._cached = None
+            self._drop_connection()
+            error = (
+                exc if isinstance(exc, FrsGateError) else StoreError(f"ledger append failed: {exc}")
+            )
+            for pending in batch:
+                pending.error = error
+                pending.done = True
+            return
+        for pending, seqs in zip(batch, results, strict=True):
+            pending.seqs = seqs
+            pending.done = True
+
+    def _drop_connection(self) -> None:
+        if self._db is not None:
             try:
-                if conn is None:
-                    conn = self.engine.connect()
-                results = self._commit(conn, batch)
-            except BaseException as exc:
-                self._cached = None
-                if conn is not None:
-                    conn.invalidate()
-                    conn.close()
-                    conn = None
-                error = (
-                    exc
-                    if isinstance(exc, FrsGateError)
-                    else StoreError(f"ledger append failed: {exc}")
-                )
-                for pending in batch:
-                    pending.future.set_exception(error)
-                continue
-            for pending, seqs in zip(batch, results, strict=True):
-                pending.future.set_result(seqs)
-        if conn is not None:
-            conn.close()
+                self._db.invalidate()
+            finally:
+                self._db = None
 
-    def _commit(self, conn: Connection, batch: list[_Pending]) -> list[list[int]]:
-        with conn.begin():
-            size, root, packed = storage.lock_head(conn)
+    def _commit(self, db: Any, batch: list[_Pending]) -> list[list[int]]:
+        cur = db.cursor()
+        try:
+            if self._sqlite:
+                cur.execute("BEGIN IMMEDIATE")  # the write lock, before reading the head
+            size, root, packed = storage.head_for_update(cur, sqlite=self._sqlite)
             if self._cached == (size, root):
                 frontier = list(self._frontier)
             else:
-                frontier = self._unpack_frontier(conn, size, packed)
+                frontier = self._unpack_frontier(cur, size, packed)
             time = format_time(datetime.now(UTC))
             entry_rows: list[tuple[int, bytes, bytes]] = []
             node_rows: list[tuple[int, int, bytes]] = []
@@ -168,42 +181,59 @@ class Ledger(LedgerView):
                 results.append(seqs)
             new_root = fold([h for _, h in frontier])
             packed = b"".join(h for _, h in frontier)
-            storage.write_batch(conn, entry_rows, node_rows, (seq, new_root, packed))
+            storage.write_batch(
+                cur, entry_rows, node_rows, (seq, new_root, packed), sqlite=self._sqlite
+            )
+            if self._sqlite:
+                cur.execute("COMMIT")
+            else:
+                db.commit()
+        except BaseException:
+            try:
+                if self._sqlite:
+                    if db.driver_connection.in_transaction:
+                        cur.execute("ROLLBACK")
+                else:
+                    db.rollback()
+            finally:
+                cur.close()
+            raise
+        cur.close()
         # Only now, after COMMIT, may anyone learn these numbers.
+        self.commits += 1
         self._cached = (seq, new_root)
         self._frontier = frontier
         return results
 
-    def _unpack_frontier(
-        self, conn: Connection, size: int, packed: bytes
-    ) -> list[tuple[int, bytes]]:
+    def _unpack_frontier(self, cur: Any, size: int, packed: bytes) -> list[tuple[int, bytes]]:
         keys = root_keys(size)
         if len(packed) == 32 * len(keys):
             return [(level, packed[32 * i : 32 * i + 32]) for i, (level, _) in enumerate(keys)]
-        return self._load_frontier(conn, size)  # not recorded in the head: read the nodes
 
-    def _load_frontier(self, conn: Connection, size: int) -> list[tuple[int, bytes]]:
-        keys = root_keys(size)
-
+        # Not recorded in the head row: read the right-edge subtrees from the nodes.
         def query(sql: str, params: Sequence[Any]) -> list[Any]:
-            text = sql if conn.dialect.name == "sqlite" else sql.replace("?", "%s")
-            return list(conn.exec_driver_sql(text, tuple(params)).all())
+            cur.execute(sql if self._sqlite else sql.replace("?", "%s"), tuple(params))
+            return list(cur.fetchall())
 
         found = storage.fetch_nodes(query, keys)
         missing = [k for k in keys if k not in found]
         if missing:
             raise StoreError(f"ledger nodes {missing} are missing; run `frsgate ledger verify`")
-        return [(level, found[(level, idx)]) for level, idx in keys]
+        return [(level, bytes(found[(level, idx)])) for level, idx in keys]
 
     def close(self) -> None:
-        """Finish pending appends, stop the committer, release connections."""
-        with self._close_lock:
+        """Commit what is still queued, then release the connections; appends are refused."""
+        with self._queue_lock:
             if self._closed:
                 return
             self._closed = True
-            self._queue.put(_STOP)
-        self._thread.join()
-        self.reader.close()
+        with self._commit_lock:
+            while self._queue:
+                self._commit_queued()
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+        super().close()
 
     def __enter__(self) -> Ledger:
         return self

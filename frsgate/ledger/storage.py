@@ -157,12 +157,22 @@ def ensure_head(engine: Engine) -> None:
 
 
 def lock_head(conn: Connection) -> tuple[int, bytes, bytes]:
-    """Read size, root and frontier under the appenders' lock (FOR UPDATE on PostgreSQL; on
-    SQLite the transaction's BEGIN IMMEDIATE already holds the only write lock)."""
-    sql = "SELECT size, root, frontier FROM ledger_head WHERE id = 1"
-    if conn.dialect.name != "sqlite":
-        sql += " FOR UPDATE"
-    row = conn.exec_driver_sql(sql).one_or_none()
+    """Read size, root and frontier under the appenders' lock, in a SQLAlchemy transaction
+    (FOR UPDATE on PostgreSQL; on SQLite its BEGIN IMMEDIATE already holds the write lock)."""
+    sql = _HEAD if conn.dialect.name == "sqlite" else _HEAD + " FOR UPDATE"
+    return _head_row(conn.exec_driver_sql(sql).one_or_none())
+
+
+def head_for_update(cur: Any, *, sqlite: bool) -> tuple[int, bytes, bytes]:
+    """The same on a raw DB-API cursor inside the appender's transaction."""
+    cur.execute(_HEAD if sqlite else _HEAD + " FOR UPDATE")
+    return _head_row(cur.fetchone())
+
+
+_HEAD = "SELECT size, root, frontier FROM ledger_head WHERE id = 1"
+
+
+def _head_row(row: Any) -> tuple[int, bytes, bytes]:
     if row is None:
         raise StoreError("ledger_head has no row; the ledger tables are not initialised")
     return int(row[0]), bytes(row[1]), bytes(row[2])
@@ -182,27 +192,30 @@ UPDATE ledger_head SET size = %(size)s, root = %(root)s, frontier = %(frontier)s
 
 
 def write_batch(
-    conn: Connection,
+    cur: Any,
     entry_rows: list[tuple[int, bytes, bytes]],
     node_rows: list[tuple[int, int, bytes]],
     head: tuple[int, bytes, bytes],
+    *,
+    sqlite: bool,
 ) -> None:
-    """Insert entries (seq, entry, leaf_hash) and nodes (level, idx, hash); move the head."""
+    """Insert entries (seq, entry, leaf_hash) and nodes (level, idx, hash) and move the head,
+    on a raw DB-API cursor inside the appender's transaction."""
     size, root, frontier = head
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(
+    if sqlite:
+        cur.executemany(
             "INSERT INTO ledger_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)", entry_rows
         )
         if node_rows:
-            conn.exec_driver_sql(
+            cur.executemany(
                 "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", node_rows
             )
-        conn.exec_driver_sql(
+        cur.execute(
             "UPDATE ledger_head SET size = ?, root = ?, frontier = ? WHERE id = 1",
             (size, root, frontier),
         )
         return
-    conn.exec_driver_sql(
+    cur.execute(
         _PG_WRITE,
         {
             "seqs": [r[0] for r in entry_rows],
