@@ -20,12 +20,19 @@ import frsgate
 from frsgate.api.deps import authenticate
 from frsgate.api.errors import install_error_handlers
 from frsgate.api.observability import Metrics, request_middleware
-from frsgate.api.routes import approvals, ledger, policy, probes, submissions
+from frsgate.api.routes import approvals, ledger, policy, probes, queues, submissions
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import TokenVerifier
 
-ROUTERS = (probes.router, submissions.router, approvals.router, ledger.router, policy.router)
+ROUTERS = (
+    probes.router,
+    submissions.router,
+    approvals.router,
+    queues.router,
+    ledger.router,
+    policy.router,
+)
 
 
 def create_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> FastAPI:
@@ -75,6 +82,7 @@ def create_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> Fa
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint(_: Annotated[Caller, Depends(authenticate)]) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        body = generate_latest(metrics.registry) + generate_latest(runtime.metrics.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return app

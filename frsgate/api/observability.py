@@ -42,10 +42,10 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 class Metrics:
-    """The service's Prometheus collectors on a registry of its own (one per app)."""
+    """HTTP request collectors, on the runtime's registry beside the service metrics."""
 
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
         self.requests = Counter(
             "frsgate_http_requests_total",
             "HTTP requests by route template and status.",
@@ -58,18 +58,6 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-        )
-        self.decisions = Counter(
-            "frsgate_policy_decisions_total",
-            "Policy decisions by action and outcome.",
-            ["action", "decision"],
-            registry=self.registry,
-        )
-        self.dispatches = Counter(
-            "frsgate_frs_dispatches_total",
-            "FRS dispatches by provider and outcome.",
-            ["provider", "outcome"],
-            registry=self.registry,
         )
 
 

@@ -136,11 +136,17 @@ def dispatch(runtime: Runtime, who: Caller | Actor, submission_id: str) -> Dispa
                 )
             )
     except ConnectorError as exc:
+        runtime.metrics.dispatches.labels(provider.id, exc.code).inc()
         failure = _Failure(exc.code, exc.message, exc.attempts, exc.status_code)
         return _failed(runtime, who, sub, case.number, provider, failure)
     except FrsGateError as exc:  # the vault refused to open the probe, a provider misconfigured
+        runtime.metrics.dispatches.labels(provider.id, "dispatch_error").inc()
         failure = _Failure("dispatch_error", exc.message, 0, None)
         return _failed(runtime, who, sub, case.number, provider, failure)
+    runtime.metrics.dispatches.labels(provider.id, "succeeded").inc()
+    runtime.metrics.dispatch_seconds.labels(provider.id).observe(
+        (result.ended_at - result.started_at).total_seconds()
+    )
     return _completed(runtime, who, sub, case.number, provider, result, probe_hashes)
 
 

@@ -94,6 +94,7 @@ def decide(
         decision = runtime.policy.decide(principal, action, resource, context)
     else:
         decision = _not_activated(runtime)
+    runtime.metrics.decisions.labels(action.value, decision.decision.value).inc()
     record_decision(
         runtime,
         caller,

@@ -21,6 +21,7 @@ from frsgate.connectors.protocol import FrsConnector
 from frsgate.errors import ConfigurationError
 from frsgate.ledger import Ledger, PeriodicCheckpointer, load_or_create_signing_key
 from frsgate.policy.engine import PolicyPack, default_pack
+from frsgate.services.metrics import ServiceMetrics
 from frsgate.store.engine import make_engine
 from frsgate.vault import ImageLimits, KeyEncryptionKey, load_or_create_kek
 
@@ -44,6 +45,7 @@ class Runtime:
     # True once IGP approved exactly the loaded pack version (memo fn2); until then the gate
     # denies every act but the activation itself.
     policy_active: bool = False
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     _connectors: dict[tuple[str, str], FrsConnector] = field(default_factory=dict)
     _connectors_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -4,6 +4,7 @@ local port, on the backend under test (SQLite, or PostgreSQL with FRSGATE_TEST_D
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,12 @@ def sandbox_url(sandbox: Sandbox) -> Iterator[str]:
     sandbox.inject("")
 
 
-@pytest.fixture
-def gateway(tmp_path: Path, database_url: str, sandbox_url: str) -> Iterator[Gateway]:
-    settings = gateway_settings(tmp_path / "home", database_url, sandbox_url)
+@contextmanager
+def running_gateway(
+    home: Path, database_url: str, sandbox_url: str, **extra: Any
+) -> Iterator[Gateway]:
+    """A demo-initialized gateway serving on a free port until the block ends."""
+    settings = gateway_settings(home, database_url, sandbox_url, **extra)
     initialize(settings, demo=True)
     with Runtime.open(settings, periodic_checkpoints=False) as runtime:
         with unit_of_work(runtime.engine) as uow:
@@ -90,3 +94,9 @@ def gateway(tmp_path: Path, database_url: str, sandbox_url: str) -> Iterator[Gat
             yield Gateway(
                 url=url, settings=settings, runtime=runtime, users=users, sandbox_url=sandbox_url
             )
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, database_url: str, sandbox_url: str) -> Iterator[Gateway]:
+    with running_gateway(tmp_path / "home", database_url, sandbox_url) as gw:
+        yield gw

@@ -1,0 +1,89 @@
+"""The supervisor's queue (memo 4.E.4) and the OSDM provider review queue (memo 4.C)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from frsgate.api.deps import get_runtime, requires
+from frsgate.api.routes.approvals import approval_json
+from frsgate.api.routes.submissions import submission_json
+from frsgate.domain import Provider
+from frsgate.policy.facts import Action
+from frsgate.services import queues
+from frsgate.services.gate import Caller
+from frsgate.services.runtime import Runtime
+
+router = APIRouter(tags=["queues"])
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=1, max_length=4000)
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    note: str = Field(min_length=1, max_length=4000)
+
+
+def provider_json(p: Provider) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "kind": p.kind.value,
+        "review_status": p.review_status.value,
+        "match_types": sorted(p.terms.match_types),
+        "candidate_cap": p.terms.candidate_cap,
+        "law_enforcement_use": p.terms.law_enforcement_use,
+        "terms_ref": p.terms.reference,
+        "reviewed_by": p.reviewed_by,
+    }
+
+
+@router.get("/queue/supervisor", summary="Approvals, unknown outcomes and expiries to review")
+def get_supervisor_queue(
+    caller: Annotated[Caller, requires(Action.approval_decide)], runtime: RuntimeDep
+) -> dict[str, Any]:
+    queue = queues.supervisor_queue(runtime, caller)
+    return {
+        "approvals": [approval_json(a) for a in queue.approvals],
+        "outcome_unknown": [submission_json(s) for s in queue.outcome_unknown],
+        "expired": [approval_json(a) for a in queue.expired],
+    }
+
+
+@router.post("/submissions/{submission_id}/outcome-review", summary="Close an unknown outcome")
+def post_outcome_review(
+    submission_id: str,
+    body: NoteIn,
+    caller: Annotated[Caller, requires(Action.approval_decide)],
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    return submission_json(queues.review_outcome(runtime, caller, submission_id, body.note))
+
+
+@router.get("/queue/osdm", summary="FRS providers waiting for OSDM's review")
+def get_osdm_queue(
+    caller: Annotated[Caller, requires(Action.provider_review)], runtime: RuntimeDep
+) -> dict[str, Any]:
+    return {"providers": [provider_json(p) for p in queues.osdm_queue(runtime, caller)]}
+
+
+@router.post("/providers/{provider_id}/review", summary="OSDM approves or does not approve")
+def post_provider_review(
+    provider_id: str,
+    body: ReviewIn,
+    caller: Annotated[Caller, requires(Action.provider_review)],
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    provider = queues.review_provider(
+        runtime, caller, provider_id, approve=body.approve, note=body.note
+    )
+    return provider_json(provider)

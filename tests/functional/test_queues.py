@@ -1,0 +1,144 @@
+"""Queues over HTTP: rate limits put before the supervisor, unknown outcomes reviewed, overdue
+approvals expired, OSDM reviewing an FRS used in exigency, and the metrics that count it all."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from conftest import Gateway, running_gateway
+from helpers import post_probe, submission_body
+from images import astronaut_jpeg
+
+from frsgate.domain import SubmissionStatus
+from frsgate.services.dispatch import recover_interrupted
+from frsgate.store.unit import unit_of_work
+
+
+def test_rate_limit_refuses_and_puts_it_before_the_supervisor(
+    tmp_path: Path, database_url: str, sandbox_url: str
+) -> None:
+    with running_gateway(
+        tmp_path / "home", database_url, sandbox_url, rate_limit_per_user_per_hour=2
+    ) as gw:
+        with gw.client("alice") as alice, gw.client("sam") as sam:
+            probe = post_probe(alice, astronaut_jpeg()).json()
+            for _ in range(2):
+                ok = alice.post("/api/v1/submissions", json=submission_body(probe["id"]))
+                assert ok.status_code == 201, ok.text
+            refused = alice.post("/api/v1/submissions", json=submission_body(probe["id"]))
+            assert refused.status_code == 429, refused.text
+            assert "4.B.4" in refused.json()["message"]
+            assert refused.headers["Retry-After"] == "3600"
+            again = alice.post("/api/v1/submissions", json=submission_body(probe["id"]))
+            assert again.status_code == 429
+            queue = sam.get("/api/v1/queue/supervisor").json()
+        kinds = [a["kind"] for a in queue["approvals"]]
+        assert kinds.count("rate_limit_override") == 1  # one item, however many refusals
+        ledger = gw.runtime.ledger
+        events = [json.loads(e)["event"] for e in ledger.entries(0, ledger.size())]
+        assert events.count("ratelimit:user:exceeded") == 2
+        assert events.count("submission:dispatch:intent") == 2
+
+
+def test_unknown_outcome_is_queued_and_reviewed(gateway: Gateway) -> None:
+    runtime = gateway.runtime
+    with gateway.client("alice") as alice:
+        probe = post_probe(alice, astronaut_jpeg()).json()
+        sub_id = alice.post("/api/v1/submissions", json=submission_body(probe["id"])).json()[
+            "submission"
+        ]["id"]
+    with unit_of_work(runtime.engine) as uow:
+        table = uow.submissions.table
+        uow.conn.execute(table.update().where(table.c.id == sub_id).values(status="dispatching"))
+    recover_interrupted(runtime)
+    with gateway.client("sam") as sam, gateway.client("sue") as sue:
+        queue = sam.get("/api/v1/queue/supervisor").json()
+        assert [s["id"] for s in queue["outcome_unknown"]] == [sub_id]
+        not_theirs = sue.post(
+            f"/api/v1/submissions/{sub_id}/outcome-review", json={"note": "checked"}
+        )
+        assert not_theirs.status_code == 403
+        reviewed = sam.post(
+            f"/api/v1/submissions/{sub_id}/outcome-review",
+            json={"note": "provider confirms the search ran once; results discarded"},
+        )
+        assert reviewed.status_code == 200, reviewed.text
+        assert reviewed.json()["status"] == SubmissionStatus.outcome_reviewed.value
+        assert sam.get("/api/v1/queue/supervisor").json()["outcome_unknown"] == []
+
+
+def test_overdue_exigent_approval_expires(gateway: Gateway) -> None:
+    runtime = gateway.runtime
+    with gateway.client("alice") as alice:
+        probe = post_probe(alice, astronaut_jpeg()).json()
+        used = alice.post(
+            "/api/v1/submissions",
+            json=submission_body(
+                probe["id"],
+                provider="exigent-unreviewed",
+                exigent=True,
+                exigent_reason="suspect fleeing with evidence",
+                prior_approval_impracticable=True,
+            ),
+        ).json()
+    [approval] = used["approvals"]
+    real_clock = runtime.clock
+    runtime.clock = lambda: real_clock() + timedelta(hours=25)
+    try:
+        with gateway.client("sam") as sam:
+            queue = sam.get("/api/v1/queue/supervisor").json()
+    finally:
+        runtime.clock = real_clock
+    assert [a["id"] for a in queue["expired"]] == [approval["id"]]
+    assert queue["expired"][0]["status"] == "expired"
+
+
+def test_osdm_reviews_an_frs_used_in_exigency(gateway: Gateway) -> None:
+    with gateway.client("alice") as alice:
+        probe = post_probe(alice, astronaut_jpeg()).json()
+        alice.post(
+            "/api/v1/submissions",
+            json=submission_body(
+                probe["id"],
+                provider="exigent-unreviewed",
+                exigent=True,
+                exigent_reason="kidnapping in progress",
+                prior_approval_impracticable=True,
+            ),
+        )
+        assert alice.get("/api/v1/queue/osdm").status_code == 403
+    with gateway.client("olga") as olga:
+        pending = olga.get("/api/v1/queue/osdm").json()["providers"]
+        [provider] = [p for p in pending if p["name"] == "exigent-unreviewed"]
+        assert provider["review_status"] == "pending"
+        reviewed = olga.post(
+            f"/api/v1/providers/{provider['id']}/review",
+            json={"approve": False, "note": "terms allow resale of probe images"},
+        )
+        assert reviewed.status_code == 200, reviewed.text
+        assert reviewed.json()["review_status"] == "not_approved"
+    with gateway.client("alice") as alice:
+        denied = alice.post(
+            "/api/v1/submissions",
+            json=submission_body(
+                probe["id"],
+                provider="exigent-unreviewed",
+                exigent=True,
+                exigent_reason="another emergency",
+                prior_approval_impracticable=True,
+            ),
+        )
+    assert denied.status_code == 403
+    assert "4.C.3" in {c["section"] for c in denied.json()["decision"]["citations"]}
+
+
+def test_metrics_count_decisions_and_dispatches(gateway: Gateway) -> None:
+    with gateway.client("alice") as alice:
+        probe = post_probe(alice, astronaut_jpeg()).json()
+        alice.post("/api/v1/submissions", json=submission_body(probe["id"]))
+        text = alice.get("/metrics").text
+    assert 'frsgate_policy_decisions_total{action="submission.create",decision="allow"} 1.0' in text
+    assert 'frsgate_frs_dispatches_total{outcome="succeeded"' in text
+    assert "frsgate_http_requests_total" in text
