@@ -202,24 +202,29 @@ def _decode(data: bytes, fmt: str, limits: ImageLimits) -> Image.Image:
 
 def _to_plain_pixels(image: Image.Image) -> Image.Image:
     """Upright RGB or L pixels with nothing but pixels: no info, no EXIF, no palette."""
-    upright = ImageOps.exif_transpose(image)  # so the face is upright before detection
-    mode = upright.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+    try:
+        ImageOps.exif_transpose(image, in_place=True)  # so the face is upright for detection
+    except (SyntaxError, ValueError, TypeError, KeyError, OSError, struct.error) as exc:
+        raise ValidationFailed(f"probe image has unreadable EXIF metadata: {exc}") from None
+    mode = image.mode
+    if mode in ("RGB", "L"):
+        pixels = image
+    elif mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         # High bit depth: keep the top 8 bits rather than clip (Pillow's convert clips).
-        wide = np.asarray(upright, dtype=np.float64)
+        wide = np.asarray(image, dtype=np.float64)
         top = 65535.0 if mode.startswith("I;16") else max(float(wide.max()), 1.0)
         pixels = Image.fromarray(np.clip(wide * (255.0 / top), 0, 255).astype(np.uint8), "L")
     elif mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        mode == "P" and "transparency" in upright.info
+        mode == "P" and "transparency" in image.info
     ):
         # Flatten onto white: dropping alpha would expose whatever the transparent pixels hide.
-        rgba = upright.convert("RGBA")
+        rgba = image.convert("RGBA")
         pixels = Image.new("RGB", rgba.size, (255, 255, 255))
         pixels.paste(rgba, mask=rgba.getchannel("A"))
-    elif mode in ("L", "1"):
-        pixels = upright.convert("L")
-    else:  # RGB, P, CMYK, YCbCr, LAB...
-        pixels = upright.convert("RGB")
+    elif mode == "1":
+        pixels = image.convert("L")
+    else:  # P, CMYK, YCbCr, LAB...
+        pixels = image.convert("RGB")
     # A fresh image from raw bytes carries no info dict, EXIF cache or ICC profile.
     return Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
 
