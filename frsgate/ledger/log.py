@@ -46,26 +46,28 @@ MAX_BATCH = 1024  # entries per transaction: bounds the time the head lock is he
 class _Pending:
     """Drafts one caller appends together, and what became of them."""
 
-    __slots__ = ("done", "drafts", "error", "seqs")
+    __slots__ = ("done", "drafts", "error", "seqs", "wake")
 
     def __init__(self, drafts: list[EntryDraft]) -> None:
         self.drafts = drafts
         self.seqs: list[int] = []
         self.error: BaseException | None = None
         self.done = False
+        # Set when the drafts are committed (or failed), or when this caller must lead.
+        self.wake = threading.Event()
 
 
 class Ledger(LedgerView):
     """The append-only audit ledger over the store `engine` (tables must exist).
 
     `signer` signs checkpoints; `origin` is the log's name in them (Settings.ledger_origin).
-    Call `close()` when done: it commits what is pending and releases the connection.
+    Call `close()` when done: it waits for pending appends and releases the connection.
 
     Appends are group-committed by their own callers (leader/follower): a caller queues its
-    drafts and takes the commit lock; whoever holds it writes everything queued so far in one
-    transaction and marks each caller's drafts done after COMMIT. Callers whose drafts a leader
-    committed find them done when they get the lock. One writer pays no thread hand-off; many
-    writers share each commit's fsync.
+    drafts; if no one is committing it becomes the leader, otherwise it sleeps. The leader
+    writes everything queued (up to MAX_BATCH entries) in one transaction, wakes each caller
+    whose drafts it committed, and hands the lead to the first caller still queued. One
+    writer pays no thread hand-off; many writers share each commit's fsync.
     """
 
     def __init__(self, engine: Engine, *, signer: CheckpointSigner, origin: str) -> None:
@@ -75,8 +77,9 @@ class Ledger(LedgerView):
         storage.ensure_head(engine)
         self._sqlite = is_sqlite(engine)
         self._queue: deque[_Pending] = deque()
-        self._queue_lock = threading.Lock()  # guards _queue and _closed
-        self._commit_lock = threading.Lock()  # one transaction at a time; guards the fields below
+        self._queue_lock = threading.Lock()  # guards _queue, _leading and _closed
+        self._idle = threading.Condition(self._queue_lock)
+        self._leading = False  # a caller is committing; the fields below are its alone
         self._closed = False
         self._db: Any = None  # raw DB-API connection of the commit path
         # The leader's view of the tree: (size, root) and the hashes of the complete subtrees
@@ -110,16 +113,24 @@ class Ledger(LedgerView):
             if self._closed:
                 raise StoreError("the ledger is closed; no more appends")
             self._queue.append(pending)
-        while not pending.done:
-            with self._commit_lock:
-                if not pending.done:
-                    self._commit_queued()
+            lead = not self._leading
+            self._leading = True
+        while True:
+            if not lead:
+                pending.wake.wait()
+                pending.wake.clear()
+                if pending.done:
+                    break
+            self._lead_once()  # woken without being done: this caller leads now
+            if pending.done:
+                break
+            lead = False
         if pending.error is not None:
             raise pending.error
         return pending.seqs
 
-    def _commit_queued(self) -> None:
-        """As leader (holding the commit lock): commit one batch from the queue's front."""
+    def _lead_once(self) -> None:
+        """Commit one batch from the queue's front, wake its callers, hand the lead on."""
         batch: list[_Pending] = []
         count = 0
         with self._queue_lock:
@@ -127,12 +138,13 @@ class Ledger(LedgerView):
                 item = self._queue.popleft()
                 batch.append(item)
                 count += len(item.drafts)
-        if not batch:
-            return
         try:
-            if self._db is None:
-                self._db = self.engine.raw_connection()
-            results = self._commit(self._db, batch)
+            if batch:
+                if self._db is None:
+                    self._db = self.engine.raw_connection()
+                results = self._commit(self._db, batch)
+                for pending, seqs in zip(batch, results, strict=True):
+                    pending.seqs = seqs
         except BaseException as exc:
             self._cached = None
             self._drop_connection()
@@ -141,11 +153,15 @@ class Ledger(LedgerView):
             )
             for pending in batch:
                 pending.error = error
-                pending.done = True
-            return
-        for pending, seqs in zip(batch, results, strict=True):
-            pending.seqs = seqs
+        for pending in batch:
             pending.done = True
+            pending.wake.set()
+        with self._queue_lock:
+            if self._queue:
+                self._queue[0].wake.set()  # not done, so it wakes up as the leader
+            else:
+                self._leading = False
+                self._idle.notify_all()
 
     def _drop_connection(self) -> None:
         if self._db is not None:
@@ -222,14 +238,13 @@ class Ledger(LedgerView):
         return [(level, bytes(found[(level, idx)])) for level, idx in keys]
 
     def close(self) -> None:
-        """Commit what is still queued, then release the connections; appends are refused."""
+        """Wait for appends in flight, then release the connections; later appends fail."""
         with self._queue_lock:
             if self._closed:
                 return
             self._closed = True
-        with self._commit_lock:
-            while self._queue:
-                self._commit_queued()
+            while self._leading:
+                self._idle.wait()
             if self._db is not None:
                 self._db.close()
                 self._db = None

@@ -72,7 +72,7 @@ class Reader:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.cursor() as cur:
             cur.execute(self.sql(sql), tuple(params))
-            return [tuple(r) for r in cur.fetchall()]
+            return list(cur.fetchall())
 
     def sql(self, text: str) -> str:
         """Queries are written with `?`; psycopg wants `%s`."""

@@ -15,6 +15,7 @@ the first seq the last good checkpoint no longer vouches for.
 from __future__ import annotations
 
 import bisect
+import gc
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -98,9 +99,16 @@ def verify_ledger(
         except InvalidProof as exc:
             raise ValidationFailed(f"the trusted checkpoint does not verify: {exc}") from None
     reader = storage.Reader(engine)
+    # The pass allocates millions of short-lived, acyclic row tuples; the cyclic collector's
+    # traversals of them would cost as much as the hashing, and there is nothing for it to
+    # free. It is paused for the pass only, and only if it was running.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _Verification(reader, verifier, origin, trusted, progress).run()
     finally:
+        if collecting:
+            gc.enable()
         reader.close()
 
 
@@ -175,21 +183,15 @@ class _Verification:
     # The pass over the entries --------------------------------------------------------------
 
     def _stream(self, targets: Sequence[int]) -> None:
-        rows = self.reader.query("SELECT COUNT(*), MAX(seq) FROM ledger_entries")
-        present, max_seq = int(rows[0][0]), rows[0][1]
-        end = 0 if max_seq is None else int(max_seq) + 1
+        max_seq = self.reader.query("SELECT MAX(seq) FROM ledger_entries")[0][0]
+        end = 0 if max_seq is None else int(max_seq) + 1  # O(log n): seq is the primary key
         upper: list[tuple[int, bytes]] = []  # compact range of the chunk roots so far
         chunk_roots: list[bytes] = []
         for start in range(0, end, CHUNK):
-            rows = self.reader.query(
-                "SELECT seq, entry, leaf_hash FROM ledger_entries"
-                " WHERE seq >= ? AND seq < ? ORDER BY seq",
-                (start, start + CHUNK),
-            )
-            levels = self._check_chunk(start, rows)
+            levels = self._check_chunk(start, min(CHUNK, end - start))
             if levels is None:
                 return
-            stop = start + len(rows)
+            stop = start + len(levels[0])
             for size in targets[
                 bisect.bisect_right(targets, start) : bisect.bisect_right(targets, stop)
             ]:
@@ -198,8 +200,8 @@ class _Verification:
                 self.roots[size] = fold(parts)
             self.count = stop
             if self.progress:
-                self.progress(stop, present)
-            if len(rows) < CHUNK:
+                self.progress(stop, end)
+            if stop - start < CHUNK:
                 break
             chunk_roots.append(levels[CHUNK_LEVEL][0])
             _push(upper, levels[CHUNK_LEVEL][0])
@@ -209,16 +211,27 @@ class _Verification:
         self._check_upper_levels(chunk_roots)
         self._check_no_extra_nodes()
 
-    def _check_chunk(self, start: int, rows: list[storage.Row]) -> list[list[bytes]] | None:
-        seqs = [int(r[0]) for r in rows]
-        if seqs != list(range(start, start + len(seqs))):
-            at = next(i for i, s in enumerate(seqs) if s != start + i)
+    def _check_chunk(self, start: int, expected: int) -> list[list[bytes]] | None:
+        """Check entries start..start+expected-1 and the subtrees inside them.
+
+        Only the columns compared are read: seq and idx are primary keys, so a range query
+        returning as many rows as the range is long returned exactly that range, in order.
+        """
+        rows = self.reader.query(
+            "SELECT entry, leaf_hash FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq",
+            (start, start + expected),
+        )
+        if len(rows) != expected:
+            seqs = [int(s) for (s,) in self.reader.query(
+                "SELECT seq FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq",
+                (start, start + expected),
+            )]  # fmt: skip
+            at = next((i for i, s in enumerate(seqs) if s != start + i), len(seqs))
             self.problems.add(start + at, f"entry {start + at} is missing")
             return None
-        if not rows:
-            return [[]]
-        entries = [bytes(r[1]) for r in rows]
-        stored = [bytes(r[2]) for r in rows]
+        entries, stored = (list(col) for col in zip(*rows, strict=True))
+        if entries and not isinstance(entries[0], bytes):
+            entries, stored = [bytes(e) for e in entries], [bytes(h) for h in stored]
         sha = hashlib.sha256
         computed = [sha(b"\x00" + e).digest() for e in entries]  # RFC 9162 §2.1.1
         if computed != stored:
@@ -234,32 +247,34 @@ class _Verification:
             below = levels[-1]
             here = [
                 sha(b"\x01" + below[i] + below[i + 1]).digest() for i in range(0, len(below) - 1, 2)
-            ]
+            ]  # RFC 9162 §2.1.1
             if not here:
                 break
             first = start >> level
-            got = self.reader.query(
-                "SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ?"
-                " ORDER BY idx",
-                (level, first, first + len(here)),
-            )
-            if [int(i) for i, _ in got] != list(range(first, first + len(here))) or [
-                bytes(h) for _, h in got
-            ] != here:
-                self._node_problem(start, level, here, got, entries)
+            got = [
+                r[0]
+                for r in self.reader.query(
+                    "SELECT hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ?"
+                    " ORDER BY idx",
+                    (level, first, first + len(here)),
+                )
+            ]
+            if got and not isinstance(got[0], bytes):
+                got = [bytes(h) for h in got]
+            if got != here:
+                self._node_problem(start, level, here, entries)
                 return None
             levels.append(here)
         return levels
 
     def _node_problem(
-        self,
-        start: int,
-        level: int,
-        computed: list[bytes],
-        got: list[storage.Row],
-        entries: list[bytes],
+        self, start: int, level: int, computed: list[bytes], entries: list[bytes]
     ) -> None:
         first = start >> level
+        got = self.reader.query(
+            "SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ?",
+            (level, first, first + len(computed)),
+        )
         stored = {int(i): bytes(h) for i, h in got}
         idx = next(first + k for k, h in enumerate(computed) if stored.get(first + k) != h)
         lo, hi = idx << level, (idx + 1) << level
@@ -293,16 +308,24 @@ class _Verification:
                     return
 
     def _check_no_extra_nodes(self) -> None:
-        for level, count in self.reader.query(
-            "SELECT level, COUNT(*) FROM ledger_nodes GROUP BY level ORDER BY level"
-        ):
-            if int(count) != self.count >> int(level):
+        """No stored node may lie beyond the last entry (those inside were all compared)."""
+        top = self.count.bit_length()
+        for level in range(1, top + 1):
+            beyond = self.reader.query(
+                "SELECT idx FROM ledger_nodes WHERE level = ? AND idx >= ? LIMIT 1",
+                (level, self.count >> level),
+            )
+            if beyond:
                 self.problems.add(
                     self.count,
-                    f"{int(count)} stored nodes at level {level}, but {self.count} entries "
-                    f"make {self.count >> int(level)} (nodes beyond the last entry)",
+                    f"stored node (level {level}, index {beyond[0][0]}) lies beyond the last "
+                    f"entry ({self.count - 1})",
                 )
                 return
+        if self.reader.query("SELECT level FROM ledger_nodes WHERE level > ? LIMIT 1", (top,)):
+            self.problems.add(
+                self.count, f"stored nodes above level {top} lie beyond the last entry"
+            )
 
     # Roots, head, checkpoints, consistency ------------------------------------------------
 
