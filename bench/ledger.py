@@ -92,45 +92,53 @@ def rate(count: int, seconds: float) -> float:
 # (a) one writer --------------------------------------------------------------------------------
 
 
-def bench_one_writer(folder: Path, appends: int) -> dict[str, float]:
+def bench_one_writer(folder: Path, appends: int, rounds: int = 10) -> dict[str, float]:
+    """The three contenders take turns, `appends / rounds` at a time, so that a change in the
+    disk's fsync latency during the run (shared machines) hits all three alike."""
     drafts = [draft(i) for i in range(appends)]
-    entries = [
-        canonical_entry(d, seq=i, time=format_time(datetime.now(UTC))) for i, d in enumerate(drafts)
-    ]
+    now = format_time(datetime.now(UTC))
+    entries = [canonical_entry(d, seq=i, time=now) for i, d in enumerate(drafts)]
 
     ledger = new_ledger(fresh_db(folder, "a-ledger.sqlite3"))
-    ledger.append(drafts[0])  # open the committer's connection outside the timing
-    start = time.perf_counter()
-    for d in drafts[1:]:
-        ledger.append(d)
-    ours = rate(appends - 1, time.perf_counter() - start)
-    ledger.close()
-    ledger.engine.dispose()
-
-    path = folder / "a-pymerkle.sqlite3"
-    path.unlink(missing_ok=True)
-    tree = pymerkle.SqliteTree(str(path))
-    start = time.perf_counter()
-    for e in entries:
-        tree.append_entry(e)
-    theirs = rate(appends, time.perf_counter() - start)
-    tree.close()
-
-    path = folder / "a-raw.sqlite3"
+    ledger.append(draft(-1))  # open the commit connection outside the timing
+    pm_path = folder / "a-pymerkle.sqlite3"
+    pm_path.unlink(missing_ok=True)
+    tree = pymerkle.SqliteTree(str(pm_path))
+    raw_path = folder / "a-raw.sqlite3"
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    con = sqlite3.connect(path, isolation_level=None)
+        Path(f"{raw_path}{suffix}").unlink(missing_ok=True)
+    con = sqlite3.connect(raw_path, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=FULL")
     con.execute("CREATE TABLE t (seq INTEGER PRIMARY KEY, entry BLOB NOT NULL)")
-    start = time.perf_counter()
-    for i, e in enumerate(entries):
-        con.execute("BEGIN IMMEDIATE")
-        con.execute("INSERT INTO t VALUES (?, ?)", (i, e))
-        con.execute("COMMIT")
-    raw = rate(appends, time.perf_counter() - start)
+
+    def ours(lo: int, hi: int) -> None:
+        for d in drafts[lo:hi]:
+            ledger.append(d)
+
+    def theirs(lo: int, hi: int) -> None:
+        for e in entries[lo:hi]:
+            tree.append_entry(e)
+
+    def raw(lo: int, hi: int) -> None:
+        for i in range(lo, hi):
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("INSERT INTO t VALUES (?, ?)", (i, entries[i]))
+            con.execute("COMMIT")
+
+    spent = {"ours": 0.0, "pymerkle": 0.0, "raw": 0.0}
+    step = max(1, appends // rounds)
+    for lo in range(0, appends, step):
+        hi = min(appends, lo + step)
+        for name, run in (("ours", ours), ("pymerkle", theirs), ("raw", raw)):
+            start = time.perf_counter()
+            run(lo, hi)
+            spent[name] += time.perf_counter() - start
+    ledger.close()
+    ledger.engine.dispose()
+    tree.close()
     con.close()
-    return {"ours": ours, "pymerkle": theirs, "raw": raw}
+    return {name: rate(appends, seconds) for name, seconds in spent.items()}
 
 
 # (b) concurrent writers -------------------------------------------------------------------------
@@ -219,8 +227,9 @@ def bulk_build(
         n = size * k // checkpoints
         signed = sign_checkpoint(signer, Checkpoint(ORIGIN, n, root(n)))
         con.execute(
-            "INSERT INTO ledger_checkpoints (tree_size, root, note, created_at) VALUES (?, ?, ?, ?)",
-            (n, signed.root, signed.note, datetime.now(UTC).isoformat()),
+            "INSERT INTO ledger_checkpoints (tree_size, root, note, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (n, signed.root, signed.note, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")),
         )
     con.execute("COMMIT")
     con.close()

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -188,31 +189,49 @@ class _Verification:
         upper: list[tuple[int, bytes]] = []  # compact range of the chunk roots so far
         chunk_roots: list[bytes] = []
         for start in range(0, end, CHUNK):
-            levels = self._check_chunk(start, min(CHUNK, end - start))
+            expected = min(CHUNK, end - start)
+            levels = self._check_chunk(start, expected, self._read_chunk(start, expected))
             if levels is None:
                 return
-            stop = start + len(levels[0])
-            for size in targets[
-                bisect.bisect_right(targets, start) : bisect.bisect_right(targets, stop)
-            ]:
-                parts = [h for _, h in upper]
-                parts += [levels[lv][i - (start >> lv)] for lv, i in subtree_keys(start, size)]
-                self.roots[size] = fold(parts)
-            self.count = stop
-            if self.progress:
-                self.progress(stop, end)
-            if stop - start < CHUNK:
+            if not self._after_chunk(start, levels, targets, end, upper, chunk_roots):
                 break
-            chunk_roots.append(levels[CHUNK_LEVEL][0])
-            _push(upper, levels[CHUNK_LEVEL][0])
+        self._finish_stream(end, chunk_roots)
+
+    def _after_chunk(
+        self,
+        start: int,
+        levels: list[list[bytes]],
+        targets: Sequence[int],
+        end: int,
+        upper: list[tuple[int, bytes]],
+        chunk_roots: list[bytes],
+    ) -> bool:
+        """Roots at the target sizes inside the chunk; False after a short (last) chunk."""
+        stop = start + len(levels[0])
+        for size in targets[
+            bisect.bisect_right(targets, start) : bisect.bisect_right(targets, stop)
+        ]:
+            parts = [h for _, h in upper]
+            parts += [levels[lv][i - (start >> lv)] for lv, i in subtree_keys(start, size)]
+            self.roots[size] = fold(parts)
+        self.count = stop
+        if self.progress:
+            self.progress(stop, end)
+        if stop - start < CHUNK:
+            return False
+        chunk_roots.append(levels[CHUNK_LEVEL][0])
+        _push(upper, levels[CHUNK_LEVEL][0])
+        return True
+
+    def _finish_stream(self, end: int, chunk_roots: list[bytes]) -> None:
         if self.count < end:  # a short chunk before the last row: rows are missing
             self.problems.add(self.count, f"entry {self.count} is missing (rows up to {end - 1})")
             return
         self._check_upper_levels(chunk_roots)
         self._check_no_extra_nodes()
 
-    def _check_chunk(self, start: int, expected: int) -> list[list[bytes]] | None:
-        """Check entries start..start+expected-1 and the subtrees inside them.
+    def _read_chunk(self, start: int, expected: int) -> tuple[list[Any], list[list[bytes]]]:
+        """The rows of entries start..start+expected-1 and of the nodes inside that range.
 
         Only the columns compared are read: seq and idx are primary keys, so a range query
         returning as many rows as the range is long returned exactly that range, in order.
@@ -221,6 +240,29 @@ class _Verification:
             "SELECT entry, leaf_hash FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq",
             (start, start + expected),
         )
+        nodes: list[list[bytes]] = []
+        for level in range(1, CHUNK_LEVEL + 1):
+            count, first = expected >> level, start >> level
+            if not count:
+                break
+            got = [
+                r[0]
+                for r in self.reader.query(
+                    "SELECT hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ?"
+                    " ORDER BY idx",
+                    (level, first, first + count),
+                )
+            ]
+            if got and not isinstance(got[0], bytes):
+                got = [bytes(h) for h in got]
+            nodes.append(got)
+        return rows, nodes
+
+    def _check_chunk(
+        self, start: int, expected: int, fetched: tuple[list[Any], list[list[bytes]]]
+    ) -> list[list[bytes]] | None:
+        """Check entries start..start+expected-1 and the subtrees inside them."""
+        rows, stored_nodes = fetched
         if len(rows) != expected:
             seqs = [int(s) for (s,) in self.reader.query(
                 "SELECT seq FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq",
@@ -250,17 +292,7 @@ class _Verification:
             ]  # RFC 9162 §2.1.1
             if not here:
                 break
-            first = start >> level
-            got = [
-                r[0]
-                for r in self.reader.query(
-                    "SELECT hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ?"
-                    " ORDER BY idx",
-                    (level, first, first + len(here)),
-                )
-            ]
-            if got and not isinstance(got[0], bytes):
-                got = [bytes(h) for h in got]
+            got = stored_nodes[level - 1] if level <= len(stored_nodes) else []
             if got != here:
                 self._node_problem(start, level, here, entries)
                 return None
