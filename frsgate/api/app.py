@@ -64,7 +64,7 @@ def create_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> Fa
     app.middleware("http")(request_middleware(metrics))
     install_error_handlers(app)
     for router in ROUTERS:
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

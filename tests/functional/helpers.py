@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import images
 
 DEMO_CASE = "HSI-2026-000001"
 DEMO_PROGRAM = "FRS-DEMO-01"
@@ -45,3 +47,30 @@ def submission_body(probe_id: str, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+NEGATIVE_BELOW = 0x20  # the sandbox answers a probe whose SHA-256 starts below this with nothing
+
+
+def _variants() -> Iterator[tuple[bytes, str]]:
+    yield images.astronaut_png(), "image/png"
+    yield images.rotated_astronaut_jpeg(), "image/jpeg"
+    yield images.astronaut_jpeg(), "image/jpeg"
+    for size in range(320, 512, 6):
+        yield images.astronaut_jpeg(size=size), "image/jpeg"
+
+
+def probe_for_result(client: httpx.Client, *, negative: bool) -> dict[str, Any]:
+    """A stored probe the sandbox will answer with candidates (or, with `negative`, with none).
+
+    The sandbox decides from the SHA-256 of the bytes it receives, which is the probe's
+    re-encoded `sha256`: so the test knows the answer before it asks.
+    """
+    for data, media_type in _variants():
+        response = post_probe(client, data, media_type=media_type)
+        if response.status_code != 201:
+            continue
+        probe: dict[str, Any] = response.json()
+        if (int(probe["sha256"][:2], 16) < NEGATIVE_BELOW) == negative:
+            return probe
+    raise AssertionError("no probe variant gives the wanted sandbox result")

@@ -208,6 +208,7 @@ def test_every_api_route_declares_its_policy_action(gateway: Gateway) -> None:
     checked = 0
     for route in (r for router in ROUTERS for r in router.routes):
         assert isinstance(route, APIRoute)
+        assert route.path.startswith("/api/v1/"), route.path
         actions = [declared_action(d.call) for d in route.dependant.dependencies if d.call]
         assert any(a is not None for a in actions), f"{route.path} declares no policy action"
         checked += 1

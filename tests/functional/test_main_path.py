@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import Gateway
-from helpers import post_probe, submission_body
-from images import astronaut_jpeg
+from helpers import probe_for_result, submission_body
 
 from frsgate.ledger.verify import verify_ledger
 
@@ -18,9 +17,7 @@ def _events(gateway: Gateway) -> list[dict[str, object]]:
 
 def test_allowed_one_to_many_search(gateway: Gateway) -> None:
     with gateway.client("alice") as alice:
-        created = post_probe(alice, astronaut_jpeg())
-        assert created.status_code == 201, created.text
-        probe = created.json()
+        probe = probe_for_result(alice, negative=False)
         assert probe["status"] == "active"
         assert probe["decision"]["decision"] == "allow"
 
@@ -35,6 +32,12 @@ def test_allowed_one_to_many_search(gateway: Gateway) -> None:
     assert page["investigative_lead_only"] is True
     assert page["notice"] == "Not a positive identification — memo 4.D.2"
     assert page["candidate_list"]["sandbox"] is True
+    assert page["candidate_list"]["negative"] is False
+    assert page["candidate_list"]["database"] == "frsgate-sandbox-synthetic"
+    ranks = [c["rank"] for c in page["candidates"]]
+    assert ranks == list(range(1, len(ranks) + 1)) and ranks
+    scores = [c["score"] for c in page["candidates"]]
+    assert scores == sorted(scores, reverse=True)
     events = [e["event"] for e in _events(gateway)]
     for tag in (
         "probe:record:create",
@@ -46,3 +49,17 @@ def test_allowed_one_to_many_search(gateway: Gateway) -> None:
     assert events.index("submission:dispatch:intent") < events.index("submission:dispatch:outcome")
     report = verify_ledger(gateway.runtime.engine, gateway.runtime.ledger.signer.verifier)
     assert report.ok, report
+
+
+def test_negative_result_is_a_result_and_is_recorded(gateway: Gateway) -> None:
+    with gateway.client("alice") as alice:
+        probe = probe_for_result(alice, negative=True)
+        sub = alice.post("/api/v1/submissions", json=submission_body(probe["id"])).json()
+        assert sub["submission"]["status"] == "completed"
+        page = alice.get(f"/api/v1/submissions/{sub['submission']['id']}/candidates").json()
+    assert page["candidates"] == []
+    assert page["candidate_list"]["negative"] is True
+    assert page["investigative_lead_only"] is True
+    outcome = next(e for e in _events(gateway) if e["event"] == "submission:dispatch:outcome")
+    assert outcome["details"]["negative"] is True  # type: ignore[index]
+    assert outcome["details"]["list_size"] == 0  # type: ignore[index]

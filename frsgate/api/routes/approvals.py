@@ -15,7 +15,7 @@ from frsgate.services.approvals import decide_approval, list_pending
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 
-router = APIRouter(tags=["approvals"])
+router = APIRouter(prefix="/api/v1", tags=["approvals"])
 
 
 class DecisionIn(BaseModel):

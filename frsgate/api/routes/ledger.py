@@ -12,7 +12,7 @@ from frsgate.services import ledger_reads
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 
-router = APIRouter(prefix="/ledger", tags=["ledger"])
+router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 
 Reader = Annotated[Caller, requires(Action.ledger_read)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -14,7 +14,7 @@ from frsgate.services.gate import Caller
 from frsgate.services.policy_admin import request_activation
 from frsgate.services.runtime import Runtime
 
-router = APIRouter(prefix="/policy", tags=["policy"])
+router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
 
 
 class ActivationIn(BaseModel):

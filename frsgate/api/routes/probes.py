@@ -15,7 +15,7 @@ from frsgate.services.intake import ProbeRequest, create_probe
 from frsgate.services.reads import probe_image
 from frsgate.services.runtime import Runtime
 
-router = APIRouter(tags=["probes"])
+router = APIRouter(prefix="/api/v1", tags=["probes"])
 
 
 def _read_limited(upload: UploadFile, limit: int) -> bytes:

@@ -16,7 +16,7 @@ from frsgate.services import queues
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 
-router = APIRouter(tags=["queues"])
+router = APIRouter(prefix="/api/v1", tags=["queues"])
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 

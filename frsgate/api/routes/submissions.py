@@ -16,7 +16,7 @@ from frsgate.services.reads import LEAD_ONLY_NOTICE, candidate_image, view_candi
 from frsgate.services.runtime import Runtime
 from frsgate.services.submit import SubmissionRequest, SubmissionResult, create_submission
 
-router = APIRouter(tags=["submissions"])
+router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
 
 class SubmissionIn(BaseModel):
