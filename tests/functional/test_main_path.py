@@ -35,7 +35,8 @@ def test_allowed_one_to_many_search(gateway: Gateway) -> None:
     assert page["candidate_list"]["negative"] is False
     assert page["candidate_list"]["database"] == "frsgate-sandbox-synthetic"
     ranks = [c["rank"] for c in page["candidates"]]
-    assert ranks == list(range(1, len(ranks) + 1)) and ranks
+    assert ranks == list(range(1, len(ranks) + 1))
+    assert ranks
     scores = [c["score"] for c in page["candidates"]]
     assert scores == sorted(scores, reverse=True)
     events = [e["event"] for e in _events(gateway)]

@@ -76,7 +76,8 @@ def test_candidate_images_are_sealed_at_rest_and_reads_are_logged(gateway: Gatew
     with unit_of_work(gateway.runtime.engine) as uow:
         sealed = uow.candidates.get_image(first["id"]).sealed
         sealed_probe = uow.probes.get_image(probe["id"]).sealed
-    assert image.content not in sealed and image.content[:64] not in sealed
+    assert image.content not in sealed
+    assert image.content[:64] not in sealed
     assert probe_image.content[:64] not in sealed_probe
     events = _events(gateway)
     views = [e for e in events if e["event"] == "candidates:list:view"]
