@@ -142,3 +142,23 @@ def test_metrics_count_decisions_and_dispatches(gateway: Gateway) -> None:
     assert 'frsgate_policy_decisions_total{action="submission.create",decision="allow"} 1.0' in text
     assert 'frsgate_frs_dispatches_total{outcome="succeeded"' in text
     assert "frsgate_http_requests_total" in text
+
+
+def test_case_rate_limit_counts_every_user_of_the_case(
+    tmp_path: Path, database_url: str, sandbox_url: str
+) -> None:
+    with running_gateway(
+        tmp_path / "home", database_url, sandbox_url, rate_limit_per_case_per_hour=1
+    ) as gw:
+        with gw.client("alice") as alice, gw.client("sam") as sam:
+            probe = post_probe(alice, astronaut_jpeg()).json()
+            assert (
+                alice.post("/api/v1/submissions", json=submission_body(probe["id"])).status_code
+                == 201
+            )
+            refused = sam.post("/api/v1/submissions", json=submission_body(probe["id"]))
+        assert refused.status_code == 429, refused.text
+        assert "case HSI-2026-000001" in refused.json()["message"]
+        ledger = gw.runtime.ledger
+        events = [json.loads(e)["event"] for e in ledger.entries(0, ledger.size())]
+        assert "ratelimit:case:exceeded" in events
