@@ -309,11 +309,8 @@ def queue_provider_review(
 ) -> None:
     """memo 4.C.3: any FRS used in exigent circumstances is submitted to OSDM for review."""
     with unit_of_work(runtime.engine) as uow:
-        current = uow.providers.get(provider.id, lock=True)
-        if current.review_status is not ReviewStatus.unreviewed:
+        if uow.providers.get(provider.id).review_status is not ReviewStatus.unreviewed:
             return
-        current.submit_for_review()
-        uow.providers.update(current, expected_status=ReviewStatus.unreviewed)
     record(
         runtime,
         caller,
@@ -324,3 +321,8 @@ def queue_provider_review(
         provider=provider.id,
         details={"reason": "used in exigent circumstances (memo 4.C.3)", "queued_for": "osdm"},
     )
+    with unit_of_work(runtime.engine) as uow:
+        current = uow.providers.get(provider.id, lock=True)
+        if current.review_status is ReviewStatus.unreviewed:  # another use may have queued it
+            current.submit_for_review()
+            uow.providers.update(current, expected_status=ReviewStatus.unreviewed)
