@@ -1,27 +1,29 @@
 """Face counting for probe intake: a probe photo must be an isolated facial image (memo §2).
 
 OpenCV's frontal-face Haar cascade (the `alt2` model shipped with opencv-python) runs on a
-grayscale copy scaled so its longest side is at most `working_side` pixels. Working at one
-fixed scale bounds the cost for large photos and keeps the answer stable across sizes (with
-the `default` cascade on a full-resolution 3000 px photo, extra false faces appeared).
+grayscale copy scaled down to at most `working_pixels` pixels (80,000: 283x283 for a square
+photo, 400x200 for two portraits side by side). Working at a bounded size bounds the cost for
+large photos and keeps the answer stable across sizes (with the `default` cascade at full
+resolution, 3000 px photos raised extra false faces).
 
-Why `alt2` at 400 px, scaleFactor 1.2, minNeighbors 5: swept over the three bundled frontal
-cascades, working sides 320–640, scaleFactor 1.1–1.3 and minNeighbors 2–10 on the one-face,
-two-face and no-face test photographs at sizes 256–4000 px, this is a cheap setting in the
-middle of the widest region that gives 1 / 2 / 0 every time (scaleFactor 1.15–1.2 with
-minNeighbors 4–7 and working sides 400–480 all agree), while `default`, the usual choice, needs
-a 640 px side for the same answers and costs about 1.7 times as much. The vault tests check
-that neighbourhood, so a tuning that only works by luck fails them.
+Why `alt2`, 80,000 working pixels, scaleFactor 1.2, minNeighbors 5: swept over the bundled
+frontal cascades, working sizes, scaleFactor 1.1–1.3 and minNeighbors 2–10 on the one-face
+(square and portrait), two-face and no-face test photographs at sizes 256–4000 px, this is a
+cheap setting in the middle of a region that gives 1 / 2 / 0 every time: scaleFactor 1.15–1.2
+with minNeighbors 3–7, and 100,000 working pixels, all agree. `default`, the usual choice,
+needed a 640 px side for the same answers and cost about 2.5 times as much CPU. The vault tests
+check that neighbourhood, so a tuning that only works by luck fails them.
 
 Faces narrower than the configured minimum (in original pixels) are not counted. The cascade's
 training window (20 px for `alt2`) is a floor in working pixels, so on a large photo the
-effective minimum is ``20 * longest_side / working_side`` (100 px on a 2000 px photo): an
-isolated facial image has a face far larger than that.
+effective minimum is ``20 * sqrt(width * height / working_pixels)`` (about 80 px on a
+1100x1100 photo, 245 px on a 4000x3000 one): an isolated facial image has a larger face.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from dataclasses import dataclass
 
@@ -35,8 +37,8 @@ from frsgate.errors import ConfigurationError
 CASCADE_FILE = "haarcascade_frontalface_alt2.xml"
 DEFAULT_SCALE_FACTOR = 1.2
 DEFAULT_MIN_NEIGHBORS = 5
-DEFAULT_WORKING_SIDE = 400
-MIN_WORKING_SIDE = 96
+DEFAULT_WORKING_PIXELS = 80_000
+MIN_WORKING_PIXELS = 96 * 96
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +59,20 @@ class FaceDetector:
         *,
         scale_factor: float = DEFAULT_SCALE_FACTOR,
         min_neighbors: int = DEFAULT_MIN_NEIGHBORS,
-        working_side: int = DEFAULT_WORKING_SIDE,
+        working_pixels: int = DEFAULT_WORKING_PIXELS,
         cascade_path: str | None = None,
     ) -> None:
         if scale_factor <= 1.0:
             raise ConfigurationError("face detector scale_factor must be greater than 1")
         if min_neighbors < 1:
             raise ConfigurationError("face detector min_neighbors must be at least 1")
-        if working_side < MIN_WORKING_SIDE:
+        if working_pixels < MIN_WORKING_PIXELS:
             raise ConfigurationError(
-                f"face detector working_side must be at least {MIN_WORKING_SIDE} pixels"
+                f"face detector working_pixels must be at least {MIN_WORKING_PIXELS}"
             )
         self.scale_factor = scale_factor
         self.min_neighbors = min_neighbors
-        self.working_side = working_side
+        self.working_pixels = working_pixels
         self.cascade_path = cascade_path or str(cv2.data.haarcascades) + CASCADE_FILE
         # CascadeClassifier objects keep per-call scratch state; one per thread avoids a lock
         # on the hot path while loading the XML only once per thread.
@@ -93,7 +95,7 @@ class FaceDetector:
         """Return the faces at least `min_face_pixels` wide, in `image` coordinates."""
         gray = image if image.mode == "L" else image.convert("L")
         width, height = gray.size
-        scale = min(1.0, self.working_side / max(width, height))
+        scale = min(1.0, math.sqrt(self.working_pixels / (width * height)))
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             gray = gray.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
