@@ -305,7 +305,7 @@ def run(args: argparse.Namespace, home: Path, database_url: str) -> int:
 
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     added_median = statistics.median(added)
-    print(f"gateway bench: {len(probe)} byte probe, one_to_many, up to {DEMO_TERMS.candidate_cap} ")
+    print(f"gateway bench: {len(probe)} byte probe, one_to_many, up to {DEMO_TERMS.candidate_cap}")
     print(f"  candidates with images; backend {backend}; {args.runs} runs per path")
     print(f"  {platform.python_implementation()} {platform.python_version()}, ", end="")
     print(f"{os.cpu_count()} CPUs, {platform.machine()}")
