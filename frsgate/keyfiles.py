@@ -7,6 +7,7 @@ key, local token-issuer key). Key material is never logged; errors name the file
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -17,19 +18,29 @@ from frsgate.errors import ConfigurationError
 
 
 def write_private_file(path: Path, data: bytes) -> None:
-    """Write `data` to `path` with mode 0600, never leaving a half-written or readable file."""
+    """Create `path` with mode 0600 holding `data`; never overwrite an existing file.
+
+    The bytes go to a temporary file first (fsynced), which is then hard-linked into place:
+    `os.link` fails if the name exists, so two processes creating the same key at once can
+    never replace one another's key (a replaced key would orphan what was signed or sealed
+    with it). The loser gets `FileExistsError` and should load the winner's key.
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(8)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.link(tmp, path)
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the new name itself must survive a crash
+    finally:
+        os.close(directory)
 
 
 def read_private_file(path: Path) -> bytes:
@@ -57,7 +68,10 @@ def load_or_create_ed25519_key(path: Path, *, create: bool = True) -> Ed25519Pri
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        write_private_file(path, pem)
+        try:
+            write_private_file(path, pem)
+        except FileExistsError:
+            return load_or_create_ed25519_key(path, create=False)  # another process won
         return key
     data = read_private_file(path)
     try:

@@ -6,17 +6,15 @@ recorded; the proofs let the reader check what they got against a signed checkpo
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-from frsgate.errors import ValidationFailed
 from frsgate.ledger import EventTag
+from frsgate.ledger.http import checkpoint_json, consistency_json, entries_json, inclusion_json
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services.gate import Caller, decide, record
 from frsgate.services.runtime import Runtime
 
 COMPONENT = "services.ledger_reads"
-MAX_PAGE = 1000
 
 
 def _authorize(runtime: Runtime, caller: Caller, what: str, details: dict[str, Any]) -> None:
@@ -42,36 +40,23 @@ def _authorize(runtime: Runtime, caller: Caller, what: str, details: dict[str, A
 
 
 def checkpoint(runtime: Runtime, caller: Caller) -> dict[str, Any]:
-    """A fresh signed checkpoint covering every entry so far (including this read's)."""
+    """A signed checkpoint of the current head (issued now if the log has grown)."""
     _authorize(runtime, caller, "checkpoint", {})
-    return runtime.ledger.checkpoint().to_json()
+    return checkpoint_json(runtime.ledger)
 
 
 def entries(runtime: Runtime, caller: Caller, start: int, end: int | None) -> dict[str, Any]:
-    size = runtime.ledger.size()
-    stop = size if end is None else end
-    if start < 0 or stop < start:
-        raise ValidationFailed(f"entries range [{start}, {stop}) is not a valid range")
-    if stop > size:
-        raise ValidationFailed(f"end {stop} is beyond the tree size {size}")
-    if stop - start > MAX_PAGE:
-        raise ValidationFailed(f"at most {MAX_PAGE} entries per request; narrow start and end")
-    _authorize(runtime, caller, "entries", {"start": start, "end": stop})
-    rows = runtime.ledger.entries(start, stop)
-    return {
-        "start": start,
-        "end": stop,
-        "entries": [base64.b64encode(e).decode() for e in rows],
-    }
+    _authorize(runtime, caller, "entries", {"start": start, "end": end})
+    return entries_json(runtime.ledger, start, end)
 
 
 def inclusion(
     runtime: Runtime, caller: Caller, index: int, tree_size: int | None
 ) -> dict[str, Any]:
     _authorize(runtime, caller, "inclusion", {"index": index, "tree_size": tree_size})
-    return runtime.ledger.inclusion_proof(index, tree_size).to_json()
+    return inclusion_json(runtime.ledger, index, tree_size)
 
 
 def consistency(runtime: Runtime, caller: Caller, first: int, second: int) -> dict[str, Any]:
     _authorize(runtime, caller, "consistency", {"first": first, "second": second})
-    return runtime.ledger.consistency_proof(first, second).to_json()
+    return consistency_json(runtime.ledger, first, second)

@@ -80,3 +80,27 @@ def test_key_files_are_0600_and_loose_ones_refused(tmp_path: Path) -> None:
 def test_missing_key_file_says_run_init(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="frsgate init"):
         load_or_create_ed25519_key(tmp_path / "absent.pem", create=False)
+
+
+def test_key_file_is_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "k.bin"
+    write_private_file(path, b"first")
+    with pytest.raises(FileExistsError):
+        write_private_file(path, b"second")
+    assert read_private_file(path) == b"first"
+    assert [p.name for p in path.parent.iterdir()] == ["k.bin"]  # no temporary left behind
+
+
+def test_concurrent_key_creation_yields_one_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cryptography.hazmat.primitives import serialization
+
+    path = tmp_path / "keys" / "race.pem"
+    with ThreadPoolExecutor(8) as pool:
+        keys = list(pool.map(lambda _: load_or_create_ed25519_key(path), range(8)))
+    raw = {
+        k.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        for k in keys
+    }
+    assert len(raw) == 1
