@@ -20,7 +20,7 @@ from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import AuthenticationFailed, TokenVerifier
-from frsgate.store.unit import unit_of_work
+from frsgate.store.unit import read_only
 
 _bearer = HTTPBearer(
     auto_error=False, description="A token from the OIDC issuer (or the local one)"
@@ -47,7 +47,7 @@ def authenticate(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationFailed("a bearer token is required (Authorization: Bearer ...)")
     identity = verifier.verify(credentials.credentials)
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         try:
             user = uow.users.get(identity.user_id)
         except NotFound:

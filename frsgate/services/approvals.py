@@ -29,7 +29,7 @@ from frsgate.services.dispatch import DispatchResult, dispatch
 from frsgate.services.gate import Caller, decide, record
 from frsgate.services.policy_admin import record_activation
 from frsgate.services.runtime import Runtime
-from frsgate.store.unit import unit_of_work
+from frsgate.store.unit import read_only, unit_of_work
 
 COMPONENT = "services.approvals"
 
@@ -43,7 +43,7 @@ class ApprovalOutcome:
 
 def list_pending(runtime: Runtime, caller: Caller) -> list[Approval]:
     """The approvals this caller may decide (never their own)."""
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         pending = uow.approvals.pending_for(caller.user_id)
     return [a for a in pending if a.approver_role in caller.user.roles]
 
@@ -51,7 +51,7 @@ def list_pending(runtime: Runtime, caller: Caller) -> list[Approval]:
 def decide_approval(
     runtime: Runtime, caller: Caller, approval_id: str, *, approve: bool, note: str | None
 ) -> ApprovalOutcome:
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         approval = uow.approvals.get(approval_id)
         case = uow.cases.get(approval.case_id) if approval.case_id else None
     if approval.status is not ApprovalStatus.pending:
@@ -165,7 +165,7 @@ def _after_probe_approval(runtime: Runtime, caller: Caller, approval: Approval) 
 def _after_submission_approval(
     runtime: Runtime, caller: Caller, approval: Approval
 ) -> ApprovalOutcome:
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         sub = uow.submissions.get(approval.subject_id)
     if sub.status is not SubmissionStatus.pending_approval:
         # The exigent use already happened (memo 4.C.3 "as soon as practicable thereafter"):
@@ -190,7 +190,7 @@ def _redecide_and_dispatch(
 ) -> DispatchResult | None:
     """Decide the waiting submission again, for its requester, now that approvals are given;
     dispatch it when the policy allows (other facts, a certification say, may have changed)."""
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         sub = uow.submissions.get(submission_id)
         requester = uow.users.get(sub.requested_by)
         certification = uow.certifications.current_for(requester.id, runtime.now())

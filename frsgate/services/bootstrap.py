@@ -21,7 +21,7 @@ from frsgate.services.gate import record
 from frsgate.services.runtime import Runtime
 from frsgate.store.engine import make_engine
 from frsgate.store.migrate import current_revision, upgrade_to_head
-from frsgate.store.unit import unit_of_work
+from frsgate.store.unit import read_only
 
 COMPONENT = "services.bootstrap"
 DEMO_CASE = "HSI-2026-000001"
@@ -84,7 +84,7 @@ def seed_demo(runtime: Runtime) -> list[str]:
     seeded: list[str] = []
     now = runtime.now()
     users = {}
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         for username, *_ in DEMO_USERS:
             with contextlib.suppress(NotFound):
                 users[username] = uow.users.get_by_username(username)
@@ -104,7 +104,7 @@ def seed_demo(runtime: Runtime) -> list[str]:
                 runtime, cli, user=users[username], completed_at=completed, expires_at=expires,
                 palms_reference=f"PALMS-DEMO-{username.upper()}",
             )  # fmt: skip
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         have_case = uow.cases.find(DEMO_CASE) is not None or _exists(
             uow.cases.get_by_number, DEMO_CASE
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from frsgate.connectors.errors import ConnectorError
@@ -32,6 +33,7 @@ from frsgate.domain import (
     Candidate,
     CandidateImage,
     CandidateList,
+    Probe,
     Provider,
     Submission,
     SubmissionStatus,
@@ -41,7 +43,7 @@ from frsgate.errors import FrsGateError
 from frsgate.ledger import Actor, EventTag, Outcome
 from frsgate.services.gate import Caller, record
 from frsgate.services.runtime import Runtime
-from frsgate.store.unit import unit_of_work
+from frsgate.store.unit import read_only, unit_of_work
 from frsgate.vault import candidate_aad, open_sealed, probe_aad, seal
 from frsgate.vault.crypto import SealedBlob
 
@@ -71,23 +73,44 @@ def _terms(provider: Provider) -> ProviderTerms:
     )
 
 
+def begin_dispatch(sub: Submission, *, at: datetime) -> None:
+    """Move a submission to `dispatching` with its idempotency key (in memory; the caller
+    stores it). Stored before the intent is logged, so recovery finds every intent's subject."""
+    if sub.status is SubmissionStatus.requested and sub.exigent:
+        sub.dispatch_exigent(at=at)  # memo 4.C.3: approval follows as soon as practicable
+    else:
+        sub.dispatch(at=at)
+    sub.idempotency_key = sub.idempotency_key or new_idempotency_key()
+    sub.record_attempt()
+
+
 def dispatch(runtime: Runtime, who: Caller | Actor, submission_id: str) -> DispatchResult:
     """Send an approved (or exigent) submission to its FRS and record what came back."""
-    at = runtime.now()
     with unit_of_work(runtime.engine) as uow:
         sub = uow.submissions.get(submission_id, lock=True)
         before = sub.status
-        if sub.status is SubmissionStatus.requested and sub.exigent:
-            sub.dispatch_exigent(at=at)  # memo 4.C.3: approval follows as soon as practicable
-        else:
-            sub.dispatch(at=at)
-        sub.idempotency_key = sub.idempotency_key or new_idempotency_key()
-        sub.record_attempt()
+        begin_dispatch(sub, at=runtime.now())
         uow.submissions.update(sub, expected_status=before)
         case = uow.cases.get(sub.case_id)
         provider = uow.providers.get(sub.provider_id)
         probes = [uow.probes.get(pid) for pid in sub.probe_ids]
-        sealed = [uow.probes.get_image(pid) for pid in sub.probe_ids]
+        sealed = [uow.probes.get_image(pid).sealed for pid in sub.probe_ids]
+    return send(runtime, who, sub, case_number=case.number, provider=provider, probes=probes,
+                sealed=sealed)  # fmt: skip
+
+
+def send(
+    runtime: Runtime,
+    who: Caller | Actor,
+    sub: Submission,
+    *,
+    case_number: str,
+    provider: Provider,
+    probes: list[Probe],
+    sealed: list[bytes],
+) -> DispatchResult:
+    """Log the intent, call the FRS, log and store the outcome. `sub` is stored `dispatching`."""
+    at = sub.dispatched_at or runtime.now()
     probe_hashes = [p.sha256 for p in probes]
     # Log before act: this entry is durable before anything reaches the FRS.
     record(
@@ -96,7 +119,7 @@ def dispatch(runtime: Runtime, who: Caller | Actor, submission_id: str) -> Dispa
         EventTag.SUBMISSION_DISPATCH_INTENT,
         subject=f"submission:{sub.id}",
         component=COMPONENT,
-        case=case.number,
+        case=case_number,
         submission=sub.id,
         provider=provider.id,
         program_code=sub.program_code,
@@ -110,12 +133,11 @@ def dispatch(runtime: Runtime, who: Caller | Actor, submission_id: str) -> Dispa
             "requested_by": sub.requested_by,
         },
     )
+    assert sub.idempotency_key is not None
     result: WireCandidateList | ComparisonResult
     try:
         images = [
-            open_sealed(
-                SealedBlob.from_bytes(img.sealed), kek=runtime.kek, associated_data=probe_aad(pid)
-            )
+            open_sealed(SealedBlob.from_bytes(img), kek=runtime.kek, associated_data=probe_aad(pid))
             for pid, img in zip(sub.probe_ids, sealed, strict=True)
         ]
         connector = runtime.connector(
@@ -138,16 +160,16 @@ def dispatch(runtime: Runtime, who: Caller | Actor, submission_id: str) -> Dispa
     except ConnectorError as exc:
         runtime.metrics.dispatches.labels(provider.id, exc.code).inc()
         failure = _Failure(exc.code, exc.message, exc.attempts, exc.status_code)
-        return _failed(runtime, who, sub, case.number, provider, failure)
+        return _failed(runtime, who, sub, case_number, provider, failure)
     except FrsGateError as exc:  # the vault refused to open the probe, a provider misconfigured
         runtime.metrics.dispatches.labels(provider.id, "dispatch_error").inc()
         failure = _Failure("dispatch_error", exc.message, 0, None)
-        return _failed(runtime, who, sub, case.number, provider, failure)
+        return _failed(runtime, who, sub, case_number, provider, failure)
     runtime.metrics.dispatches.labels(provider.id, "succeeded").inc()
     runtime.metrics.dispatch_seconds.labels(provider.id).observe(
         (result.ended_at - result.started_at).total_seconds()
     )
-    return _completed(runtime, who, sub, case.number, provider, result, probe_hashes)
+    return _completed(runtime, who, sub, case_number, provider, result, probe_hashes)
 
 
 def _failed(
@@ -270,15 +292,14 @@ def _completed(
         uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
         uow.candidate_lists.add(candidate_list)
         uow.candidates.add_all(candidates)
-        for image in images:
-            uow.candidates.add_image(image)
+        uow.candidates.add_images(images)
     return DispatchResult(submission=current, candidate_list=candidate_list)
 
 
 def recover_interrupted(runtime: Runtime) -> list[str]:
     """At start-up: every submission left `dispatching` gets an `outcome_unknown` entry and
     becomes a supervisor queue item (the FRS may or may not have received the probe)."""
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         stuck = uow.submissions.with_status(SubmissionStatus.dispatching)
         cases = {s.case_id: uow.cases.get(s.case_id) for s in stuck}
     recovered: list[str] = []

@@ -9,7 +9,7 @@ section stopped them and what to do.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from frsgate.domain import Certification, Role, User
@@ -65,6 +65,22 @@ class Caller:
         return Actor(id=self.user.id, role=self.role_for(action))
 
 
+def evaluate(
+    runtime: Runtime, caller: Caller, action: Action, resource: Resource, context: Context
+) -> Decision:
+    """Ask the active pack (nothing recorded yet: pair it with `decision_draft`)."""
+    at = runtime.now()
+    principal = facts.principal(caller.user, caller.certification, at)
+    if context.now is None:
+        context = replace(context, now=at)
+    if runtime.policy_active or action is Action.policy_pack_activate:
+        decision = runtime.policy.decide(principal, action, resource, context)
+    else:
+        decision = _not_activated(runtime)
+    runtime.metrics.decisions.labels(action.value, decision.decision.value).inc()
+    return decision
+
+
 def decide(
     runtime: Runtime,
     caller: Caller,
@@ -86,31 +102,29 @@ def decide(
     The entry is durable before this returns, so nothing can act on a decision that is not on
     record. With `raise_on_deny`, a deny raises `PolicyDenied` after it is recorded.
     """
-    at = runtime.now()
-    principal = facts.principal(caller.user, caller.certification, at)
-    if context.now is None:
-        context = _with_now(context, at)
-    if runtime.policy_active or action is Action.policy_pack_activate:
-        decision = runtime.policy.decide(principal, action, resource, context)
-    else:
-        decision = _not_activated(runtime)
-    runtime.metrics.decisions.labels(action.value, decision.decision.value).inc()
-    record_decision(
-        runtime,
-        caller,
-        action,
-        decision,
-        subject=subject,
-        component=component,
-        case=case,
-        submission=submission,
-        provider=provider,
-        program_code=program_code,
-        details=details,
+    decision = evaluate(runtime, caller, action, resource, context)
+    runtime.ledger.append(
+        decision_draft(
+            caller,
+            action,
+            decision,
+            subject=subject,
+            component=component,
+            case=case,
+            submission=submission,
+            provider=provider,
+            program_code=program_code,
+            details=details,
+        )
     )
-    if raise_on_deny and decision.decision is DecisionOutcome.deny:
-        raise PolicyDenied(decision.to_dict())
+    if raise_on_deny:
+        raise_if_denied(decision)
     return decision
+
+
+def raise_if_denied(decision: Decision) -> None:
+    if decision.decision is DecisionOutcome.deny:
+        raise PolicyDenied(decision.to_dict())
 
 
 def _not_activated(runtime: Runtime) -> Decision:
@@ -132,8 +146,7 @@ def _not_activated(runtime: Runtime) -> Decision:
     )
 
 
-def record_decision(
-    runtime: Runtime,
+def decision_draft(
     caller: Caller,
     action: Action,
     decision: Decision,
@@ -145,30 +158,61 @@ def record_decision(
     provider: str | None = None,
     program_code: str | None = None,
     details: Mapping[str, Any] | None = None,
-) -> int:
-    outcome = Outcome.ALLOWED if decision.allowed else Outcome.DENIED
+) -> EntryDraft:
+    """The ledger entry of one decision: outcome, pack id and hash, citations."""
     body: dict[str, Any] = {"action": action.value, "decision": decision.decision.value}
     if decision.approver_role:
         body["approver_role"] = decision.approver_role
         body["approvals"] = list(decision.approvals)
     if details:
         body.update(details)
-    return runtime.ledger.append(
-        EntryDraft(
-            event=EventTag.POLICY_DECISION_EVALUATE,
-            actor=caller.actor(action),
-            outcome=outcome,
-            subject=subject,
-            component=component,
-            source=caller.source,
-            case=case,
-            submission=submission,
-            provider=provider,
-            program_code=program_code,
-            policy=PolicyRef(pack=decision.pack.id, sha256=decision.pack.sha256),
-            citations=[c.to_dict() for c in decision.citations],
-            details=body,
-        )
+    return EntryDraft(
+        event=EventTag.POLICY_DECISION_EVALUATE,
+        actor=caller.actor(action),
+        outcome=Outcome.ALLOWED if decision.allowed else Outcome.DENIED,
+        subject=subject,
+        component=component,
+        source=caller.source,
+        case=case,
+        submission=submission,
+        provider=provider,
+        program_code=program_code,
+        policy=PolicyRef(pack=decision.pack.id, sha256=decision.pack.sha256),
+        citations=[c.to_dict() for c in decision.citations],
+        details=body,
+    )
+
+
+def draft(
+    caller: Caller | Actor,
+    event: EventTag,
+    *,
+    subject: str,
+    component: str,
+    outcome: Outcome = Outcome.SUCCEEDED,
+    action: Action | None = None,
+    source: str | None = None,
+    case: str | None = None,
+    submission: str | None = None,
+    provider: str | None = None,
+    program_code: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> EntryDraft:
+    """The ledger entry of one act, to append alone (`record`) or in a batch."""
+    actor = caller.actor(action) if isinstance(caller, Caller) else caller
+    where = source or (caller.source if isinstance(caller, Caller) else "system")
+    return EntryDraft(
+        event=event,
+        actor=actor,
+        outcome=outcome,
+        subject=subject,
+        component=component,
+        source=where,
+        case=case,
+        submission=submission,
+        provider=provider,
+        program_code=program_code,
+        details=dict(details or {}),
     )
 
 
@@ -189,26 +233,19 @@ def record(
     details: Mapping[str, Any] | None = None,
 ) -> int:
     """Append one act to the ledger; durable before it returns."""
-    actor = caller.actor(action) if isinstance(caller, Caller) else caller
-    where = source or (caller.source if isinstance(caller, Caller) else "system")
     return runtime.ledger.append(
-        EntryDraft(
-            event=event,
-            actor=actor,
-            outcome=outcome,
+        draft(
+            caller,
+            event,
             subject=subject,
             component=component,
-            source=where,
+            outcome=outcome,
+            action=action,
+            source=source,
             case=case,
             submission=submission,
             provider=provider,
             program_code=program_code,
-            details=dict(details or {}),
+            details=details,
         )
     )
-
-
-def _with_now(context: Context, at: Any) -> Context:
-    from dataclasses import replace
-
-    return replace(context, now=at)

@@ -32,7 +32,7 @@ from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, lookup
 from frsgate.services.gate import Caller, decide, record
 from frsgate.services.runtime import Runtime
-from frsgate.store.unit import unit_of_work
+from frsgate.store.unit import read_only, unit_of_work
 from frsgate.vault import probe_aad, seal
 from frsgate.vault.images import validate_and_reencode
 
@@ -81,7 +81,7 @@ def create_probe(
         if not getattr(request, name).strip():
             raise InvalidEntity("probe", name, "is required")
 
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         case = lookup.case(uow, request.case)
         program = lookup.program(uow, request.program_code)
     clean = validate_and_reencode(image, limits=runtime.image_limits)

@@ -22,7 +22,7 @@ from frsgate.ledger import EventTag
 from frsgate.policy.engine import PolicyPack
 from frsgate.services.gate import Caller, record
 from frsgate.services.runtime import Runtime
-from frsgate.store.unit import UnitOfWork, unit_of_work
+from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
 
 COMPONENT = "services.policy_admin"
 
@@ -40,7 +40,7 @@ def activation_of(uow: UnitOfWork, pack: PolicyPack) -> Approval | None:
 
 
 def is_active(runtime: Runtime) -> bool:
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         return activation_of(uow, runtime.policy) is not None
 
 
@@ -49,7 +49,7 @@ def request_activation(runtime: Runtime, caller: Caller, *, reason: str) -> Appr
     if not caller.user.roles & {Role.admin, Role.igp}:
         raise PermissionDenied("only an administrator or the privacy office may request activation")
     pack = runtime.policy
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         existing = uow.approvals.for_subject(ApprovalSubject.policy_pack, pack_subject(pack))
     for a in existing:
         if a.status in (ApprovalStatus.pending, ApprovalStatus.approved):

@@ -25,7 +25,7 @@ from frsgate.services import admin
 from frsgate.services.approvals import list_pending
 from frsgate.services.gate import Caller, decide, record
 from frsgate.services.runtime import Runtime
-from frsgate.store.unit import unit_of_work
+from frsgate.store.unit import read_only, unit_of_work
 
 COMPONENT = "services.queues"
 
@@ -41,7 +41,7 @@ def expire_overdue(runtime: Runtime) -> list[Approval]:
     """Expire pending approvals past their deadline (memo 4.C.3 "as soon as practicable");
     each expiry is a ledger entry, and the expired approval stays in the record."""
     now = runtime.now()
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         overdue = uow.approvals.overdue(now)
     expired: list[Approval] = []
     for approval in overdue:
@@ -70,7 +70,7 @@ def supervisor_queue(runtime: Runtime, caller: Caller) -> SupervisorQueue:
     if Role.supervisor not in caller.user.roles:
         raise PermissionDenied("the supervisor queue is for supervisors (memo 4.E.4)")
     expired = expire_overdue(runtime)
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         cases = {c.id for c in uow.cases.supervised_by(caller.user_id)}
         unknown = [
             s
@@ -84,7 +84,7 @@ def supervisor_queue(runtime: Runtime, caller: Caller) -> SupervisorQueue:
 
 def review_outcome(runtime: Runtime, caller: Caller, submission_id: str, note: str) -> Submission:
     """A supervisor of the case closes an `outcome_unknown` item with what they found out."""
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         sub = uow.submissions.get(submission_id)
         case = uow.cases.get(sub.case_id)
     if case.supervisor_id != caller.user_id or Role.supervisor not in caller.user.roles:
@@ -111,7 +111,7 @@ def review_outcome(runtime: Runtime, caller: Caller, submission_id: str, note: s
 def osdm_queue(runtime: Runtime, caller: Caller) -> list[Provider]:
     if Role.osdm not in caller.user.roles:
         raise PermissionDenied("the provider review queue is for OSDM (memo 4.C.1)")
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         return uow.providers.by_review_status(ReviewStatus.unreviewed, ReviewStatus.pending)
 
 
@@ -119,7 +119,7 @@ def review_provider(
     runtime: Runtime, caller: Caller, provider_id: str, *, approve: bool, note: str
 ) -> Provider:
     """OSDM approves or does not approve an FRS (memo 4.C.1–4.C.3); decided by the policy."""
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         provider = uow.providers.get(provider_id)
         used_by = {
             s.requested_by for s in uow.submissions.with_status(*SubmissionStatus)

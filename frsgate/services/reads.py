@@ -13,7 +13,7 @@ from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, lookup
 from frsgate.services.gate import Caller, decide, record
 from frsgate.services.runtime import Runtime
-from frsgate.store.unit import unit_of_work
+from frsgate.store.unit import read_only
 from frsgate.vault import candidate_aad, open_sealed, probe_aad
 from frsgate.vault.crypto import SealedBlob
 
@@ -30,7 +30,7 @@ class CandidateView:
 
 
 def _use_context(runtime: Runtime, sub: Submission) -> tuple[Context, str]:
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         case = uow.cases.get(sub.case_id)
         provider = uow.providers.get(sub.provider_id)
         program = lookup.program(uow, sub.program_code)
@@ -51,7 +51,7 @@ def _use_context(runtime: Runtime, sub: Submission) -> tuple[Context, str]:
 
 def view_candidates(runtime: Runtime, caller: Caller, submission_id: str) -> CandidateView:
     """The candidate list of a submission, for an authorized viewer; the view is recorded."""
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         sub = uow.submissions.get(submission_id)
         try:
             clist = uow.candidate_lists.get_by_submission(sub.id)
@@ -94,7 +94,7 @@ def view_candidates(runtime: Runtime, caller: Caller, submission_id: str) -> Can
 
 def candidate_image(runtime: Runtime, caller: Caller, candidate_id: str) -> tuple[bytes, str]:
     """A candidate's image (decrypted), for an authorized viewer; the view is recorded."""
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         candidate = uow.candidates.get(candidate_id)
         clist = uow.candidate_lists.get(candidate.candidate_list_id)
         sub = uow.submissions.get(clist.submission_id)
@@ -134,7 +134,7 @@ def candidate_image(runtime: Runtime, caller: Caller, candidate_id: str) -> tupl
 
 def probe_image(runtime: Runtime, caller: Caller, probe_id: str) -> tuple[Probe, bytes]:
     """A probe's re-encoded image, for an authorized viewer; the view is recorded."""
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         probe = uow.probes.get(probe_id)
         case = uow.cases.get(probe.case_id)
         program = lookup.program(uow, probe.program_code)

@@ -35,11 +35,18 @@ from frsgate.policy.decision import Decision
 from frsgate.policy.decision import Outcome as DecisionOutcome
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, lookup
-from frsgate.services.dispatch import DispatchResult, dispatch
+from frsgate.services.dispatch import DispatchResult, begin_dispatch, send
 from frsgate.services.errors import RateLimited
-from frsgate.services.gate import Caller, decide, record
+from frsgate.services.gate import (
+    Caller,
+    decision_draft,
+    draft,
+    evaluate,
+    raise_if_denied,
+    record,
+)
 from frsgate.services.runtime import Runtime
-from frsgate.store.unit import UnitOfWork, unit_of_work
+from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
 
 COMPONENT = "services.submit"
 WINDOW = timedelta(hours=1)
@@ -78,14 +85,13 @@ def _approvers(uow: UnitOfWork, approvals: list[Approval]) -> dict[str, User]:
     return {uid: uow.users.get(uid) for uid in ids}
 
 
-def check_rate_limits(runtime: Runtime, caller: Caller, case: Case) -> None:
+def check_rate_limits(
+    runtime: Runtime, caller: Caller, case: Case, *, by_user: int, by_case: int
+) -> None:
     """Refuse a submission past the per-user or per-case hourly limit, and put the excess in
-    front of the supervisor: searching at volume is what surveillance looks like (memo 4.B.4)."""
+    front of the supervisor: searching at volume is what surveillance looks like (memo 4.B.4).
+    `by_user` and `by_case` count the submissions of the last hour."""
     settings = runtime.settings
-    since = runtime.now() - WINDOW
-    with unit_of_work(runtime.engine) as uow:
-        by_user = uow.submissions.count_by_user_since(caller.user_id, since)
-        by_case = uow.submissions.count_by_case_since(case.id, since)
     exceeded: tuple[EventTag, str, int] | None = None
     if by_user >= settings.rate_limit_per_user_per_hour:
         exceeded = (EventTag.RATELIMIT_USER_EXCEEDED, "you", settings.rate_limit_per_user_per_hour)
@@ -102,7 +108,7 @@ def check_rate_limits(runtime: Runtime, caller: Caller, case: Case) -> None:
         f"rate limit reached: {who} made {limit} submissions in the last hour (memo 4.B.4: an "
         "FRS is never used to surveil the public); your supervisor has been notified"
     )
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         open_items = [
             a
             for a in uow.approvals.requested_by(caller.user_id)
@@ -146,8 +152,14 @@ def check_rate_limits(runtime: Runtime, caller: Caller, case: Case) -> None:
 def create_submission(
     runtime: Runtime, caller: Caller, request: SubmissionRequest
 ) -> SubmissionResult:
-    """Decide and, where allowed, dispatch one submission."""
-    with unit_of_work(runtime.engine) as uow:
+    """Decide and, where allowed, dispatch one submission.
+
+    Commits, in order: the decision with the submission's record (one ledger batch), the
+    submission (already `dispatching` when it goes out at once), then the dispatch's intent
+    and outcome (`services.dispatch.send`). Every step is on the ledger before it takes effect.
+    """
+    since = runtime.now() - WINDOW
+    with read_only(runtime.engine) as uow:
         probe = uow.probes.get(request.probe_id)
         second = uow.probes.get(request.second_probe_id) if request.second_probe_id else None
         case = uow.cases.get(probe.case_id)
@@ -155,12 +167,17 @@ def create_submission(
         program = lookup.program(uow, request.program_code)
         probe_approvals = uow.approvals.for_subject(ApprovalSubject.probe, probe.id)
         approvers = _approvers(uow, probe_approvals)
+        by_user = uow.submissions.count_by_user_since(caller.user_id, since)
+        by_case = uow.submissions.count_by_case_since(case.id, since)
+        sealed = [uow.probes.get_image(probe.id).sealed]
+        if second is not None:
+            sealed.append(uow.probes.get_image(second.id).sealed)
     for p in (probe, second):
         if p is not None and p.status in (ProbeStatus.refused, ProbeStatus.purged):
             raise Conflict(f"probe {p.id} is {p.status.value} and cannot be submitted")
     if second is not None and second.case_id != probe.case_id:
         raise Conflict("both probes of a two_photo comparison must belong to the same case")
-    check_rate_limits(runtime, caller, case)
+    check_rate_limits(runtime, caller, case, by_user=by_user, by_case=by_case)
 
     at = runtime.now()
     submission = Submission(
@@ -189,79 +206,99 @@ def create_submission(
         ),
         approvals=facts.approvals(probe_approvals, approvers),
     )
-    decision = decide(
+    decision = evaluate(
         runtime,
         caller,
         Action.submission_create,
         Resource(kind=ResourceKind.submission, id=submission.id, owner_id=caller.user_id),
         context,
-        subject=f"submission:{submission.id}",
-        component=COMPONENT,
-        case=case.number,
-        submission=submission.id,
-        provider=provider.id,
-        program_code=request.program_code,
-        details={"match_type": request.match_type, "exigent": request.exigent},
     )
+    drafts = [
+        decision_draft(
+            caller,
+            Action.submission_create,
+            decision,
+            subject=f"submission:{submission.id}",
+            component=COMPONENT,
+            case=case.number,
+            submission=submission.id,
+            provider=provider.id,
+            program_code=request.program_code,
+            details={"match_type": request.match_type, "exigent": request.exigent},
+        )
+    ]
+    if decision.decision is DecisionOutcome.deny:
+        runtime.ledger.append_many(drafts)
+        raise_if_denied(decision)
+
     approvals: list[Approval] = []
+    unapproved_provider = provider.review_status is not ReviewStatus.approved
     if decision.decision is DecisionOutcome.needs_approval:
         submission.require_approval()
         approvals = _submission_approvals(submission, case, decision, at, caller)
+    elif request.exigent and unapproved_provider:
+        # memo 4.C.3: prior approval impracticable; the supervisor approves soon after.
+        deadline = at + timedelta(hours=runtime.settings.exigent_approval_deadline_hours)
+        approvals = [
+            _approval(
+                submission, case, ApprovalKind.exigent_provider, at, caller, deadline=deadline
+            )
+        ]
     else:
-        if not (request.exigent and provider.review_status is not ReviewStatus.approved):
-            submission.allow(at=at)
-        elif request.exigent:
-            # memo 4.C.3: prior approval impracticable; the supervisor approves soon after.
-            deadline = at + timedelta(hours=runtime.settings.exigent_approval_deadline_hours)
-            approvals = [
-                _approval(
-                    submission, case, ApprovalKind.exigent_provider, at, caller, deadline=deadline
-                )
-            ]
-    record(
-        runtime,
-        caller,
-        EventTag.SUBMISSION_RECORD_CREATE,
-        action=Action.submission_create,
-        subject=f"submission:{submission.id}",
-        component=COMPONENT,
-        case=case.number,
-        submission=submission.id,
-        provider=provider.id,
-        program_code=request.program_code,
-        details={
-            "status": submission.status.value,
-            "match_type": submission.match_type,
-            "probe_sha256": [probe.sha256] + ([second.sha256] if second else []),
-            "exigent": submission.exigent,
-            "approval_ids": [a.id for a in approvals],
-        },
+        submission.allow(at=at)
+    goes_out_now = submission.status in (SubmissionStatus.approved, SubmissionStatus.requested)
+    if goes_out_now:
+        begin_dispatch(submission, at=at)
+    probe_hashes = [probe.sha256] + ([second.sha256] if second else [])
+    drafts.append(
+        draft(
+            caller,
+            EventTag.SUBMISSION_RECORD_CREATE,
+            action=Action.submission_create,
+            subject=f"submission:{submission.id}",
+            component=COMPONENT,
+            case=case.number,
+            submission=submission.id,
+            provider=provider.id,
+            program_code=request.program_code,
+            details={
+                "status": submission.status.value,
+                "match_type": submission.match_type,
+                "probe_sha256": probe_hashes,
+                "exigent": submission.exigent,
+                "approval_ids": [a.id for a in approvals],
+            },
+        )
     )
-    with unit_of_work(runtime.engine) as uow:
-        uow.submissions.add(submission)
-        for approval in approvals:
-            uow.approvals.add(approval)
-    for approval in approvals:
-        record(
-            runtime,
+    drafts += [
+        draft(
             caller,
             EventTag.APPROVAL_REQUEST_CREATE,
-            subject=f"approval:{approval.id}",
+            subject=f"approval:{a.id}",
             component=COMPONENT,
             case=case.number,
             submission=submission.id,
             details={
-                "kind": approval.kind.value,
-                "approver_role": approval.approver_role.value,
-                "assigned_to": approval.assigned_to,
-                "deadline": approval.deadline.isoformat() if approval.deadline else None,
+                "kind": a.kind.value,
+                "approver_role": a.approver_role.value,
+                "assigned_to": a.assigned_to,
+                "deadline": a.deadline.isoformat() if a.deadline else None,
             },
         )
+        for a in approvals
+    ]
+    runtime.ledger.append_many(drafts)  # the decision and the record, in one durable batch
+    with unit_of_work(runtime.engine) as uow:
+        uow.submissions.add(submission)
+        for approval in approvals:
+            uow.approvals.add(approval)
     if request.exigent and provider.review_status is ReviewStatus.unreviewed:
         queue_provider_review(runtime, caller, provider, submission)
     result = None
-    if submission.status in (SubmissionStatus.approved, SubmissionStatus.requested):
-        result = dispatch(runtime, caller, submission.id)
+    if goes_out_now:
+        probes = [probe] + ([second] if second else [])
+        result = send(runtime, caller, submission, case_number=case.number, provider=provider,
+                      probes=probes, sealed=sealed)  # fmt: skip
         submission = result.submission
     return SubmissionResult(
         submission=submission, decision=decision, approvals=approvals, dispatch=result
@@ -308,7 +345,7 @@ def queue_provider_review(
     runtime: Runtime, caller: Caller, provider: Provider, submission: Submission
 ) -> None:
     """memo 4.C.3: any FRS used in exigent circumstances is submitted to OSDM for review."""
-    with unit_of_work(runtime.engine) as uow:
+    with read_only(runtime.engine) as uow:
         if uow.providers.get(provider.id).review_status is not ReviewStatus.unreviewed:
             return
     record(

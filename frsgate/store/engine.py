@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import NullPool
 
 from frsgate.errors import ConfigurationError, StoreError
 
@@ -48,9 +47,17 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
     cursor.close()
 
 
+READ_ONLY = "frsgate_read_only"
+
+
 def _sqlite_on_begin(conn: Any) -> None:
-    # IMMEDIATE takes the write lock at BEGIN, so two writers never deadlock on an upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writer takes the write lock at BEGIN (IMMEDIATE), so two writers never deadlock on a
+    # lock upgrade. A reader (see `frsgate.store.unit.read_only`) begins DEFERRED: under WAL it
+    # reads a consistent snapshot without taking or waiting for the write lock.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _postgres_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -64,7 +71,17 @@ def make_engine(url: str, *, check: bool = True, **kwargs: Any) -> Engine:
     """Create an engine for `url` with our pragmas; with `check`, verify durability settings."""
     parsed = normalize_url(url)
     if parsed.drivername.startswith("sqlite"):
-        engine = create_engine(parsed, poolclass=NullPool, **kwargs)
+        if parsed.database in (None, "", ":memory:"):
+            raise ConfigurationError(
+                "FRSGATE_DATABASE_URL names an in-memory SQLite database; FRS Gate needs a file "
+                "(its ledger must survive the process)"
+            )
+        # A pool keeps connections (and their pragmas) across transactions; each connection
+        # is used by one thread at a time, which is what check_same_thread guards against.
+        kwargs.setdefault("pool_size", 8)
+        kwargs.setdefault("max_overflow", 64)
+        kwargs.setdefault("pool_timeout", 60)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     else:

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
+from frsgate.store.engine import READ_ONLY
+
 from frsgate.store.repositories import (
     ApprovalRepository,
     CandidateListRepository,
@@ -64,3 +66,16 @@ def unit_of_work(engine: Engine) -> Iterator[UnitOfWork]:
     """A transaction (committed on success, rolled back on error) with every repository."""
     with engine.begin() as conn:
         yield UnitOfWork(conn)
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[UnitOfWork]:
+    """A transaction that only reads: one consistent snapshot, and no write lock taken, so
+    readers never queue behind writers (SQLite WAL; PostgreSQL READ ONLY). Writing in it fails.
+    """
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{READ_ONLY: True})
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            yield UnitOfWork(conn)

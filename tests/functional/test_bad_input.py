@@ -8,7 +8,7 @@ import json
 
 import images
 import pytest
-from conftest import Gateway
+from harness import Gateway
 from helpers import post_probe, probe_form
 from PIL import Image
 

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Gateway, Sandbox
+from harness import Gateway, Sandbox
 from helpers import post_probe, submission_body
 from images import astronaut_jpeg
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import httpx
-from conftest import Gateway
+from harness import Gateway
 from helpers import DEMO_PROGRAM, post_probe, submission_body
 from images import astronaut_jpeg
 

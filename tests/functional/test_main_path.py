@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Gateway
+from harness import Gateway
 from helpers import probe_for_result, submission_body
 
 from frsgate.ledger.verify import verify_ledger

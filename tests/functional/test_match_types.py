@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Gateway
+from harness import Gateway
 from helpers import post_probe, probe_for_result, submission_body
 from images import astronaut_jpeg, astronaut_png
 

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import Gateway, running_gateway
+from harness import Gateway, running_gateway
 from helpers import post_probe, submission_body
 from images import astronaut_jpeg
 

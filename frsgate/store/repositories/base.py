@@ -82,6 +82,12 @@ class Repository(Generic[E]):
         except IntegrityError as exc:
             raise Conflict(f"cannot add {self.label} {entity_id!r}: {_reason(exc)}") from None
 
+    def _insert_many(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        try:
+            self.conn.execute(table.insert(), rows)
+        except IntegrityError as exc:
+            raise Conflict(f"cannot add {len(rows)} {self.label} rows: {_reason(exc)}") from None
+
     def _current_status(self, entity_id: str) -> str | None:
         column = self.table.c[self.status_column] if self.status_column else self.table.c.id
         value = self.conn.execute(select(column).where(self.table.c.id == entity_id)).scalar()

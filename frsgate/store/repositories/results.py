@@ -55,8 +55,10 @@ class CandidateRepository(Repository[Candidate]):
     status_column = None
 
     def add_all(self, entries: Iterable[Candidate]) -> None:
-        for entry in entries:
-            self.add(entry)
+        """Insert a whole list in one statement (one round trip, not one per candidate)."""
+        rows = [self._row(e) for e in entries]
+        if rows:
+            self._insert_many(self.table, rows)
 
     def of_list(self, candidate_list_id: str) -> list[Candidate]:
         stmt = self._select().where(candidates.c.candidate_list_id == candidate_list_id)
@@ -64,6 +66,12 @@ class CandidateRepository(Repository[Candidate]):
 
     def add_image(self, image: CandidateImage) -> None:
         self._insert(candidate_images, _IMAGE.to_row(image), image.candidate_id)
+
+    def add_images(self, images: Iterable[CandidateImage]) -> None:
+        """Insert the sealed images of a list in one statement."""
+        rows = [_IMAGE.to_row(i) for i in images]
+        if rows:
+            self._insert_many(candidate_images, rows)
 
     def get_image(self, candidate_id: str) -> CandidateImage:
         stmt = select(candidate_images).where(candidate_images.c.candidate_id == candidate_id)
