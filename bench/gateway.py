@@ -241,6 +241,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8, help="threads for throughput")
     parser.add_argument("--seconds", type=float, default=10.0, help="throughput duration")
     parser.add_argument("--database-url", default=None, help="postgresql://… (default SQLite)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="`frsgate serve` worker processes (default 2)"
+    )
     args = parser.parse_args()
     if args.runs < 50:
         parser.error("--runs must be at least 50 for a meaningful p95")
@@ -269,7 +272,10 @@ def run(args: argparse.Namespace, home: Path, database_url: str) -> int:
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     with (
         process(env, home / "sandbox.log", f"{sandbox_url}/v1/health", "sandbox-frs"),
-        process(env, home / "serve.log", f"{gateway_url}/readyz", "serve", "--port", str(port)),
+        process(
+            env, home / "serve.log", f"{gateway_url}/readyz",
+            "serve", "--port", str(port), "--workers", str(args.workers),
+        ),  # fmt: skip
     ):
         token = run_cli(env, "token", "issue", "alice").strip()
         headers = {"Authorization": f"Bearer {token}"}
@@ -306,7 +312,8 @@ def run(args: argparse.Namespace, home: Path, database_url: str) -> int:
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     added_median = statistics.median(added)
     print(f"gateway bench: {len(probe)} byte probe, one_to_many, up to {DEMO_TERMS.candidate_cap}")
-    print(f"  candidates with images; backend {backend}; {args.runs} runs per path")
+    print(f"  candidates with images; backend {backend}; {args.runs} runs per path; ", end="")
+    print(f"{args.workers} serve workers")
     print(f"  {platform.python_implementation()} {platform.python_version()}, ", end="")
     print(f"{os.cpu_count()} CPUs, {platform.machine()}")
     print()

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # HTTP service
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    # Worker processes of `frsgate serve`. They share the database and the ledger (appends
+    # are serialized on the ledger's head row), so more workers use more cores.
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
     public_base_url: str = "http://127.0.0.1:8080"
 
     # Authentication: a local issuer for the embedded default, OIDC for real deployments.

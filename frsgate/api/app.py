@@ -35,8 +35,23 @@ ROUTERS = (
 )
 
 
-def create_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> FastAPI:
-    """The HTTP app over an open `runtime` (the caller owns and closes the runtime)."""
+def create_app_in_worker() -> FastAPI:
+    """The app of one `frsgate serve` worker process: its own runtime, from the environment,
+    closed when the worker stops. Start-up recovery ran once, in the parent, before any worker
+    started: a worker must never mistake another worker's dispatch in flight for a crash."""
+    from frsgate.api.observability import configure_logging
+    from frsgate.config import load_settings
+
+    configure_logging()
+    runtime = Runtime.build(load_settings())
+    runtime.start_checkpointer()
+    return create_app(runtime, owns_runtime=True)
+
+
+def create_app(
+    runtime: Runtime, *, verifier: TokenVerifier | None = None, owns_runtime: bool = False
+) -> FastAPI:
+    """The HTTP app over an open `runtime` (closed with the app only with `owns_runtime`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,7 +60,11 @@ def create_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> Fa
         # Routes are synchronous (database and fsync-bound); give them room to overlap so the
         # ledger's group commit can batch concurrent appends.
         anyio.to_thread.current_default_thread_limiter().total_tokens = 64
-        yield
+        try:
+            yield
+        finally:
+            if owns_runtime:
+                runtime.close()
 
     app = FastAPI(
         title="FRS Gate",

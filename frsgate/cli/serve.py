@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -60,9 +61,22 @@ def sandbox_beside(settings: Settings) -> Iterator[None]:
             child.kill()
 
 
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so a process manager's stop runs every cleanup (the
+    sandbox child, the runtime) instead of killing the process where it stands."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Address (default FRSGATE_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default FRSGATE_PORT).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Worker processes (default FRSGATE_WORKERS).")
+    ] = None,
 ) -> None:
     """Start the FRS Gate HTTP service (OpenAPI at /docs)."""
     import uvicorn
@@ -73,13 +87,38 @@ def serve(
 
     settings = load_settings()
     configure_logging()
-    with sandbox_beside(settings), Runtime.open(settings) as runtime:
-        app = create_app(runtime)
-        listen_host = host or settings.host
-        listen_port = port or settings.port
-        typer.secho(
-            f"FRS Gate on http://{listen_host}:{listen_port} ({runtime.describe()})",
-            fg=typer.colors.GREEN,
-            err=True,
-        )
-        uvicorn.run(app, host=listen_host, port=listen_port, log_level="warning", access_log=False)
+    _exit_on_sigterm()
+    listen_host = host or settings.host
+    listen_port = port or settings.port
+    processes = workers or settings.workers
+    with sandbox_beside(settings):
+        if processes > 1:
+            # Recovery runs once, here, before any worker starts (see create_app_in_worker).
+            with Runtime.open(settings, periodic_checkpoints=False) as runtime:
+                described = runtime.describe()
+            typer.secho(
+                f"FRS Gate on http://{listen_host}:{listen_port} ({described}, "
+                f"{processes} workers)",
+                fg=typer.colors.GREEN,
+                err=True,
+            )
+            uvicorn.run(
+                "frsgate.api.app:create_app_in_worker",
+                factory=True,
+                host=listen_host,
+                port=listen_port,
+                workers=processes,
+                log_level="warning",
+                access_log=False,
+            )
+            return
+        with Runtime.open(settings) as runtime:
+            app = create_app(runtime)
+            typer.secho(
+                f"FRS Gate on http://{listen_host}:{listen_port} ({runtime.describe()})",
+                fg=typer.colors.GREEN,
+                err=True,
+            )
+            uvicorn.run(
+                app, host=listen_host, port=listen_port, log_level="warning", access_log=False
+            )

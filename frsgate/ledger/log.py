@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from frsgate.errors import FrsGateError, StoreError, ValidationFailed
 from frsgate.ledger import storage
@@ -128,6 +128,53 @@ class Ledger(LedgerView):
         if pending.error is not None:
             raise pending.error
         return pending.seqs
+
+    def append_in(self, conn: Connection, drafts: Sequence[EntryDraft]) -> list[int]:
+        """Record `drafts` inside the caller's open write transaction on `conn`.
+
+        This is how an act and its record become one: the state change the caller writes on
+        `conn` and these entries commit together or not at all, so the store never holds an
+        act the ledger lacks, nor the ledger an act the store lacks.
+
+        The entries are durable exactly when the caller's transaction commits, and not before:
+        the caller MUST NOT act outside FRS Gate (call an FRS, answer with the result) until that
+        commit has returned, and MUST NOT hand out the returned seqs before it either. Appenders
+        serialize on the head row (FOR UPDATE on PostgreSQL; the caller's BEGIN IMMEDIATE on
+        SQLite), so seqs stay gapless and unique whichever path appends. Never call `append`
+        from inside such a transaction: it would wait for the lock this transaction holds.
+        """
+        if not drafts:
+            return []
+        for draft in drafts:
+            if not isinstance(draft, EntryDraft):
+                raise ValidationFailed("the ledger records EntryDraft objects only")
+        if self._closed:
+            raise StoreError("the ledger is closed; no more appends")
+        size, _, packed = storage.lock_head(conn)
+        cur = conn.connection.cursor()
+        try:
+            frontier = self._unpack_frontier(cur, size, packed)
+            time = format_time(datetime.now(UTC))
+            entry_rows: list[tuple[int, bytes, bytes]] = []
+            node_rows: list[tuple[int, int, bytes]] = []
+            seqs: list[int] = []
+            for seq, draft in enumerate(drafts, start=size):
+                data = canonical_entry(draft, seq=seq, time=time)
+                lh = leaf_hash(data)
+                entry_rows.append((seq, data, lh))
+                _push_leaf(frontier, seq, lh, node_rows)
+                seqs.append(seq)
+            new_root = fold([h for _, h in frontier])
+            packed = b"".join(h for _, h in frontier)
+            storage.write_batch(
+                cur, entry_rows, node_rows, (size + len(drafts), new_root, packed),
+                sqlite=self._sqlite,
+            )  # fmt: skip
+        finally:
+            cur.close()
+        # The group-commit path's cached head no longer matches the stored one; it re-reads the
+        # right edge from the head row on its next batch (and keeps its cache if we roll back).
+        return seqs
 
     def _lead_once(self) -> None:
         """Commit one batch from the queue's front, wake its callers, hand the lead on."""

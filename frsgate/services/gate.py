@@ -73,7 +73,9 @@ def evaluate(
     principal = facts.principal(caller.user, caller.certification, at)
     if context.now is None:
         context = replace(context, now=at)
-    if runtime.policy_active or action is Action.policy_pack_activate:
+    # Until IGP approved the loaded pack (memo fn2), only its activation may be decided by it.
+    activated = runtime.policy_active or runtime.refresh_policy_active()
+    if activated or action is Action.policy_pack_activate:
         decision = runtime.policy.decide(principal, action, resource, context)
     else:
         decision = _not_activated(runtime)

@@ -66,11 +66,8 @@ class Runtime:
                 from frsgate.services.dispatch import recover_interrupted
 
                 recover_interrupted(runtime)
-            if periodic_checkpoints and settings.checkpoint_interval_seconds > 0:
-                runtime.checkpointer = PeriodicCheckpointer(
-                    runtime.ledger, settings.checkpoint_interval_seconds
-                )
-                runtime.checkpointer.start()
+            if periodic_checkpoints:
+                runtime.start_checkpointer()
             yield runtime
         finally:
             runtime.close()
@@ -105,6 +102,21 @@ class Runtime:
 
         runtime.policy_active = is_active(runtime)
         return runtime
+
+    def start_checkpointer(self) -> None:
+        """Sign a checkpoint every FRSGATE_CHECKPOINT_INTERVAL_SECONDS while the log grows."""
+        interval = self.settings.checkpoint_interval_seconds
+        if interval > 0 and self.checkpointer is None:
+            self.checkpointer = PeriodicCheckpointer(self.ledger, interval)
+            self.checkpointer.start()
+
+    def refresh_policy_active(self) -> bool:
+        """Look again whether IGP approved the loaded pack (another process may have)."""
+        if not self.policy_active:
+            from frsgate.services.policy_admin import is_active
+
+            self.policy_active = is_active(self)
+        return self.policy_active
 
     def now(self) -> datetime:
         return self.clock()

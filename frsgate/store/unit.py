@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine
 
 from frsgate.store.engine import READ_ONLY
-
 from frsgate.store.repositories import (
     ApprovalRepository,
     CandidateListRepository,
