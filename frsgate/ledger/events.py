@@ -42,9 +42,11 @@ class EventTag(StrEnum):
     # Probes: only their SHA-256 ever enters the ledger; every view of an image is recorded.
     PROBE_RECORD_CREATE = "probe:record:create"
     PROBE_IMAGE_VIEW = "probe:image:view"
+    PROBE_STATUS_CHANGE = "probe:status:change"
 
     # Submissions to an FRS: intent is durable before the act (log before act).
     SUBMISSION_RECORD_CREATE = "submission:record:create"
+    SUBMISSION_STATUS_CHANGE = "submission:status:change"
     SUBMISSION_DISPATCH_INTENT = "submission:dispatch:intent"
     SUBMISSION_DISPATCH_OUTCOME = "submission:dispatch:outcome"
     SUBMISSION_DISPATCH_OUTCOME_UNKNOWN = "submission:dispatch:outcome_unknown"

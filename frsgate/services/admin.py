@@ -19,8 +19,8 @@ from frsgate.domain import (
     User,
 )
 from frsgate.domain.values import new_id
-from frsgate.ledger import Actor, EventTag
-from frsgate.services.gate import Caller, record
+from frsgate.ledger import Actor, EntryDraft, EventTag
+from frsgate.services.gate import Caller, draft
 from frsgate.services.runtime import Runtime
 from frsgate.store.unit import unit_of_work
 
@@ -44,25 +44,29 @@ def create_user(
         supervisor_id=supervisor_id,
         created_at=runtime.now(),
     )
-    record(
-        runtime,
-        who,
-        EventTag.USER_ACCOUNT_CREATE,
-        subject=f"user:{user.id}",
-        component=COMPONENT,
-        details={"username": username, "supervisor_id": supervisor_id},
-    )
-    for role in sorted(user.roles):
-        record(
-            runtime,
+    drafts: list[EntryDraft] = []
+    drafts.append(
+        draft(
             who,
-            EventTag.USER_ROLE_GRANT,
+            EventTag.USER_ACCOUNT_CREATE,
             subject=f"user:{user.id}",
             component=COMPONENT,
-            details={"role": role.value},
+            details={"username": username, "supervisor_id": supervisor_id},
+        )
+    )
+    for role in sorted(user.roles):
+        drafts.append(
+            draft(
+                who,
+                EventTag.USER_ROLE_GRANT,
+                subject=f"user:{user.id}",
+                component=COMPONENT,
+                details={"role": role.value},
+            )
         )
     with unit_of_work(runtime.engine) as uow:
         uow.users.add(user)
+        runtime.ledger.append_in(uow.conn, drafts)
     return user
 
 
@@ -87,20 +91,23 @@ def record_certification(
         recorded_at=runtime.now(),
         recorded_by=who.user_id if isinstance(who, Caller) else None,
     )
-    record(
-        runtime,
-        who,
-        EventTag.CERTIFICATION_RECORD_CREATE,
-        subject=f"user:{user.id}",
-        component=COMPONENT,
-        details={
-            "certification": cert.id,
-            "palms_reference": palms_reference,
-            "expires_at": expires_at.isoformat(),
-        },
+    drafts: list[EntryDraft] = []
+    drafts.append(
+        draft(
+            who,
+            EventTag.CERTIFICATION_RECORD_CREATE,
+            subject=f"user:{user.id}",
+            component=COMPONENT,
+            details={
+                "certification": cert.id,
+                "palms_reference": palms_reference,
+                "expires_at": expires_at.isoformat(),
+            },
+        )
     )
     with unit_of_work(runtime.engine) as uow:
         uow.certifications.add(cert)
+        runtime.ledger.append_in(uow.conn, drafts)
     return cert
 
 
@@ -127,31 +134,35 @@ def create_case(
         opened_by=opened_by,
         created_at=runtime.now(),
     )
-    record(
-        runtime,
-        who,
-        EventTag.CASE_RECORD_CREATE,
-        subject=f"case:{case.id}",
-        component=COMPONENT,
-        case=number,
-        details={
-            "statutory_authority": statutory_authority,
-            "violation_codes": list(violation_codes),
-            "supervisor_id": supervisor.id,
-        },
-    )
-    for user_id in case.assigned_user_ids:
-        record(
-            runtime,
+    drafts: list[EntryDraft] = []
+    drafts.append(
+        draft(
             who,
-            EventTag.CASE_ASSIGNMENT_ADD,
+            EventTag.CASE_RECORD_CREATE,
             subject=f"case:{case.id}",
             component=COMPONENT,
             case=number,
-            details={"user_id": user_id},
+            details={
+                "statutory_authority": statutory_authority,
+                "violation_codes": list(violation_codes),
+                "supervisor_id": supervisor.id,
+            },
+        )
+    )
+    for user_id in case.assigned_user_ids:
+        drafts.append(
+            draft(
+                who,
+                EventTag.CASE_ASSIGNMENT_ADD,
+                subject=f"case:{case.id}",
+                component=COMPONENT,
+                case=number,
+                details={"user_id": user_id},
+            )
         )
     with unit_of_work(runtime.engine) as uow:
         uow.cases.add(case)
+        runtime.ledger.append_in(uow.conn, drafts)
     return case
 
 
@@ -169,29 +180,33 @@ def create_program(
         id=new_id("program"), code=code, name=name, assessment_ref=assessment_ref,
         created_at=runtime.now(),
     )  # fmt: skip
-    record(
-        runtime,
-        who,
-        EventTag.PROGRAM_RECORD_CREATE,
-        subject=f"program:{program.id}",
-        component=COMPONENT,
-        program_code=code,
-        details={"assessment_ref": assessment_ref},
-    )
-    if approved_by is not None:
-        program.approve_assessment(by=approved_by.id, at=runtime.now())
-        record(
-            runtime,
-            Actor(id=approved_by.id, role=Role.igp.value),
-            EventTag.PROGRAM_ASSESSMENT_APPROVE,
-            source=who.source if isinstance(who, Caller) else "cli",
+    drafts: list[EntryDraft] = []
+    drafts.append(
+        draft(
+            who,
+            EventTag.PROGRAM_RECORD_CREATE,
             subject=f"program:{program.id}",
             component=COMPONENT,
             program_code=code,
             details={"assessment_ref": assessment_ref},
         )
+    )
+    if approved_by is not None:
+        program.approve_assessment(by=approved_by.id, at=runtime.now())
+        drafts.append(
+            draft(
+                Actor(id=approved_by.id, role=Role.igp.value),
+                EventTag.PROGRAM_ASSESSMENT_APPROVE,
+                source=who.source if isinstance(who, Caller) else "cli",
+                subject=f"program:{program.id}",
+                component=COMPONENT,
+                program_code=code,
+                details={"assessment_ref": assessment_ref},
+            )
+        )
     with unit_of_work(runtime.engine) as uow:
         uow.programs.add(program)
+        runtime.ledger.append_in(uow.conn, drafts)
     return program
 
 
@@ -208,52 +223,68 @@ def create_provider(
         id=new_id("provider"), name=name, kind=kind, base_url=base_url, terms=terms,
         created_at=runtime.now(),
     )  # fmt: skip
-    record(
-        runtime,
-        who,
-        EventTag.PROVIDER_RECORD_CREATE,
-        subject=f"provider:{provider.id}",
-        component=COMPONENT,
-        provider=provider.id,
-        details={
-            "name": name,
-            "kind": kind.value,
-            "match_types": sorted(terms.match_types),
-            "candidate_cap": terms.candidate_cap,
-            "law_enforcement_use": terms.law_enforcement_use,
-            "terms_ref": terms.reference,
-        },
+    drafts: list[EntryDraft] = []
+    drafts.append(
+        draft(
+            who,
+            EventTag.PROVIDER_RECORD_CREATE,
+            subject=f"provider:{provider.id}",
+            component=COMPONENT,
+            provider=provider.id,
+            details={
+                "name": name,
+                "kind": kind.value,
+                "match_types": sorted(terms.match_types),
+                "candidate_cap": terms.candidate_cap,
+                "law_enforcement_use": terms.law_enforcement_use,
+                "terms_ref": terms.reference,
+            },
+        )
     )
     with unit_of_work(runtime.engine) as uow:
         uow.providers.add(provider)
+        runtime.ledger.append_in(uow.conn, drafts)
     return provider
 
 
 def review_provider(
-    runtime: Runtime, osdm: Actor, provider: Provider, *, approve: bool, note: str, source: str
+    runtime: Runtime,
+    osdm: Actor,
+    provider: Provider,
+    *,
+    approve: bool,
+    note: str,
+    source: str,
+    decision: EntryDraft | None = None,
 ) -> Provider:
-    """OSDM's review (memo 4.C.1–4.C.3): submit for review, then approve or not approve."""
+    """OSDM's review (memo 4.C.1–4.C.3): submit for review, then approve or not approve.
+    `decision` is the policy's decision entry, committed with the review it allowed."""
     at = runtime.now()
+    drafts: list[EntryDraft] = [decision] if decision is not None else []
     if provider.review_status is ReviewStatus.unreviewed:
         provider.submit_for_review()
-        record(
-            runtime, osdm, EventTag.PROVIDER_REVIEW_START, source=source,
-            subject=f"provider:{provider.id}", component=COMPONENT, provider=provider.id,
+        drafts.append(
+            draft(
+                osdm, EventTag.PROVIDER_REVIEW_START, source=source,
+                subject=f"provider:{provider.id}", component=COMPONENT, provider=provider.id,
+            )
         )  # fmt: skip
     if approve:
         provider.approve(by=osdm.id, at=at, note=note)
     else:
         provider.not_approve(by=osdm.id, at=at, note=note)
-    record(
-        runtime,
-        osdm,
-        EventTag.PROVIDER_REVIEW_DECIDE,
-        source=source,
-        subject=f"provider:{provider.id}",
-        component=COMPONENT,
-        provider=provider.id,
-        details={"decision": provider.review_status.value, "note": note},
+    drafts.append(
+        draft(
+            osdm,
+            EventTag.PROVIDER_REVIEW_DECIDE,
+            source=source,
+            subject=f"provider:{provider.id}",
+            component=COMPONENT,
+            provider=provider.id,
+            details={"decision": provider.review_status.value, "note": note},
+        )
     )
     with unit_of_work(runtime.engine) as uow:
         uow.providers.update(provider)
+        runtime.ledger.append_in(uow.conn, drafts)
     return provider

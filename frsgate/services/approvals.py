@@ -17,19 +17,26 @@ from frsgate.domain import (
     ApprovalStatus,
     ApprovalSubject,
     ProbeStatus,
+    Submission,
     SubmissionStatus,
 )
 from frsgate.domain.errors import SelfApproval
 from frsgate.errors import Conflict, PermissionDenied
-from frsgate.ledger import EventTag
+from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.decision import Outcome as DecisionOutcome
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, lookup
 from frsgate.services.dispatch import DispatchResult, dispatch
-from frsgate.services.gate import Caller, decide, record
-from frsgate.services.policy_admin import record_activation
+from frsgate.services.gate import (
+    Caller,
+    decision_draft,
+    draft,
+    evaluate,
+    raise_if_denied,
+)
+from frsgate.services.policy_admin import activation_draft
 from frsgate.services.runtime import Runtime
-from frsgate.store.unit import read_only, unit_of_work
+from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
 
 COMPONENT = "services.approvals"
 
@@ -56,34 +63,80 @@ def decide_approval(
         case = uow.cases.get(approval.case_id) if approval.case_id else None
     if approval.status is not ApprovalStatus.pending:
         raise Conflict(f"approval {approval.id} is already {approval.status.value}")
+    case_number = case.number if case else None
+    drafts = _authorize(runtime, caller, approval, approve=approve, case_number=case_number)
+    at = runtime.now()
+    if approve:
+        approval.approve(by=caller.user_id, at=at, note=note)
+    else:
+        approval.deny(by=caller.user_id, at=at, note=note or "")
+    drafts.append(
+        draft(
+            caller,
+            EventTag.APPROVAL_REQUEST_DECIDE,
+            action=Action.approval_decide,
+            subject=f"approval:{approval.id}",
+            component=COMPONENT,
+            case=case_number,
+            submission=approval.subject_id
+            if approval.subject_kind is ApprovalSubject.submission
+            else None,
+            details={
+                "kind": approval.kind.value,
+                "decision": approval.status.value,
+                "requester_id": approval.requester_id,
+                "subject_kind": approval.subject_kind.value,
+                "subject_id": approval.subject_id,
+                "note": note,
+            },
+        )
+    )
+    activation = (
+        activation_draft(runtime, caller, approval)
+        if approval.kind is ApprovalKind.policy_pack_activation and approve
+        else None
+    )
+    if activation is not None:
+        drafts.append(activation)
+    waiting: list[Submission] = []
+    with unit_of_work(runtime.engine) as uow:
+        uow.approvals.update(approval, expected_status=ApprovalStatus.pending)
+        if approval.subject_kind is ApprovalSubject.probe:
+            waiting = _settle_probe(uow, caller, approval, drafts, case_number)
+        runtime.ledger.append_in(uow.conn, drafts)
+    if activation is not None:
+        runtime.policy_active = True
+    if approval.subject_kind is ApprovalSubject.probe:
+        return _after_probe_approval(runtime, caller, approval, waiting)
+    if approval.subject_kind is ApprovalSubject.submission:
+        return _after_submission_approval(runtime, caller, approval)
+    return ApprovalOutcome(approval=approval)
+
+
+def _authorize(
+    runtime: Runtime,
+    caller: Caller,
+    approval: Approval,
+    *,
+    approve: bool,
+    case_number: str | None,
+) -> list[EntryDraft]:
+    """Who may decide this approval: the pack for the kinds it knows (its decision entry is
+    returned, to commit with the act), the domain's approver table for the others. A denial is
+    recorded at once and raised."""
     request_facts = facts.approval_request(approval)
     if approval.kind is ApprovalKind.policy_pack_activation:
-        decide(
-            runtime,
-            caller,
-            Action.policy_pack_activate,
-            Resource(
-                kind=ResourceKind.policy_pack,
-                id=approval.subject_id,
-                owner_id=approval.requester_id,
-            ),
-            Context(),
-            subject=f"approval:{approval.id}",
-            component=COMPONENT,
-            details={"kind": approval.kind.value, "approve": approve},
+        action = Action.policy_pack_activate
+        resource = Resource(
+            kind=ResourceKind.policy_pack, id=approval.subject_id, owner_id=approval.requester_id
         )
+        context = Context()
     elif request_facts is not None:
-        decide(
-            runtime,
-            caller,
-            Action.approval_decide,
-            Resource(kind=ResourceKind.approval, id=approval.id, owner_id=approval.requester_id),
-            Context(approval_request=request_facts),
-            subject=f"approval:{approval.id}",
-            component=COMPONENT,
-            case=case.number if case else None,
-            details={"kind": approval.kind.value, "approve": approve},
+        action = Action.approval_decide
+        resource = Resource(
+            kind=ResourceKind.approval, id=approval.id, owner_id=approval.requester_id
         )
+        context = Context(approval_request=request_facts)
     else:
         # Kinds outside the pack's vocabulary (rate-limit review): the domain's table of
         # approver roles decides who may, and nobody decides their own.
@@ -94,66 +147,74 @@ def decide_approval(
                 f"only a {APPROVER_ROLE[approval.kind].value} may decide a "
                 f"{approval.kind.value} approval"
             )
-    at = runtime.now()
-    if approve:
-        approval.approve(by=caller.user_id, at=at, note=note)
-    else:
-        approval.deny(by=caller.user_id, at=at, note=note or "")
-    record(
-        runtime,
+        return []
+    decision = evaluate(runtime, caller, action, resource, context)
+    entry = decision_draft(
         caller,
-        EventTag.APPROVAL_REQUEST_DECIDE,
-        action=Action.approval_decide,
+        action,
+        decision,
         subject=f"approval:{approval.id}",
         component=COMPONENT,
-        case=case.number if case else None,
-        submission=approval.subject_id
-        if approval.subject_kind is ApprovalSubject.submission
-        else None,
-        details={
-            "kind": approval.kind.value,
-            "decision": approval.status.value,
-            "requester_id": approval.requester_id,
-            "subject_kind": approval.subject_kind.value,
-            "subject_id": approval.subject_id,
-            "note": note,
-        },
+        case=case_number,
+        details={"kind": approval.kind.value, "approve": approve},
     )
-    with unit_of_work(runtime.engine) as uow:
-        uow.approvals.update(approval, expected_status=ApprovalStatus.pending)
-    if approval.kind is ApprovalKind.policy_pack_activation and approve:
-        record_activation(runtime, caller, approval)
-    if approval.subject_kind is ApprovalSubject.probe:
-        return _after_probe_approval(runtime, caller, approval)
-    if approval.subject_kind is ApprovalSubject.submission:
-        return _after_submission_approval(runtime, caller, approval)
-    return ApprovalOutcome(approval=approval)
+    if decision.decision is not DecisionOutcome.allow:
+        runtime.ledger.append_many([entry])
+        raise_if_denied(decision)
+        raise PermissionDenied(f"deciding approval {approval.id} itself needs approval")
+    return [entry]
 
 
-def _after_probe_approval(runtime: Runtime, caller: Caller, approval: Approval) -> ApprovalOutcome:
-    with unit_of_work(runtime.engine) as uow:
-        probe = uow.probes.get(approval.subject_id, lock=True)
-        siblings = uow.approvals.for_subject(ApprovalSubject.probe, probe.id)
-        if probe.status is not ProbeStatus.pending_approval:
-            return ApprovalOutcome(approval=approval)
-        refused = approval.status is ApprovalStatus.denied
-        if refused:
-            probe.refuse()
-        elif all(a.status is ApprovalStatus.approved for a in siblings):
-            probe.approve()
-        else:
-            return ApprovalOutcome(approval=approval)  # another approval is still pending
-        uow.probes.update(probe, expected_status=ProbeStatus.pending_approval)
-        waiting = [
-            s
-            for s in uow.submissions.of_probe(probe.id)
-            if s.status is SubmissionStatus.pending_approval
-        ]
+def _settle_probe(
+    uow: UnitOfWork,
+    caller: Caller,
+    approval: Approval,
+    drafts: list[EntryDraft],
+    case_number: str | None,
+) -> list[Submission]:
+    """In the approval's own transaction: a probe whose approvals are all given becomes usable,
+    one whose approval is denied is refused. Returns the submissions waiting on the probe."""
+    probe = uow.probes.get(approval.subject_id, lock=True)
+    if probe.status is not ProbeStatus.pending_approval:
+        return []
+    siblings = uow.approvals.for_subject(ApprovalSubject.probe, probe.id)
+    if approval.status is ApprovalStatus.denied:
+        probe.refuse()
+    elif all(a.status is ApprovalStatus.approved for a in siblings):
+        probe.approve()
+    else:
+        return []  # another approval of this probe is still pending
+    uow.probes.update(probe, expected_status=ProbeStatus.pending_approval)
+    drafts.append(
+        draft(
+            caller,
+            EventTag.PROBE_STATUS_CHANGE,
+            subject=f"probe:{probe.id}",
+            component=COMPONENT,
+            case=case_number,
+            details={
+                "from": ProbeStatus.pending_approval.value,
+                "to": probe.status.value,
+                "approval": approval.id,
+                "probe_sha256": probe.sha256,
+            },
+        )
+    )
+    return [
+        s
+        for s in uow.submissions.of_probe(probe.id)
+        if s.status is SubmissionStatus.pending_approval
+    ]
+
+
+def _after_probe_approval(
+    runtime: Runtime, caller: Caller, approval: Approval, waiting: list[Submission]
+) -> ApprovalOutcome:
     dispatched: list[DispatchResult] = []
     rejected: list[str] = []
     for sub in waiting:
-        if refused:
-            _reject(runtime, sub.id, f"probe approval {approval.id} was denied")
+        if approval.status is ApprovalStatus.denied:
+            _reject(runtime, caller, sub.id, f"probe approval {approval.id} was denied")
             rejected.append(sub.id)
             continue
         outcome = _redecide_and_dispatch(runtime, caller, sub.id)
@@ -172,17 +233,38 @@ def _after_submission_approval(
         # the decision is on the ledger; a denial there is for the supervisor and OPR to follow.
         return ApprovalOutcome(approval=approval)
     if approval.status is ApprovalStatus.denied:
-        _reject(runtime, sub.id, f"approval {approval.id} was denied")
+        _reject(runtime, caller, sub.id, f"approval {approval.id} was denied")
         return ApprovalOutcome(approval=approval, rejected_submissions=[sub.id])
     outcome = _redecide_and_dispatch(runtime, caller, sub.id)
     return ApprovalOutcome(approval=approval, dispatched=[outcome] if outcome else [])
 
 
-def _reject(runtime: Runtime, submission_id: str, reason: str) -> None:
+def _status_draft(
+    who: Caller, sub: Submission, before: SubmissionStatus, reason: str, case_number: str
+) -> EntryDraft:
+    return draft(
+        who,
+        EventTag.SUBMISSION_STATUS_CHANGE,
+        subject=f"submission:{sub.id}",
+        component=COMPONENT,
+        case=case_number,
+        submission=sub.id,
+        provider=sub.provider_id,
+        program_code=sub.program_code,
+        details={"from": before.value, "to": sub.status.value, "reason": reason},
+    )
+
+
+def _reject(runtime: Runtime, who: Caller, submission_id: str, reason: str) -> None:
     with unit_of_work(runtime.engine) as uow:
         sub = uow.submissions.get(submission_id, lock=True)
+        case = uow.cases.get(sub.case_id)
         sub.reject(at=runtime.now(), reason=reason)
         uow.submissions.update(sub, expected_status=SubmissionStatus.pending_approval)
+        runtime.ledger.append_in(
+            uow.conn,
+            [_status_draft(who, sub, SubmissionStatus.pending_approval, reason, case.number)],
+        )
 
 
 def _redecide_and_dispatch(
@@ -204,7 +286,7 @@ def _redecide_and_dispatch(
         granted += uow.approvals.for_subject(ApprovalSubject.submission, sub.id)
         approvers = {a.approver_id: uow.users.get(a.approver_id) for a in granted if a.approver_id}
     requester_caller = Caller(user=requester, certification=certification, source=approver.source)
-    decision = decide(
+    decision = evaluate(
         runtime,
         requester_caller,
         Action.submission_create,
@@ -217,6 +299,11 @@ def _redecide_and_dispatch(
             submission=facts.submission(sub, prior_approval_impracticable=False),
             approvals=facts.approvals(granted, approvers),
         ),
+    )
+    entry = decision_draft(
+        requester_caller,
+        Action.submission_create,
+        decision,
         subject=f"submission:{sub.id}",
         component=COMPONENT,
         case=case.number,
@@ -224,17 +311,26 @@ def _redecide_and_dispatch(
         provider=provider.id,
         program_code=sub.program_code,
         details={"reason": "approval given", "approved_by": approver.user_id},
-        raise_on_deny=False,
     )
-    if decision.decision is DecisionOutcome.deny:
-        _reject(runtime, sub.id, "the policy denied the submission when it was decided again")
-        return None
     if decision.decision is DecisionOutcome.needs_approval:
+        runtime.ledger.append_many([entry])
         return None  # still waiting on another approval
     with unit_of_work(runtime.engine) as uow:
         current = uow.submissions.get(sub.id, lock=True)
-        current.approve(at=runtime.now())
+        if decision.decision is DecisionOutcome.deny:
+            reason = "the policy denied the submission when it was decided again"
+            current.reject(at=runtime.now(), reason=reason)
+        else:
+            reason = f"approved by {approver.user_id}"
+            current.approve(at=runtime.now())
         uow.submissions.update(current, expected_status=SubmissionStatus.pending_approval)
+        runtime.ledger.append_in(
+            uow.conn,
+            [entry, _status_draft(approver, current, SubmissionStatus.pending_approval, reason,
+                                  case.number)],
+        )  # fmt: skip
+    if decision.decision is DecisionOutcome.deny:
+        return None
     return dispatch(runtime, approver, sub.id)
 
 

@@ -1,10 +1,11 @@
 """Dispatch a submission to its FRS: log the intent, call the connector, log the outcome.
 
-The rule (DESIGN "The flow of one use"): the submission is marked `dispatching` and the intent
-is durable in the ledger *before* a byte goes to the FRS; if the ledger cannot append, nothing
-is sent. The outcome (success with list size and scores, or the failure) is durable in the
-ledger before it is stored. A crash in between leaves the submission `dispatching`; at start-up
-`recover_interrupted` turns it into an `outcome_unknown` entry and a supervisor queue item.
+The rule (DESIGN "The flow of one use"): the submission's move to `dispatching` and its intent
+entry commit in one transaction *before* a byte goes to the FRS; if the ledger cannot append,
+nothing is sent. The outcome (success with list size and scores, or the failure) and its
+stored result commit together too (`Ledger.append_in`). A crash in between leaves the
+submission `dispatching` with its intent on the ledger; at start-up `recover_interrupted` turns
+it into an `outcome_unknown` entry and a supervisor queue item.
 
 Dispatch entries carry what EU AI Act Art. 12(3) asks of such logs: the start and end time of
 the use, the database the provider searched, the probe hashes; dispositions later add who
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from frsgate.connectors.errors import ConnectorError
@@ -40,8 +41,8 @@ from frsgate.domain import (
 )
 from frsgate.domain.values import new_id
 from frsgate.errors import FrsGateError
-from frsgate.ledger import Actor, EventTag, Outcome
-from frsgate.services.gate import Caller, record
+from frsgate.ledger import Actor, EntryDraft, EventTag, Outcome
+from frsgate.services.gate import Caller, draft
 from frsgate.services.runtime import Runtime
 from frsgate.store.unit import read_only, unit_of_work
 from frsgate.vault import candidate_aad, open_sealed, probe_aad, seal
@@ -95,8 +96,35 @@ def dispatch(runtime: Runtime, who: Caller | Actor, submission_id: str) -> Dispa
         provider = uow.providers.get(sub.provider_id)
         probes = [uow.probes.get(pid) for pid in sub.probe_ids]
         sealed = [uow.probes.get_image(pid).sealed for pid in sub.probe_ids]
+        # Log before act: the intent commits with `dispatching`, before the FRS is called.
+        runtime.ledger.append_in(uow.conn, [intent_draft(who, sub, case.number, provider, probes)])
     return send(runtime, who, sub, case_number=case.number, provider=provider, probes=probes,
                 sealed=sealed)  # fmt: skip
+
+
+def intent_draft(
+    who: Caller | Actor, sub: Submission, case_number: str, provider: Provider, probes: list[Probe]
+) -> EntryDraft:
+    """The intent entry: what is about to go to which FRS, for whom (EU AI Act Art. 12(3))."""
+    return draft(
+        who,
+        EventTag.SUBMISSION_DISPATCH_INTENT,
+        subject=f"submission:{sub.id}",
+        component=COMPONENT,
+        case=case_number,
+        submission=sub.id,
+        provider=provider.id,
+        program_code=sub.program_code,
+        details={
+            "match_type": sub.match_type,
+            "probe_sha256": [p.sha256 for p in probes],
+            "idempotency_key": sub.idempotency_key,
+            "exigent": sub.exigent,
+            "provider_review_status": provider.review_status.value,
+            "started_at": (sub.dispatched_at or datetime.now(UTC)).isoformat(),
+            "requested_by": sub.requested_by,
+        },
+    )
 
 
 def send(
@@ -109,30 +137,9 @@ def send(
     probes: list[Probe],
     sealed: list[bytes],
 ) -> DispatchResult:
-    """Log the intent, call the FRS, log and store the outcome. `sub` is stored `dispatching`."""
-    at = sub.dispatched_at or runtime.now()
+    """Call the FRS for a submission stored `dispatching` with its intent committed, then
+    record and store the outcome together."""
     probe_hashes = [p.sha256 for p in probes]
-    # Log before act: this entry is durable before anything reaches the FRS.
-    record(
-        runtime,
-        who,
-        EventTag.SUBMISSION_DISPATCH_INTENT,
-        subject=f"submission:{sub.id}",
-        component=COMPONENT,
-        case=case_number,
-        submission=sub.id,
-        provider=provider.id,
-        program_code=sub.program_code,
-        details={
-            "match_type": sub.match_type,
-            "probe_sha256": probe_hashes,
-            "idempotency_key": sub.idempotency_key,
-            "exigent": sub.exigent,
-            "provider_review_status": provider.review_status.value,
-            "started_at": at.isoformat(),
-            "requested_by": sub.requested_by,
-        },
-    )
     assert sub.idempotency_key is not None
     result: WireCandidateList | ComparisonResult
     try:
@@ -182,8 +189,7 @@ def _failed(
 ) -> DispatchResult:
     at = runtime.now()
     reason = f"{exc.code}: {exc.message}"
-    record(
-        runtime,
+    outcome = draft(
         who,
         EventTag.SUBMISSION_DISPATCH_OUTCOME,
         outcome=Outcome.FAILED,
@@ -206,6 +212,7 @@ def _failed(
         current.attempts = max(current.attempts, exc.attempts or 1)
         current.fail(at=at, reason=reason[:500])
         uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
+        runtime.ledger.append_in(uow.conn, [outcome])
     return DispatchResult(submission=current, candidate_list=None, error=reason)
 
 
@@ -272,8 +279,7 @@ def _completed(
         "attempts": result.attempts,
         "sandbox": result.sandbox,
     }
-    record(
-        runtime,
+    outcome = draft(
         who,
         EventTag.SUBMISSION_DISPATCH_OUTCOME,
         outcome=Outcome.SUCCEEDED,
@@ -293,6 +299,7 @@ def _completed(
         uow.candidate_lists.add(candidate_list)
         uow.candidates.add_all(candidates)
         uow.candidates.add_images(images)
+        runtime.ledger.append_in(uow.conn, [outcome])
     return DispatchResult(submission=current, candidate_list=candidate_list)
 
 
@@ -305,8 +312,7 @@ def recover_interrupted(runtime: Runtime) -> list[str]:
     recovered: list[str] = []
     for sub in stuck:
         at = runtime.now()
-        record(
-            runtime,
+        unknown = draft(
             Actor.system(),
             EventTag.SUBMISSION_DISPATCH_OUTCOME_UNKNOWN,
             outcome=Outcome.UNKNOWN,
@@ -328,5 +334,6 @@ def recover_interrupted(runtime: Runtime) -> list[str]:
             current = uow.submissions.get(sub.id, lock=True)
             current.mark_outcome_unknown(at=at)
             uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
+            runtime.ledger.append_in(uow.conn, [unknown])
         recovered.append(sub.id)
     return recovered

@@ -98,14 +98,17 @@ def decide(
     program_code: str | None = None,
     details: Mapping[str, Any] | None = None,
     raise_on_deny: bool = True,
+    read: EntryDraft | None = None,
 ) -> Decision:
     """Ask the active pack, record the decision in the ledger, and return it.
 
     The entry is durable before this returns, so nothing can act on a decision that is not on
-    record. With `raise_on_deny`, a deny raises `PolicyDenied` after it is recorded.
+    record. `read` is the entry of a sensitive read the decision allows (a candidate list, a
+    probe image): it commits in the same batch, before any data is returned. With
+    `raise_on_deny`, a deny raises `PolicyDenied` after it is recorded.
     """
     decision = evaluate(runtime, caller, action, resource, context)
-    runtime.ledger.append(
+    entries = [
         decision_draft(
             caller,
             action,
@@ -118,7 +121,10 @@ def decide(
             program_code=program_code,
             details=details,
         )
-    )
+    ]
+    if read is not None and decision.allowed:
+        entries.append(read)
+    runtime.ledger.append_many(entries)
     if raise_on_deny:
         raise_if_denied(decision)
     return decision

@@ -25,12 +25,12 @@ from frsgate.domain import (
 )
 from frsgate.domain.errors import InvalidEntity
 from frsgate.domain.values import new_id
-from frsgate.ledger import EventTag
+from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.decision import Decision
 from frsgate.policy.decision import Outcome as DecisionOutcome
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, lookup
-from frsgate.services.gate import Caller, decide, record
+from frsgate.services.gate import Caller, decision_draft, draft, evaluate, raise_if_denied
 from frsgate.services.runtime import Runtime
 from frsgate.store.unit import read_only, unit_of_work
 from frsgate.vault import probe_aad, seal
@@ -101,18 +101,28 @@ def create_probe(
         program=facts.program(program, request.program_code),
         probe=probe_facts,
     )
-    decision = decide(
+    decision = evaluate(
         runtime,
         caller,
         Action.probe_create,
         Resource(kind=ResourceKind.probe, id=probe_id, owner_id=caller.user_id),
         context,
-        subject=f"probe:{probe_id}",
-        component=COMPONENT,
-        case=case.number,
-        program_code=request.program_code,
-        details={"probe_sha256": clean.sha256, "original_sha256": clean.original_sha256},
     )
+    drafts = [
+        decision_draft(
+            caller,
+            Action.probe_create,
+            decision,
+            subject=f"probe:{probe_id}",
+            component=COMPONENT,
+            case=case.number,
+            program_code=request.program_code,
+            details={"probe_sha256": clean.sha256, "original_sha256": clean.original_sha256},
+        )
+    ]
+    if decision.decision is DecisionOutcome.deny:
+        runtime.ledger.append_many(drafts)  # the refusal is on the record; nothing is stored
+        raise_if_denied(decision)
     at = runtime.now()
     needs_approval = decision.decision is DecisionOutcome.needs_approval
     probe = Probe(
@@ -151,28 +161,30 @@ def create_probe(
         for name in (decision.approvals if needs_approval else ())
     ]
     sealed = seal(clean.data, kek=runtime.kek, associated_data=probe_aad(probe_id))
-    # Log before act: the probe exists for the record before it exists in the store.
-    record(
-        runtime,
-        caller,
-        EventTag.PROBE_RECORD_CREATE,
-        action=Action.probe_create,
-        subject=f"probe:{probe_id}",
-        component=COMPONENT,
-        case=case.number,
-        program_code=request.program_code,
-        details={
-            "probe_sha256": clean.sha256,
-            "original_sha256": clean.original_sha256,
-            "subject_role": subject_role.value,
-            "capture_source": capture_source.value,
-            "status": probe.status.value,
-            "media_type": clean.media_type,
-            "width": clean.width,
-            "height": clean.height,
-            "approval_ids": [a.id for a in approvals],
-        },
+    drafts.append(
+        draft(
+            caller,
+            EventTag.PROBE_RECORD_CREATE,
+            action=Action.probe_create,
+            subject=f"probe:{probe_id}",
+            component=COMPONENT,
+            case=case.number,
+            program_code=request.program_code,
+            details={
+                "probe_sha256": clean.sha256,
+                "original_sha256": clean.original_sha256,
+                "subject_role": subject_role.value,
+                "capture_source": capture_source.value,
+                "status": probe.status.value,
+                "media_type": clean.media_type,
+                "width": clean.width,
+                "height": clean.height,
+                "approval_ids": [a.id for a in approvals],
+            },
+        )
     )
+    drafts += [_approval_request_draft(caller, a, case.number) for a in approvals]
+    # The decision, the probe's record and its approval requests commit with the probe.
     with unit_of_work(runtime.engine) as uow:
         uow.probes.add(probe)
         uow.probes.add_image(
@@ -180,16 +192,12 @@ def create_probe(
         )
         for approval in approvals:
             uow.approvals.add(approval)
-    for approval in approvals:
-        _record_approval_request(runtime, caller, approval, case.number)
+        runtime.ledger.append_in(uow.conn, drafts)
     return ProbeResult(probe=probe, decision=decision, approvals=approvals)
 
 
-def _record_approval_request(
-    runtime: Runtime, caller: Caller, approval: Approval, case_number: str
-) -> None:
-    record(
-        runtime,
+def _approval_request_draft(caller: Caller, approval: Approval, case_number: str) -> EntryDraft:
+    return draft(
         caller,
         EventTag.APPROVAL_REQUEST_CREATE,
         subject=f"approval:{approval.id}",

@@ -11,7 +11,7 @@ from typing import Any
 from frsgate.ledger import EventTag
 from frsgate.ledger.http import checkpoint_json, consistency_json, entries_json, inclusion_json
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
-from frsgate.services.gate import Caller, decide, record
+from frsgate.services.gate import Caller, decide, draft
 from frsgate.services.runtime import Runtime
 
 COMPONENT = "services.ledger_reads"
@@ -27,15 +27,14 @@ def _authorize(runtime: Runtime, caller: Caller, what: str, details: dict[str, A
         subject=f"ledger:{what}",
         component=COMPONENT,
         details=details,
-    )
-    record(
-        runtime,
-        caller,
-        EventTag.LEDGER_ENTRIES_READ,
-        action=Action.ledger_read,
-        subject=f"ledger:{what}",
-        component=COMPONENT,
-        details=details,
+        read=draft(
+            caller,
+            EventTag.LEDGER_ENTRIES_READ,
+            action=Action.ledger_read,
+            subject=f"ledger:{what}",
+            component=COMPONENT,
+            details=details,
+        ),
     )
 
 

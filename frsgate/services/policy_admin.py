@@ -18,9 +18,9 @@ from frsgate.domain import (
 )
 from frsgate.domain.values import new_id
 from frsgate.errors import Conflict, PermissionDenied
-from frsgate.ledger import EventTag
+from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.engine import PolicyPack
-from frsgate.services.gate import Caller, record
+from frsgate.services.gate import Caller, draft
 from frsgate.services.runtime import Runtime
 from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
 
@@ -66,8 +66,7 @@ def request_activation(runtime: Runtime, caller: Caller, *, reason: str) -> Appr
         reason=reason,
         requested_at=runtime.now(),
     )
-    record(
-        runtime,
+    entry = draft(
         caller,
         EventTag.APPROVAL_REQUEST_CREATE,
         subject=f"approval:{approval.id}",
@@ -82,16 +81,18 @@ def request_activation(runtime: Runtime, caller: Caller, *, reason: str) -> Appr
     )
     with unit_of_work(runtime.engine) as uow:
         uow.approvals.add(approval)
+        runtime.ledger.append_in(uow.conn, [entry])
     return approval
 
 
-def record_activation(runtime: Runtime, caller: Caller, approval: Approval) -> None:
-    """After IGP approved: the activation is a ledger entry naming the pack and its hash."""
+def activation_draft(runtime: Runtime, caller: Caller, approval: Approval) -> EntryDraft | None:
+    """After IGP approved: the activation's ledger entry naming the pack and its hash, or None
+    when the approval is for another version than the one loaded (it takes effect when that
+    version is loaded)."""
     pack = runtime.policy
     if approval.subject_id != pack_subject(pack):
-        return  # another version than the one loaded; it takes effect when that one is loaded
-    record(
-        runtime,
+        return None
+    return draft(
         caller,
         EventTag.POLICY_PACK_ACTIVATE,
         subject=f"policy_pack:{pack.id}",
@@ -104,4 +105,3 @@ def record_activation(runtime: Runtime, caller: Caller, approval: Approval) -> N
             "requested_by": approval.requester_id,
         },
     )
-    runtime.policy_active = True

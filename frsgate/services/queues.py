@@ -23,7 +23,7 @@ from frsgate.ledger import Actor, EventTag, Outcome
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import admin
 from frsgate.services.approvals import list_pending
-from frsgate.services.gate import Caller, decide, record
+from frsgate.services.gate import Caller, decision_draft, draft, evaluate, raise_if_denied
 from frsgate.services.runtime import Runtime
 from frsgate.store.unit import read_only, unit_of_work
 
@@ -45,8 +45,7 @@ def expire_overdue(runtime: Runtime) -> list[Approval]:
         overdue = uow.approvals.overdue(now)
     expired: list[Approval] = []
     for approval in overdue:
-        record(
-            runtime,
+        entry = draft(
             Actor.system(),
             EventTag.APPROVAL_REQUEST_EXPIRE,
             outcome=Outcome.FAILED,
@@ -62,6 +61,7 @@ def expire_overdue(runtime: Runtime) -> list[Approval]:
         approval.expire(at=now)
         with unit_of_work(runtime.engine) as uow:
             uow.approvals.update(approval, expected_status=ApprovalStatus.pending)
+            runtime.ledger.append_in(uow.conn, [entry])
         expired.append(approval)
     return expired
 
@@ -92,8 +92,7 @@ def review_outcome(runtime: Runtime, caller: Caller, submission_id: str, note: s
             f"only the supervisor of case {case.number} may review this outcome (memo 4.E.4)"
         )
     sub.review_outcome(note=note)
-    record(
-        runtime,
+    entry = draft(
         caller,
         EventTag.SUBMISSION_OUTCOME_REVIEW,
         subject=f"submission:{sub.id}",
@@ -105,6 +104,7 @@ def review_outcome(runtime: Runtime, caller: Caller, submission_id: str, note: s
     )
     with unit_of_work(runtime.engine) as uow:
         uow.submissions.update(sub, expected_status=SubmissionStatus.outcome_unknown)
+        runtime.ledger.append_in(uow.conn, [entry])
     return sub
 
 
@@ -127,18 +127,27 @@ def review_provider(
         }  # fmt: skip
     # Whoever used the FRS in exigency asked, in effect, for its review (pack rule fn1).
     owner = caller.user_id if caller.user_id in used_by else (next(iter(used_by), None) or "osdm")
-    decide(
+    decision = evaluate(
         runtime,
         caller,
         Action.provider_review,
         Resource(kind=ResourceKind.provider, id=provider.id, owner_id=owner),
         Context(),
+    )
+    entry = decision_draft(
+        caller,
+        Action.provider_review,
+        decision,
         subject=f"provider:{provider.id}",
         component=COMPONENT,
         provider=provider.id,
         details={"approve": approve},
     )
+    if not decision.allowed:
+        runtime.ledger.append_many([entry])
+        raise_if_denied(decision)
+        raise PermissionDenied(f"reviewing provider {provider.id} needs an approval first")
     return admin.review_provider(
         runtime, caller.actor(Action.provider_review), provider, approve=approve, note=note,
-        source=caller.source,
+        source=caller.source, decision=entry,
     )  # fmt: skip

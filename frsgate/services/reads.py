@@ -11,7 +11,7 @@ from frsgate.errors import NotFound
 from frsgate.ledger import EventTag
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, lookup
-from frsgate.services.gate import Caller, decide, record
+from frsgate.services.gate import Caller, decide, draft
 from frsgate.services.runtime import Runtime
 from frsgate.store.unit import read_only
 from frsgate.vault import candidate_aad, open_sealed, probe_aad
@@ -73,19 +73,18 @@ def view_candidates(runtime: Runtime, caller: Caller, submission_id: str) -> Can
         submission=sub.id,
         provider=sub.provider_id,
         program_code=sub.program_code,
-    )
-    record(
-        runtime,
-        caller,
-        EventTag.CANDIDATES_LIST_VIEW,
-        action=Action.candidates_view,
-        subject=f"candidate_list:{clist.id}",
-        component=COMPONENT,
-        case=case_number,
-        submission=sub.id,
-        provider=sub.provider_id,
-        program_code=sub.program_code,
-        details={"list_size": len(candidates), "sandbox": clist.sandbox},
+        read=draft(
+            caller,
+            EventTag.CANDIDATES_LIST_VIEW,
+            action=Action.candidates_view,
+            subject=f"candidate_list:{clist.id}",
+            component=COMPONENT,
+            case=case_number,
+            submission=sub.id,
+            provider=sub.provider_id,
+            program_code=sub.program_code,
+            details={"list_size": len(candidates), "sandbox": clist.sandbox},
+        ),
     )
     return CandidateView(
         submission=sub, candidate_list=clist, candidates=candidates, case_number=case_number
@@ -111,18 +110,17 @@ def candidate_image(runtime: Runtime, caller: Caller, candidate_id: str) -> tupl
         case=case_number,
         submission=sub.id,
         provider=sub.provider_id,
-    )
-    record(
-        runtime,
-        caller,
-        EventTag.CANDIDATES_LIST_VIEW,
-        action=Action.candidates_view,
-        subject=f"candidate:{candidate.id}",
-        component=COMPONENT,
-        case=case_number,
-        submission=sub.id,
-        provider=sub.provider_id,
-        details={"image_sha256": candidate.image_sha256, "rank": candidate.rank},
+        read=draft(
+            caller,
+            EventTag.CANDIDATES_LIST_VIEW,
+            action=Action.candidates_view,
+            subject=f"candidate:{candidate.id}",
+            component=COMPONENT,
+            case=case_number,
+            submission=sub.id,
+            provider=sub.provider_id,
+            details={"image_sha256": candidate.image_sha256, "rank": candidate.rank},
+        ),
     )
     data = open_sealed(
         SealedBlob.from_bytes(sealed.sealed),
@@ -148,16 +146,15 @@ def probe_image(runtime: Runtime, caller: Caller, probe_id: str) -> tuple[Probe,
         subject=f"probe:{probe.id}",
         component=COMPONENT,
         case=case.number,
-    )
-    record(
-        runtime,
-        caller,
-        EventTag.PROBE_IMAGE_VIEW,
-        action=Action.probe_image_view,
-        subject=f"probe:{probe.id}",
-        component=COMPONENT,
-        case=case.number,
-        details={"probe_sha256": probe.sha256},
+        read=draft(
+            caller,
+            EventTag.PROBE_IMAGE_VIEW,
+            action=Action.probe_image_view,
+            subject=f"probe:{probe.id}",
+            component=COMPONENT,
+            case=case.number,
+            details={"probe_sha256": probe.sha256},
+        ),
     )
     data = open_sealed(
         SealedBlob.from_bytes(sealed.sealed), kek=runtime.kek, associated_data=probe_aad(probe.id)

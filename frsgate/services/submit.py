@@ -30,12 +30,12 @@ from frsgate.domain import (
 )
 from frsgate.domain.values import new_id
 from frsgate.errors import Conflict
-from frsgate.ledger import EventTag, Outcome
+from frsgate.ledger import EntryDraft, EventTag, Outcome
 from frsgate.policy.decision import Decision
 from frsgate.policy.decision import Outcome as DecisionOutcome
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, lookup
-from frsgate.services.dispatch import DispatchResult, begin_dispatch, send
+from frsgate.services.dispatch import DispatchResult, begin_dispatch, intent_draft, send
 from frsgate.services.errors import RateLimited
 from frsgate.services.gate import (
     Caller,
@@ -43,7 +43,6 @@ from frsgate.services.gate import (
     draft,
     evaluate,
     raise_if_denied,
-    record,
 )
 from frsgate.services.runtime import Runtime
 from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
@@ -129,8 +128,7 @@ def check_rate_limits(
                 reason=message,
                 requested_at=runtime.now(),
             )
-    record(
-        runtime,
+    refusal = draft(
         caller,
         event,
         outcome=Outcome.DENIED,
@@ -143,9 +141,10 @@ def check_rate_limits(
             "approval": item.id if item else open_items[0].id,
         },
     )
-    if item is not None:
-        with unit_of_work(runtime.engine) as uow:
+    with unit_of_work(runtime.engine) as uow:
+        if item is not None:
             uow.approvals.add(item)
+        runtime.ledger.append_in(uow.conn, [refusal])
     raise RateLimited(message, retry_after_seconds=int(WINDOW.total_seconds()))
 
 
@@ -287,16 +286,23 @@ def create_submission(
         )
         for a in approvals
     ]
-    runtime.ledger.append_many(drafts)  # the decision and the record, in one durable batch
+    probes = [probe] + ([second] if second else [])
+    if goes_out_now:
+        drafts.append(intent_draft(caller, submission, case.number, provider, probes))
+    review = request.exigent and provider.review_status is ReviewStatus.unreviewed
+    if review:
+        drafts.append(review_queue_draft(caller, provider, submission))
+    # One transaction: the decision, the record, the approvals asked for, OSDM's review item
+    # and (when it goes out now) the intent commit together with the submission itself.
     with unit_of_work(runtime.engine) as uow:
         uow.submissions.add(submission)
         for approval in approvals:
             uow.approvals.add(approval)
-    if request.exigent and provider.review_status is ReviewStatus.unreviewed:
-        queue_provider_review(runtime, caller, provider, submission)
+        if review:
+            queue_provider_review(uow, provider.id)
+        runtime.ledger.append_in(uow.conn, drafts)
     result = None
     if goes_out_now:
-        probes = [probe] + ([second] if second else [])
         result = send(runtime, caller, submission, case_number=case.number, provider=provider,
                       probes=probes, sealed=sealed)  # fmt: skip
         submission = result.submission
@@ -341,15 +347,8 @@ def _submission_approvals(
     ]
 
 
-def queue_provider_review(
-    runtime: Runtime, caller: Caller, provider: Provider, submission: Submission
-) -> None:
-    """memo 4.C.3: any FRS used in exigent circumstances is submitted to OSDM for review."""
-    with read_only(runtime.engine) as uow:
-        if uow.providers.get(provider.id).review_status is not ReviewStatus.unreviewed:
-            return
-    record(
-        runtime,
+def review_queue_draft(caller: Caller, provider: Provider, submission: Submission) -> EntryDraft:
+    return draft(
         caller,
         EventTag.PROVIDER_REVIEW_QUEUE,
         subject=f"provider:{provider.id}",
@@ -358,8 +357,11 @@ def queue_provider_review(
         provider=provider.id,
         details={"reason": "used in exigent circumstances (memo 4.C.3)", "queued_for": "osdm"},
     )
-    with unit_of_work(runtime.engine) as uow:
-        current = uow.providers.get(provider.id, lock=True)
-        if current.review_status is ReviewStatus.unreviewed:  # another use may have queued it
-            current.submit_for_review()
-            uow.providers.update(current, expected_status=ReviewStatus.unreviewed)
+
+
+def queue_provider_review(uow: UnitOfWork, provider_id: str) -> None:
+    """memo 4.C.3: any FRS used in exigent circumstances is submitted to OSDM for review."""
+    current = uow.providers.get(provider_id, lock=True)
+    if current.review_status is ReviewStatus.unreviewed:  # another use may have queued it
+        current.submit_for_review()
+        uow.providers.update(current, expected_status=ReviewStatus.unreviewed)
