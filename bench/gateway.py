@@ -242,7 +242,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="throughput duration")
     parser.add_argument("--database-url", default=None, help="postgresql://… (default SQLite)")
     parser.add_argument(
-        "--workers", type=int, default=2, help="`frsgate serve` worker processes (default 2)"
+        "--workers", type=int, default=4, help="`frsgate serve` worker processes (default 4)"
     )
     args = parser.parse_args()
     if args.runs < 50:

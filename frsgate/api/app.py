@@ -6,6 +6,7 @@ document are reachable without a token; /metrics and everything under /api/v1 ne
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -45,7 +46,14 @@ def create_app_in_worker() -> FastAPI:
     configure_logging()
     runtime = Runtime.build(load_settings())
     runtime.start_checkpointer()
-    return create_app(runtime, owns_runtime=True)
+    app = create_app(runtime, owns_runtime=True)
+    # What start-up loaded lives as long as the process: keep it out of every later
+    # collection (the garbage collector otherwise rescans it on each full pass).
+    gc.freeze()
+    # A request allocates thousands of short-lived objects; collecting the youngest
+    # generation every 700 allocations costs more than it frees here.
+    gc.set_threshold(20_000, 20, 20)
+    return app
 
 
 def create_app(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import subprocess
@@ -114,6 +115,7 @@ def serve(
             return
         with Runtime.open(settings) as runtime:
             app = create_app(runtime)
+            gc.freeze()  # see create_app_in_worker
             typer.secho(
                 f"FRS Gate on http://{listen_host}:{listen_port} ({runtime.describe()})",
                 fg=typer.colors.GREEN,

@@ -36,7 +36,7 @@ from frsgate.ledger.notes import (
     sign_checkpoint,
 )
 from frsgate.ledger.view import LedgerView
-from frsgate.store.engine import is_sqlite
+from frsgate.store.engine import is_sqlite, serialized_writes
 
 log = logging.getLogger(__name__)
 
@@ -187,9 +187,10 @@ class Ledger(LedgerView):
                 count += len(item.drafts)
         try:
             if batch:
-                if self._db is None:
-                    self._db = self.engine.raw_connection()
-                results = self._commit(self._db, batch)
+                with serialized_writes(self.engine):
+                    if self._db is None:
+                        self._db = self.engine.raw_connection()
+                    results = self._commit(self._db, batch)
                 for pending, seqs in zip(batch, results, strict=True):
                     pending.seqs = seqs
         except BaseException as exc:

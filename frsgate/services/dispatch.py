@@ -207,13 +207,14 @@ def _failed(
             "ended_at": at.isoformat(),
         },
     )
+    # `sub` is as stored when it went out; the expected status guards against anyone else
+    # having moved it meanwhile (a Conflict then, never a silent overwrite).
+    sub.attempts = max(sub.attempts, exc.attempts or 1)
+    sub.fail(at=at, reason=reason[:500])
     with unit_of_work(runtime.engine) as uow:
-        current = uow.submissions.get(sub.id, lock=True)
-        current.attempts = max(current.attempts, exc.attempts or 1)
-        current.fail(at=at, reason=reason[:500])
-        uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
+        uow.submissions.update(sub, expected_status=SubmissionStatus.dispatching)
         runtime.ledger.append_in(uow.conn, [outcome])
-    return DispatchResult(submission=current, candidate_list=None, error=reason)
+    return DispatchResult(submission=sub, candidate_list=None, error=reason)
 
 
 def _completed(
@@ -291,16 +292,15 @@ def _completed(
         program_code=sub.program_code,
         details=details,
     )
+    sub.attempts = max(sub.attempts, result.attempts)
+    sub.complete(at=at)
     with unit_of_work(runtime.engine) as uow:
-        current = uow.submissions.get(sub.id, lock=True)
-        current.attempts = max(current.attempts, result.attempts)
-        current.complete(at=at)
-        uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
+        uow.submissions.update(sub, expected_status=SubmissionStatus.dispatching)
         uow.candidate_lists.add(candidate_list)
         uow.candidates.add_all(candidates)
         uow.candidates.add_images(images)
         runtime.ledger.append_in(uow.conn, [outcome])
-    return DispatchResult(submission=current, candidate_list=candidate_list)
+    return DispatchResult(submission=sub, candidate_list=candidate_list)
 
 
 def recover_interrupted(runtime: Runtime) -> list[str]:

@@ -75,8 +75,12 @@ class SubmissionResult:
 
 
 def _provider(uow: UnitOfWork, ref: str) -> Provider:
-    found = uow.providers.find(ref)
-    return found if found is not None else uow.providers.get_by_name(ref)
+    """The provider with id or name `ref` (ids carry the `provider_` prefix)."""
+    if ref.startswith("provider_"):
+        found = uow.providers.find(ref)
+        if found is not None:
+            return found
+    return uow.providers.get_by_name(ref)
 
 
 def _approvers(uow: UnitOfWork, approvals: list[Approval]) -> dict[str, User]:
@@ -166,8 +170,7 @@ def create_submission(
         program = lookup.program(uow, request.program_code)
         probe_approvals = uow.approvals.for_subject(ApprovalSubject.probe, probe.id)
         approvers = _approvers(uow, probe_approvals)
-        by_user = uow.submissions.count_by_user_since(caller.user_id, since)
-        by_case = uow.submissions.count_by_case_since(case.id, since)
+        by_user, by_case = uow.submissions.counts_since(caller.user_id, case.id, since)
         sealed = [uow.probes.get_image(probe.id).sealed]
         if second is not None:
             sealed.append(uow.probes.get_image(second.id).sealed)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
-from frsgate.store.engine import READ_ONLY
+from frsgate.store.engine import READ_ONLY, serialized_writes
 from frsgate.store.repositories import (
     ApprovalRepository,
     CandidateListRepository,
@@ -63,7 +63,7 @@ class UnitOfWork:
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[UnitOfWork]:
     """A transaction (committed on success, rolled back on error) with every repository."""
-    with engine.begin() as conn:
+    with serialized_writes(engine), engine.begin() as conn:
         yield UnitOfWork(conn)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Connection, Select, Table, select
+from sqlalchemy import Connection, Select, Table, Update, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from frsgate.errors import Conflict, NotFound
@@ -26,6 +26,11 @@ class Repository(Generic[E]):
 
     label: ClassVar[str]
     mapper: ClassVar[EntityMapper[Any]]
+    _updates: ClassVar[dict[tuple[tuple[str, ...], bool], Update]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._updates = {}
     status_column: ClassVar[str | None] = "status"
 
     def __init__(self, conn: Connection) -> None:
@@ -49,13 +54,14 @@ class Repository(Generic[E]):
         processes deciding the same thing into a `Conflict` instead of a silent overwrite.
         """
         entity_id: str = getattr(entity, "id")  # noqa: B009 - every entity has an id
-        stmt = self.table.update().where(self.table.c.id == entity_id)
-        if expected_status is not None and self.status_column is not None:
-            stmt = stmt.where(self.table.c[self.status_column] == str(expected_status))
+        guarded = expected_status is not None and self.status_column is not None
         row = self._row(entity)
-        row.pop("id")
+        params = {f"new_{name}": value for name, value in row.items() if name != "id"}
+        params["row_id"] = entity_id
+        if guarded:
+            params["expected_status"] = str(expected_status)
         try:
-            result = self.conn.execute(stmt.values(**row))
+            result = self.conn.execute(self._update_statement(tuple(row), guarded), params)
         except IntegrityError as exc:
             raise Conflict(f"cannot update {self.label} {entity_id!r}: {_reason(exc)}") from None
         if result.rowcount != 1:
@@ -69,6 +75,20 @@ class Repository(Generic[E]):
         self._after_write(entity)
         return entity
 
+    def _update_statement(self, columns: tuple[str, ...], guarded: bool) -> Update:
+        """UPDATE ... SET every column WHERE id (AND status), with bound parameters: built once
+        per shape and reused, so SQLAlchemy compiles it once instead of once per call."""
+        key = (columns, guarded)
+        stmt = self._updates.get(key)
+        if stmt is None:
+            table = self.table
+            stmt = table.update().where(table.c.id == bindparam("row_id"))
+            if guarded and self.status_column is not None:
+                stmt = stmt.where(table.c[self.status_column] == bindparam("expected_status"))
+            stmt = stmt.values({c: bindparam(f"new_{c}") for c in columns if c != "id"})
+            self._updates[key] = stmt
+        return stmt
+
     def _row(self, entity: E) -> dict[str, Any]:
         """The table row for `entity`; overridden where a field spans several columns."""
         return self.mapper.to_row(entity)
@@ -78,7 +98,7 @@ class Repository(Generic[E]):
 
     def _insert(self, table: Table, row: dict[str, Any], entity_id: str) -> None:
         try:
-            self.conn.execute(table.insert().values(**row))
+            self.conn.execute(table.insert(), row)
         except IntegrityError as exc:
             raise Conflict(f"cannot add {self.label} {entity_id!r}: {_reason(exc)}") from None
 

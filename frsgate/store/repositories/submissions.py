@@ -63,6 +63,18 @@ class SubmissionRepository(Repository[Submission]):
         """How many submissions were requested for `case_id` at or after `since`."""
         return self._count(submissions.c.case_id == case_id, since, statuses)
 
+    def counts_since(self, user_id: str, case_id: str, since: datetime) -> tuple[int, int]:
+        """(by the user, on the case) since a time, in one round trip (rate limits)."""
+        recent = submissions.c.created_at >= since
+        by_user = select(func.count()).select_from(submissions)
+        by_case = select(func.count()).select_from(submissions)
+        stmt = select(
+            by_user.where(submissions.c.requested_by == user_id, recent).scalar_subquery(),
+            by_case.where(submissions.c.case_id == case_id, recent).scalar_subquery(),
+        )
+        row = self.conn.execute(stmt).one()
+        return int(row[0]), int(row[1])
+
     def _count(
         self,
         who: ColumnElement[bool],
