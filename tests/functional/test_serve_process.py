@@ -78,9 +78,10 @@ def _wait_ready(served: Served) -> None:
 
 
 def _stop(served: Served) -> None:
-    """Stop as Ctrl+C does, so the service closes its runtime and its sandbox child."""
+    """Stop as a process manager does (SIGTERM): the service must still close its runtime and
+    its sandbox child."""
     if served.process.poll() is None:
-        served.process.send_signal(signal.SIGINT)
+        served.process.send_signal(signal.SIGTERM)
         try:
             served.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -88,8 +89,8 @@ def _stop(served: Served) -> None:
             served.process.wait(timeout=10)
 
 
-@pytest.fixture
-def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
+@pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
+def served(tmp_path: Path, database_url: str, request: pytest.FixtureRequest) -> Iterator[Served]:
     port, sandbox_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -104,7 +105,7 @@ def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
     log = tmp_path / "serve.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [*CLI, "serve", "--port", str(port)],
+            [*CLI, "serve", "--port", str(port), "--workers", str(request.param)],
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
