@@ -1,1 +1,0 @@
-"""Reports for supervisors, OPR and IGP, report-of-investigation entries and disclosures."""

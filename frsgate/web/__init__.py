@@ -1,1 +1,0 @@
-"""The server-rendered console over the same services as the API."""
