@@ -17,7 +17,7 @@ from frsgate.errors import NotFound
 from frsgate.keyfiles import load_or_create_ed25519_key
 from frsgate.ledger import Actor, EventTag
 from frsgate.services import admin
-from frsgate.services.gate import record
+from frsgate.services.gate import draft
 from frsgate.services.runtime import Runtime
 from frsgate.store.engine import make_engine
 from frsgate.store.migrate import current_revision, upgrade_to_head
@@ -145,9 +145,11 @@ def seed_demo(runtime: Runtime) -> list[str]:
         seeded.append(f"provider {name}")
     seeded += _activate_demo_pack(runtime, users["ada"], users["ivan"])
     if seeded:
-        record(
-            runtime, cli, EventTag.SYSTEM_SERVICE_START, source="cli", subject="system:init",
-            component=COMPONENT, details={"seeded": len(seeded), "demo": True},
+        runtime.ledger.append(
+            draft(
+                cli, EventTag.SYSTEM_SERVICE_START, source="cli", subject="system:init",
+                component=COMPONENT, details={"seeded": len(seeded), "demo": True},
+            )
         )  # fmt: skip
     return seeded
 

@@ -222,38 +222,3 @@ def draft(
         program_code=program_code,
         details=dict(details or {}),
     )
-
-
-def record(
-    runtime: Runtime,
-    caller: Caller | Actor,
-    event: EventTag,
-    *,
-    subject: str,
-    component: str,
-    outcome: Outcome = Outcome.SUCCEEDED,
-    action: Action | None = None,
-    source: str | None = None,
-    case: str | None = None,
-    submission: str | None = None,
-    provider: str | None = None,
-    program_code: str | None = None,
-    details: Mapping[str, Any] | None = None,
-) -> int:
-    """Append one act to the ledger; durable before it returns."""
-    return runtime.ledger.append(
-        draft(
-            caller,
-            event,
-            subject=subject,
-            component=component,
-            outcome=outcome,
-            action=action,
-            source=source,
-            case=case,
-            submission=submission,
-            provider=provider,
-            program_code=program_code,
-            details=details,
-        )
-    )

@@ -5,6 +5,7 @@ or a candidate list is one)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from frsgate.domain import ApprovalSubject, Candidate, CandidateList, Probe, Submission
 from frsgate.errors import NotFound
@@ -49,6 +50,46 @@ def _use_context(runtime: Runtime, sub: Submission) -> tuple[Context, str]:
     return context, case.number
 
 
+def _authorize_view(
+    runtime: Runtime,
+    caller: Caller,
+    sub: Submission,
+    clist: CandidateList,
+    *,
+    subject: str,
+    details: dict[str, Any],
+) -> str:
+    """Decide `candidates.view` for this list and record the decision with the read; returns
+    the case number. A denial raises before anything is read out."""
+    context, case_number = _use_context(runtime, sub)
+    decide(
+        runtime,
+        caller,
+        Action.candidates_view,
+        Resource(kind=ResourceKind.candidate_list, id=clist.id, owner_id=sub.requested_by),
+        context,
+        subject=subject,
+        component=COMPONENT,
+        case=case_number,
+        submission=sub.id,
+        provider=sub.provider_id,
+        program_code=sub.program_code,
+        read=draft(
+            caller,
+            EventTag.CANDIDATES_LIST_VIEW,
+            action=Action.candidates_view,
+            subject=subject,
+            component=COMPONENT,
+            case=case_number,
+            submission=sub.id,
+            provider=sub.provider_id,
+            program_code=sub.program_code,
+            details=details,
+        ),
+    )
+    return case_number
+
+
 def view_candidates(runtime: Runtime, caller: Caller, submission_id: str) -> CandidateView:
     """The candidate list of a submission, for an authorized viewer; the view is recorded."""
     with read_only(runtime.engine) as uow:
@@ -60,32 +101,10 @@ def view_candidates(runtime: Runtime, caller: Caller, submission_id: str) -> Can
                 f"submission {sub.id} has no candidate list (status {sub.status.value})"
             ) from None
         candidates = uow.candidates.of_list(clist.id)
-    context, case_number = _use_context(runtime, sub)
-    decide(
-        runtime,
-        caller,
-        Action.candidates_view,
-        Resource(kind=ResourceKind.candidate_list, id=clist.id, owner_id=sub.requested_by),
-        context,
-        subject=f"candidate_list:{clist.id}",
-        component=COMPONENT,
-        case=case_number,
-        submission=sub.id,
-        provider=sub.provider_id,
-        program_code=sub.program_code,
-        read=draft(
-            caller,
-            EventTag.CANDIDATES_LIST_VIEW,
-            action=Action.candidates_view,
-            subject=f"candidate_list:{clist.id}",
-            component=COMPONENT,
-            case=case_number,
-            submission=sub.id,
-            provider=sub.provider_id,
-            program_code=sub.program_code,
-            details={"list_size": len(candidates), "sandbox": clist.sandbox},
-        ),
-    )
+    case_number = _authorize_view(
+        runtime, caller, sub, clist, subject=f"candidate_list:{clist.id}",
+        details={"list_size": len(candidates), "sandbox": clist.sandbox},
+    )  # fmt: skip
     return CandidateView(
         submission=sub, candidate_list=clist, candidates=candidates, case_number=case_number
     )
@@ -98,30 +117,10 @@ def candidate_image(runtime: Runtime, caller: Caller, candidate_id: str) -> tupl
         clist = uow.candidate_lists.get(candidate.candidate_list_id)
         sub = uow.submissions.get(clist.submission_id)
         sealed = uow.candidates.get_image(candidate.id)
-    context, case_number = _use_context(runtime, sub)
-    decide(
-        runtime,
-        caller,
-        Action.candidates_view,
-        Resource(kind=ResourceKind.candidate_list, id=clist.id, owner_id=sub.requested_by),
-        context,
-        subject=f"candidate:{candidate.id}",
-        component=COMPONENT,
-        case=case_number,
-        submission=sub.id,
-        provider=sub.provider_id,
-        read=draft(
-            caller,
-            EventTag.CANDIDATES_LIST_VIEW,
-            action=Action.candidates_view,
-            subject=f"candidate:{candidate.id}",
-            component=COMPONENT,
-            case=case_number,
-            submission=sub.id,
-            provider=sub.provider_id,
-            details={"image_sha256": candidate.image_sha256, "rank": candidate.rank},
-        ),
-    )
+    _authorize_view(
+        runtime, caller, sub, clist, subject=f"candidate:{candidate.id}",
+        details={"image_sha256": candidate.image_sha256, "rank": candidate.rank},
+    )  # fmt: skip
     data = open_sealed(
         SealedBlob.from_bytes(sealed.sealed),
         kek=runtime.kek,

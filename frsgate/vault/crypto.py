@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from frsgate.errors import ConfigurationError, FrsGateError
+from frsgate.keyfiles import write_private_file
 
 FORMAT_VERSION = 1
 KEY_BYTES = 32  # AES-256
@@ -103,7 +104,9 @@ def load_or_create_kek(path: Path, *, create: bool = True) -> KeyEncryptionKey:
     end up with the same key, since losing a KEK loses every image sealed under it.
     """
     if create and not path.exists():
-        _create_key_file(path, os.urandom(KEY_BYTES))
+        # Never replaces a key: if another process created it first, theirs is kept.
+        with contextlib.suppress(FileExistsError):
+            write_private_file(path, os.urandom(KEY_BYTES))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
@@ -132,27 +135,6 @@ def load_or_create_kek(path: Path, *, create: bool = True) -> KeyEncryptionKey:
             f"(found {'more' if len(data) > KEY_BYTES else len(data)}); it is damaged or not a KEK"
         )
     return KeyEncryptionKey(data)
-
-
-def _create_key_file(path: Path, key: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # link() fails if another process created the key first: keep theirs, never replace.
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True)

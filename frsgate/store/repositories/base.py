@@ -31,6 +31,7 @@ class Repository(Generic[E]):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._updates = {}
+
     status_column: ClassVar[str | None] = "status"
 
     def __init__(self, conn: Connection) -> None:
