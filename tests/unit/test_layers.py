@@ -1,0 +1,62 @@
+"""The import rules of DESIGN "Layout", checked on the source: the domain imports nothing of
+ours, nothing below the edge imports a web framework, and imports point one way."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "frsgate"
+WEB = ("fastapi", "starlette", "uvicorn", "jinja2")
+LAYERS = ("api", "cli", "services")  # the layers that may import the layers below them
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _modules(sub: str) -> list[Path]:
+    return sorted((PACKAGE / sub).rglob("*.py"))
+
+
+@pytest.mark.parametrize("sub", ["domain", "policy", "ledger", "vault", "store", "services"])
+def test_no_web_framework_below_the_edge(sub: str) -> None:
+    for path in _modules(sub):
+        bad = {n for n in _imports(path) if n.split(".")[0] in WEB}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+def test_domain_imports_nothing_of_ours() -> None:
+    for path in _modules("domain"):
+        ours = {
+            n
+            for n in _imports(path)
+            if n.startswith("frsgate") and not n.startswith("frsgate.domain")
+        }
+        assert not ours, f"{path.relative_to(PACKAGE)} imports {sorted(ours)}"
+
+
+@pytest.mark.parametrize("sub", ["domain", "policy", "ledger", "vault", "connectors", "store"])
+def test_lower_layers_never_import_the_upper_ones(sub: str) -> None:
+    for path in _modules(sub):
+        upward = {
+            n
+            for n in _imports(path)
+            if any(n == f"frsgate.{layer}" or n.startswith(f"frsgate.{layer}.") for layer in LAYERS)
+        }
+        assert not upward, f"{path.relative_to(PACKAGE)} imports {sorted(upward)}"
+
+
+def test_services_never_import_the_edge() -> None:
+    for path in _modules("services"):
+        edge = {n for n in _imports(path) if n.startswith(("frsgate.api", "frsgate.cli"))}
+        assert not edge, f"{path.relative_to(PACKAGE)} imports {sorted(edge)}"
