@@ -139,6 +139,11 @@ class Settings(BaseSettings):
                     f"{setting} missing at {path} (under FRSGATE_HOME); run `frsgate init` "
                     "to create it"
                 )
+        if self.sandbox_frs:
+            raise ConfigurationError(
+                "FRSGATE_SANDBOX_FRS is true; the sandbox FRS serves synthetic data for "
+                "development and tests only: set it to false in production"
+            )
         if self.oidc_issuer is None:
             raise ConfigurationError(
                 "FRSGATE_OIDC_ISSUER is not set; production needs an OIDC issuer "

@@ -48,9 +48,22 @@ def test_production_refuses_missing_ledger_key(tmp_path: Path) -> None:
         settings.require_production_ready()
 
 
-def test_production_refuses_missing_oidc_issuer(tmp_path: Path) -> None:
+def test_production_refuses_the_sandbox_frs(tmp_path: Path) -> None:
     settings = load_settings(
         environment=Environment.production, home=tmp_path, session_secret="s3cr3t-" + "x" * 30
+    )
+    load_or_create_ed25519_key(settings.ledger_key_path)
+    write_private_file(settings.vault_kek_path, os.urandom(32))
+    with pytest.raises(ConfigurationError, match="FRSGATE_SANDBOX_FRS"):
+        settings.require_production_ready()
+
+
+def test_production_refuses_missing_oidc_issuer(tmp_path: Path) -> None:
+    settings = load_settings(
+        environment=Environment.production,
+        home=tmp_path,
+        session_secret="s3cr3t-" + "x" * 30,
+        sandbox_frs=False,
     )
     load_or_create_ed25519_key(settings.ledger_key_path)
     write_private_file(settings.vault_kek_path, os.urandom(32))
