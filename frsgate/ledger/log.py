@@ -9,6 +9,7 @@ synchronous=FULL, PostgreSQL synchronous_commit=on) means the entry is on disk.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import deque
@@ -43,6 +44,29 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 1024  # entries per transaction: bounds the time the head lock is held
 
 
+class _Wake:
+    """A one-slot wake-up signal on a bare lock (held while unset).
+
+    `threading.Event` would do, but its `wait` and `set` run a `Condition` in Python code;
+    with dozens of appenders each waking once per commit, that overhead, not the fsync, set
+    the pace. `wait` returns once `set` has been called since the last `wait` (and consumes
+    it); a second `set` before that `wait` is one wake-up, as with an Event set twice.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def wait(self) -> None:
+        self._lock.acquire()
+
+    def set(self) -> None:
+        with contextlib.suppress(RuntimeError):  # already set, not yet consumed
+            self._lock.release()
+
+
 class _Pending:
     """Drafts one caller appends together, and what became of them."""
 
@@ -54,7 +78,7 @@ class _Pending:
         self.error: BaseException | None = None
         self.done = False
         # Set when the drafts are committed (or failed), or when this caller must lead.
-        self.wake = threading.Event()
+        self.wake = _Wake()
 
 
 class Ledger(LedgerView):
@@ -118,7 +142,6 @@ class Ledger(LedgerView):
         while True:
             if not lead:
                 pending.wake.wait()
-                pending.wake.clear()
                 if pending.done:
                     break
             self._lead_once()  # woken without being done: this caller leads now
