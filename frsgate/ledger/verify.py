@@ -17,7 +17,11 @@ from __future__ import annotations
 import bisect
 import gc
 import hashlib
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -25,7 +29,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from frsgate.errors import ValidationFailed
-from frsgate.ledger import storage
+from frsgate.ledger import chunks, storage
 from frsgate.ledger.entry import entry_seq
 from frsgate.ledger.merkle import (
     EMPTY_ROOT,
@@ -40,9 +44,14 @@ from frsgate.ledger.merkle import (
     verify_consistency,
 )
 from frsgate.ledger.notes import NoteVerifier, SignedCheckpoint, open_checkpoint
+from frsgate.store.engine import is_sqlite
 
 CHUNK_LEVEL = 16
 CHUNK = 1 << CHUNK_LEVEL
+# From this many full chunks on, worker processes share the pass (reading rows costs as much as
+# hashing them, and one interpreter runs one thread at a time).
+PARALLEL_MIN_CHUNKS = 4
+PARALLEL_WORKERS = 2
 
 Progress = Callable[[int, int], None]
 
@@ -82,14 +91,16 @@ def verify_ledger(
     trusted_checkpoint: str | None = None,
     origin: str | None = None,
     progress: Progress | None = None,
+    parallel: bool = True,
 ) -> VerifyReport:
     """Recompute and check the whole ledger stored behind `engine`.
 
     `verifier_key` is the note verifier (or its string) the checkpoints must be signed with;
     `trusted_checkpoint` a signed checkpoint note published earlier, which the stored log must
     still contain; `origin` the log name checkpoints must carry (default: the key's name).
-    `progress(done, total)` is called as entries are checked. Raises `ValidationFailed` if the
-    trusted checkpoint itself is not signed by the key.
+    `progress(done, total)` is called as entries are checked. With `parallel`, a large log's
+    full chunks are checked by worker processes (the report is the same either way). Raises
+    `ValidationFailed` if the trusted checkpoint itself is not signed by the key.
     """
     verifier = NoteVerifier.parse(verifier_key) if isinstance(verifier_key, str) else verifier_key
     origin = origin or verifier.name
@@ -106,11 +117,29 @@ def verify_ledger(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _Verification(reader, verifier, origin, trusted, progress).run()
+        check = _Verification(reader, verifier, origin, trusted, progress)
+        if parallel:
+            check.use_workers(_worker_dsn(engine), sqlite=is_sqlite(engine))
+        return check.run()
     finally:
         if collecting:
             gc.enable()
         reader.close()
+
+
+def _can_fork() -> bool:
+    """Workers are forked (no re-import, no re-run of the caller's script), which is only safe
+    from a process running one thread: a lock another thread held at the fork would stay held
+    in the child forever. A multi-threaded caller (a server, a test harness) verifies alone."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _worker_dsn(engine: Engine) -> str:
+    """How a worker process reaches the same database: a SQLite file path, or a libpq URL."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class _Verification:
@@ -130,6 +159,13 @@ class _Verification:
         self.problems = _Problems()
         self.roots: dict[int, bytes] = {0: EMPTY_ROOT}  # recomputed root by tree size
         self.count = 0  # entries present, contiguous from 0
+        self.parallel = False
+        self.dsn = ""
+        self.sqlite = True
+
+    def use_workers(self, dsn: str, *, sqlite: bool) -> None:
+        """Let worker processes check full chunks; they connect with `dsn` themselves."""
+        self.parallel, self.dsn, self.sqlite = True, dsn, sqlite
 
     def run(self) -> VerifyReport:
         head_size, head_root = self.reader.head()
@@ -188,7 +224,12 @@ class _Verification:
         end = 0 if max_seq is None else int(max_seq) + 1  # O(log n): seq is the primary key
         upper: list[tuple[int, bytes]] = []  # compact range of the chunk roots so far
         chunk_roots: list[bytes] = []
-        for start in range(0, end, CHUNK):
+        first = 0
+        if self.parallel and end // CHUNK >= PARALLEL_MIN_CHUNKS and _can_fork():
+            first = self._stream_parallel(targets, end, upper, chunk_roots)
+            if first < 0:
+                return
+        for start in range(first, end, CHUNK):
             expected = min(CHUNK, end - start)
             levels = self._check_chunk(start, expected, self._read_chunk(start, expected))
             if levels is None:
@@ -196,6 +237,54 @@ class _Verification:
             if not self._after_chunk(start, levels, targets, end, upper, chunk_roots):
                 break
         self._finish_stream(end, chunk_roots)
+
+    def _stream_parallel(
+        self,
+        targets: Sequence[int],
+        end: int,
+        upper: list[tuple[int, bytes]],
+        chunk_roots: list[bytes],
+    ) -> int:
+        """Check the full chunks in worker processes, in order; return where the sequential
+        pass must go on (the last, partial chunk), or -1 after recording a problem."""
+        full = end // CHUNK
+        context = multiprocessing.get_context("fork")
+        workers = min(PARALLEL_WORKERS, os.cpu_count() or 1)
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=chunks.open_database,
+            initargs=(self.dsn, self.sqlite),
+        ) as pool:
+            futures = []
+            for k in range(full):
+                start, stop = k * CHUNK, (k + 1) * CHUNK
+                sizes = targets[
+                    bisect.bisect_right(targets, start) : bisect.bisect_right(targets, stop)
+                ]
+                futures.append(pool.submit(chunks.check_chunk, start, CHUNK_LEVEL, list(sizes)))
+            for k, future in enumerate(futures):
+                start = k * CHUNK
+                result = future.result()
+                if not result.ok:
+                    for later in futures[k + 1 :]:
+                        later.cancel()
+                    # Find what disagrees with the messages the report needs; if the chunk
+                    # agrees now (it was being written), carry on with what this pass read.
+                    levels = self._check_chunk(start, CHUNK, self._read_chunk(start, CHUNK))
+                    if levels is None:
+                        return -1
+                    self._after_chunk(start, levels, targets, end, upper, chunk_roots)
+                    return start + CHUNK
+                assert result.parts is not None
+                for size, parts in result.parts.items():
+                    self.roots[size] = fold([h for _, h in upper] + parts)
+                self.count = start + CHUNK
+                if self.progress:
+                    self.progress(self.count, end)
+                chunk_roots.append(result.root)
+                _push(upper, result.root)
+        return full * CHUNK
 
     def _after_chunk(
         self,

@@ -1,0 +1,95 @@
+"""One chunk of the full verify, checked in a separate process.
+
+`verify_ledger` hands aligned chunks of 2**16 entries to worker processes when the log is large:
+reading rows is as costly as hashing them and the interpreter runs one thread at a time, so a
+second process is the way to use a second core. A worker answers only "this chunk agrees" (with
+its root and the parts of any root the caller asked for) or "it does not"; the caller then
+re-checks a disagreeing chunk itself, with the messages the report needs.
+
+Workers are forked from a single-threaded caller and open their own connection: nothing of the
+parent's database connections is used in a child.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+_connection: Any = None
+_sqlite = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    start: int
+    ok: bool
+    root: bytes = b""
+    parts: dict[int, list[bytes]] | None = None  # tree size -> this chunk's subtree hashes
+
+
+def open_database(dsn: str, sqlite: bool) -> None:
+    """Process initializer: one read-only connection per worker."""
+    global _connection, _sqlite
+    _sqlite = sqlite
+    if sqlite:
+        _connection = sqlite3.connect(f"file:{dsn}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        import psycopg
+
+        _connection = psycopg.connect(dsn, autocommit=True)
+
+
+def _rows(sql: str, params: tuple[int, ...]) -> list[Any]:
+    if _sqlite:
+        return _connection.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+    with _connection.cursor() as cur:
+        cur.execute(sql.replace("?", "%s"), params)
+        return cur.fetchall()  # type: ignore[no-any-return]
+
+
+def _subtree_keys(start: int, end: int) -> list[tuple[int, int]]:
+    # The same greedy split as frsgate.ledger.merkle.subtree_keys (kept here to stay light).
+    keys = []
+    while start < end:
+        level = (end - start).bit_length() - 1
+        while start & ((1 << level) - 1):
+            level -= 1
+        keys.append((level, start >> level))
+        start += 1 << level
+    return keys
+
+
+def check_chunk(start: int, level: int, sizes: list[int]) -> ChunkResult:
+    """Check the full chunk of 2**level entries from `start`: leaf hashes from the stored bytes
+    (RFC 9162 §2.1.1: SHA-256(0x00 || entry)), every stored node inside it (SHA-256(0x01 || l
+    || r)); return its root and, for each of `sizes` inside it, the parts of that root."""
+    count = 1 << level
+    rows = _rows(
+        "SELECT entry, leaf_hash FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq",
+        (start, start + count),
+    )
+    if len(rows) != count:
+        return ChunkResult(start=start, ok=False)
+    sha = hashlib.sha256
+    computed = [sha(b"\x00" + bytes(e)).digest() for e, _ in rows]
+    if computed != [bytes(h) for _, h in rows]:
+        return ChunkResult(start=start, ok=False)
+    levels = [computed]
+    for lv in range(1, level + 1):
+        below = levels[-1]
+        here = [sha(b"\x01" + below[i] + below[i + 1]).digest() for i in range(0, len(below), 2)]
+        first = start >> lv
+        stored = _rows(
+            "SELECT hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+            (lv, first, first + len(here)),
+        )
+        if [bytes(r[0]) for r in stored] != here:
+            return ChunkResult(start=start, ok=False)
+        levels.append(here)
+    parts = {
+        size: [levels[lv][i - (start >> lv)] for lv, i in _subtree_keys(start, size)]
+        for size in sizes
+    }
+    return ChunkResult(start=start, ok=True, root=levels[level][0], parts=parts)
