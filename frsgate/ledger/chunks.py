@@ -13,9 +13,18 @@ parent's database connections is used in a child.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Engine
+
+WORKERS = 2
 
 _connection: Any = None
 _sqlite = True
@@ -93,3 +102,38 @@ def check_chunk(start: int, level: int, sizes: list[int]) -> ChunkResult:
         for size in sizes
     }
     return ChunkResult(start=start, ok=True, root=levels[level][0], parts=parts)
+
+
+def can_fork() -> bool:
+    """Workers are forked (no re-import, no re-run of the caller's script), which is only safe
+    from a process running one thread: a lock another thread held at the fork would stay held
+    in the child forever. A multi-threaded caller (a server, a test harness) verifies alone."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def worker_dsn(engine: Engine) -> str:
+    """How a worker process reaches the same database: a SQLite file path, or a libpq URL."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def check_in_workers(
+    dsn: str, sqlite: bool, level: int, tasks: list[tuple[int, list[int]]]
+) -> Iterator[ChunkResult]:
+    """`check_chunk` for each (start, sizes) task in forked workers; results in task order.
+    Stopping early (a problem found) cancels what has not started."""
+    workers = min(WORKERS, os.cpu_count() or 1)
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=open_database,
+        initargs=(dsn, sqlite),
+    )
+    try:
+        futures = [pool.submit(check_chunk, start, level, sizes) for start, sizes in tasks]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -17,11 +17,7 @@ from __future__ import annotations
 import bisect
 import gc
 import hashlib
-import multiprocessing
-import os
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -51,7 +47,6 @@ CHUNK = 1 << CHUNK_LEVEL
 # From this many full chunks on, worker processes share the pass (reading rows costs as much as
 # hashing them, and one interpreter runs one thread at a time).
 PARALLEL_MIN_CHUNKS = 4
-PARALLEL_WORKERS = 2
 
 Progress = Callable[[int, int], None]
 
@@ -119,27 +114,12 @@ def verify_ledger(
     try:
         check = _Verification(reader, verifier, origin, trusted, progress)
         if parallel:
-            check.use_workers(_worker_dsn(engine), sqlite=is_sqlite(engine))
+            check.use_workers(chunks.worker_dsn(engine), sqlite=is_sqlite(engine))
         return check.run()
     finally:
         if collecting:
             gc.enable()
         reader.close()
-
-
-def _can_fork() -> bool:
-    """Workers are forked (no re-import, no re-run of the caller's script), which is only safe
-    from a process running one thread: a lock another thread held at the fork would stay held
-    in the child forever. A multi-threaded caller (a server, a test harness) verifies alone."""
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-
-
-def _worker_dsn(engine: Engine) -> str:
-    """How a worker process reaches the same database: a SQLite file path, or a libpq URL."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        return str(url.database)
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class _Verification:
@@ -225,7 +205,7 @@ class _Verification:
         upper: list[tuple[int, bytes]] = []  # compact range of the chunk roots so far
         chunk_roots: list[bytes] = []
         first = 0
-        if self.parallel and end // CHUNK >= PARALLEL_MIN_CHUNKS and _can_fork():
+        if self.parallel and end // CHUNK >= PARALLEL_MIN_CHUNKS and chunks.can_fork():
             first = self._stream_parallel(targets, end, upper, chunk_roots)
             if first < 0:
                 return
@@ -247,44 +227,32 @@ class _Verification:
     ) -> int:
         """Check the full chunks in worker processes, in order; return where the sequential
         pass must go on (the last, partial chunk), or -1 after recording a problem."""
-        full = end // CHUNK
-        context = multiprocessing.get_context("fork")
-        workers = min(PARALLEL_WORKERS, os.cpu_count() or 1)
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=chunks.open_database,
-            initargs=(self.dsn, self.sqlite),
-        ) as pool:
-            futures = []
-            for k in range(full):
-                start, stop = k * CHUNK, (k + 1) * CHUNK
-                sizes = targets[
-                    bisect.bisect_right(targets, start) : bisect.bisect_right(targets, stop)
-                ]
-                futures.append(pool.submit(chunks.check_chunk, start, CHUNK_LEVEL, list(sizes)))
-            for k, future in enumerate(futures):
-                start = k * CHUNK
-                result = future.result()
-                if not result.ok:
-                    for later in futures[k + 1 :]:
-                        later.cancel()
-                    # Find what disagrees with the messages the report needs; if the chunk
-                    # agrees now (it was being written), carry on with what this pass read.
-                    levels = self._check_chunk(start, CHUNK, self._read_chunk(start, CHUNK))
-                    if levels is None:
-                        return -1
-                    self._after_chunk(start, levels, targets, end, upper, chunk_roots)
-                    return start + CHUNK
-                assert result.parts is not None
-                for size, parts in result.parts.items():
-                    self.roots[size] = fold([h for _, h in upper] + parts)
-                self.count = start + CHUNK
-                if self.progress:
-                    self.progress(self.count, end)
-                chunk_roots.append(result.root)
-                _push(upper, result.root)
-        return full * CHUNK
+        tasks = []
+        for start in range(0, end - end % CHUNK, CHUNK):
+            lo, hi = (
+                bisect.bisect_right(targets, start),
+                bisect.bisect_right(targets, start + CHUNK),
+            )
+            tasks.append((start, list(targets[lo:hi])))
+        for result in chunks.check_in_workers(self.dsn, self.sqlite, CHUNK_LEVEL, tasks):
+            start = result.start
+            if not result.ok:
+                # Find what disagrees with the messages the report needs; if the chunk agrees
+                # now (it was being written meanwhile), carry on with what this pass read.
+                levels = self._check_chunk(start, CHUNK, self._read_chunk(start, CHUNK))
+                if levels is None:
+                    return -1
+                self._after_chunk(start, levels, targets, end, upper, chunk_roots)
+                return start + CHUNK
+            assert result.parts is not None
+            for size, parts in result.parts.items():
+                self.roots[size] = fold([h for _, h in upper] + parts)
+            self.count = start + CHUNK
+            if self.progress:
+                self.progress(self.count, end)
+            chunk_roots.append(result.root)
+            _push(upper, result.root)
+        return end - end % CHUNK
 
     def _after_chunk(
         self,
