@@ -47,13 +47,17 @@ def create_app_in_worker() -> FastAPI:
     runtime = Runtime.build(load_settings())
     runtime.start_checkpointer()
     app = create_app(runtime, owns_runtime=True)
-    # What start-up loaded lives as long as the process: keep it out of every later
-    # collection (the garbage collector otherwise rescans it on each full pass).
+    tune_garbage_collector()
+    return app
+
+
+def tune_garbage_collector() -> None:
+    """Call once start-up has loaded what lives as long as the process."""
+    # Keep the start-up objects out of every later collection (a full pass rescans them all).
     gc.freeze()
     # A request allocates thousands of short-lived objects; collecting the youngest
     # generation every 700 allocations costs more than it frees here.
     gc.set_threshold(20_000, 20, 20)
-    return app
 
 
 def create_app(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import signal
 import subprocess
@@ -82,7 +81,7 @@ def serve(
     """Start the FRS Gate HTTP service (OpenAPI at /docs)."""
     import uvicorn
 
-    from frsgate.api.app import create_app
+    from frsgate.api.app import create_app, tune_garbage_collector
     from frsgate.api.observability import configure_logging
     from frsgate.services.runtime import Runtime
 
@@ -115,7 +114,7 @@ def serve(
             return
         with Runtime.open(settings) as runtime:
             app = create_app(runtime)
-            gc.freeze()  # see create_app_in_worker
+            tune_garbage_collector()
             typer.secho(
                 f"FRS Gate on http://{listen_host}:{listen_port} ({runtime.describe()})",
                 fg=typer.colors.GREEN,
