@@ -88,12 +88,27 @@ def _approvers(uow: UnitOfWork, approvals: list[Approval]) -> dict[str, User]:
     return {uid: uow.users.get(uid) for uid in ids}
 
 
+def _override_in_force(runtime: Runtime, caller: Caller) -> bool:
+    """A supervisor who approved the caller's rate-limit item lets them go past the limits for
+    one window from that decision (the volume was reviewed, memo 4.E.4)."""
+    since = runtime.now() - WINDOW
+    with read_only(runtime.engine) as uow:
+        return any(
+            a.kind is ApprovalKind.rate_limit_override
+            and a.status is ApprovalStatus.approved
+            and a.decided_at is not None
+            and a.decided_at >= since
+            for a in uow.approvals.requested_by(caller.user_id)
+        )
+
+
 def check_rate_limits(
     runtime: Runtime, caller: Caller, case: Case, *, by_user: int, by_case: int
 ) -> None:
     """Refuse a submission past the per-user or per-case hourly limit, and put the excess in
     front of the supervisor: searching at volume is what surveillance looks like (memo 4.B.4).
-    `by_user` and `by_case` count the submissions of the last hour."""
+    `by_user` and `by_case` count the submissions of the last hour. A supervisor's approval of
+    the resulting queue item lifts the limits for the caller for one window."""
     settings = runtime.settings
     exceeded: tuple[EventTag, str, int] | None = None
     if by_user >= settings.rate_limit_per_user_per_hour:
@@ -104,7 +119,7 @@ def check_rate_limits(
             f"case {case.number}",
             settings.rate_limit_per_case_per_hour,
         )
-    if exceeded is None:
+    if exceeded is None or _override_in_force(runtime, caller):
         return
     event, who, limit = exceeded
     message = (

@@ -36,10 +36,21 @@ def test_rate_limit_refuses_and_puts_it_before_the_supervisor(
             queue = sam.get("/api/v1/queue/supervisor").json()
         kinds = [a["kind"] for a in queue["approvals"]]
         assert kinds.count("rate_limit_override") == 1  # one item, however many refusals
+        [item] = [a for a in queue["approvals"] if a["kind"] == "rate_limit_override"]
+        with gw.client("alice") as alice, gw.client("sam") as sam:
+            own = alice.post(f"/api/v1/approvals/{item['id']}/decision", json={"approve": True})
+            assert own.status_code == 403  # nobody lifts their own limit
+            lifted = sam.post(
+                f"/api/v1/approvals/{item['id']}/decision",
+                json={"approve": True, "note": "volume reviewed: one suspect, many stills"},
+            )
+            assert lifted.status_code == 200, lifted.text
+            after = alice.post("/api/v1/submissions", json=submission_body(probe["id"]))
+            assert after.status_code == 201, after.text
         ledger = gw.runtime.ledger
         events = [json.loads(e)["event"] for e in ledger.entries(0, ledger.size())]
         assert events.count("ratelimit:user:exceeded") == 2
-        assert events.count("submission:dispatch:intent") == 2
+        assert events.count("submission:dispatch:intent") == 3
 
 
 def test_unknown_outcome_is_queued_and_reviewed(gateway: Gateway) -> None:
