@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from frsgate.errors import NotFound
 from frsgate.policy.facts import Action
+from frsgate.services import lookup
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import AuthenticationFailed, TokenVerifier
@@ -54,9 +55,7 @@ def authenticate(
             raise AuthenticationFailed("the token names no known user") from None
         if not user.is_active:
             raise AuthenticationFailed(f"user {user.username} is disabled")
-        certification = uow.certifications.current_for(user.id, runtime.now())
-        if certification is None:
-            certification = uow.certifications.latest_for(user.id)
+        certification = lookup.certification(uow, user.id, runtime.now())
     source = request.client.host if request.client else "unknown"
     return Caller(user=user, certification=certification, source=source)
 

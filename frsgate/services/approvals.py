@@ -275,30 +275,15 @@ def _redecide_and_dispatch(
     with read_only(runtime.engine) as uow:
         sub = uow.submissions.get(submission_id)
         requester = uow.users.get(sub.requested_by)
-        certification = uow.certifications.current_for(requester.id, runtime.now())
-        if certification is None:
-            certification = uow.certifications.latest_for(requester.id)
-        case = uow.cases.get(sub.case_id)
-        probe = uow.probes.get(sub.probe_id)
-        provider = uow.providers.get(sub.provider_id)
-        program = lookup.program(uow, sub.program_code)
-        granted = uow.approvals.for_subject(ApprovalSubject.probe, probe.id)
-        granted += uow.approvals.for_subject(ApprovalSubject.submission, sub.id)
-        approvers = {a.approver_id: uow.users.get(a.approver_id) for a in granted if a.approver_id}
+        certification = lookup.certification(uow, requester.id, runtime.now())
+        context, case, provider = lookup.use_context(uow, sub)
     requester_caller = Caller(user=requester, certification=certification, source=approver.source)
     decision = evaluate(
         runtime,
         requester_caller,
         Action.submission_create,
         Resource(kind=ResourceKind.submission, id=sub.id, owner_id=requester.id),
-        Context(
-            case=facts.case(case),
-            program=facts.program(program, sub.program_code),
-            probe=facts.stored_probe(probe),
-            provider=facts.provider(provider),
-            submission=facts.submission(sub, prior_approval_impracticable=False),
-            approvals=facts.approvals(granted, approvers),
-        ),
+        context,
     )
     entry = decision_draft(
         requester_caller,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from frsgate.domain import ApprovalSubject, Candidate, CandidateList, Probe, Submission
+from frsgate.domain import Candidate, CandidateList, Probe, Submission
 from frsgate.errors import NotFound
 from frsgate.ledger import EventTag
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
@@ -32,21 +32,7 @@ class CandidateView:
 
 def _use_context(runtime: Runtime, sub: Submission) -> tuple[Context, str]:
     with read_only(runtime.engine) as uow:
-        case = uow.cases.get(sub.case_id)
-        provider = uow.providers.get(sub.provider_id)
-        program = lookup.program(uow, sub.program_code)
-        granted = uow.approvals.for_subject(ApprovalSubject.probe, sub.probe_id)
-        granted += uow.approvals.for_subject(ApprovalSubject.submission, sub.id)
-        approvers = {a.approver_id: uow.users.get(a.approver_id) for a in granted if a.approver_id}
-    context = Context(
-        case=facts.case(case),
-        program=facts.program(program, sub.program_code),
-        provider=facts.provider(provider),
-        submission=facts.submission(
-            sub, prior_approval_impracticable=False, used_at=sub.dispatched_at
-        ),
-        approvals=facts.approvals(granted, approvers),
-    )
+        context, case, _ = lookup.use_context(uow, sub)
     return context, case.number
 
 

@@ -26,7 +26,6 @@ from frsgate.domain import (
     ReviewStatus,
     Submission,
     SubmissionStatus,
-    User,
 )
 from frsgate.domain.values import new_id
 from frsgate.errors import Conflict
@@ -81,11 +80,6 @@ def _provider(uow: UnitOfWork, ref: str) -> Provider:
         if found is not None:
             return found
     return uow.providers.get_by_name(ref)
-
-
-def _approvers(uow: UnitOfWork, approvals: list[Approval]) -> dict[str, User]:
-    ids = {a.approver_id for a in approvals if a.approver_id}
-    return {uid: uow.users.get(uid) for uid in ids}
 
 
 def _override_in_force(runtime: Runtime, caller: Caller) -> bool:
@@ -184,7 +178,7 @@ def create_submission(
         provider = _provider(uow, request.provider)
         program = lookup.program(uow, request.program_code)
         probe_approvals = uow.approvals.for_subject(ApprovalSubject.probe, probe.id)
-        approvers = _approvers(uow, probe_approvals)
+        approvers = lookup.approvers(uow, probe_approvals)
         by_user, by_case = uow.submissions.counts_since(caller.user_id, case.id, since)
         sealed = [uow.probes.get_image(probe.id).sealed]
         if second is not None:
