@@ -44,8 +44,7 @@ def create_user(
         supervisor_id=supervisor_id,
         created_at=runtime.now(),
     )
-    drafts: list[EntryDraft] = []
-    drafts.append(
+    drafts = [
         draft(
             who,
             EventTag.USER_ACCOUNT_CREATE,
@@ -53,17 +52,17 @@ def create_user(
             component=COMPONENT,
             details={"username": username, "supervisor_id": supervisor_id},
         )
-    )
-    for role in sorted(user.roles):
-        drafts.append(
-            draft(
-                who,
-                EventTag.USER_ROLE_GRANT,
-                subject=f"user:{user.id}",
-                component=COMPONENT,
-                details={"role": role.value},
-            )
+    ]
+    drafts += [
+        draft(
+            who,
+            EventTag.USER_ROLE_GRANT,
+            subject=f"user:{user.id}",
+            component=COMPONENT,
+            details={"role": role.value},
         )
+        for role in sorted(user.roles)
+    ]
     with unit_of_work(runtime.engine) as uow:
         uow.users.add(user)
         runtime.ledger.append_in(uow.conn, drafts)
@@ -91,8 +90,7 @@ def record_certification(
         recorded_at=runtime.now(),
         recorded_by=who.user_id if isinstance(who, Caller) else None,
     )
-    drafts: list[EntryDraft] = []
-    drafts.append(
+    drafts = [
         draft(
             who,
             EventTag.CERTIFICATION_RECORD_CREATE,
@@ -104,7 +102,7 @@ def record_certification(
                 "expires_at": expires_at.isoformat(),
             },
         )
-    )
+    ]
     with unit_of_work(runtime.engine) as uow:
         uow.certifications.add(cert)
         runtime.ledger.append_in(uow.conn, drafts)
@@ -134,8 +132,7 @@ def create_case(
         opened_by=opened_by,
         created_at=runtime.now(),
     )
-    drafts: list[EntryDraft] = []
-    drafts.append(
+    drafts = [
         draft(
             who,
             EventTag.CASE_RECORD_CREATE,
@@ -148,18 +145,18 @@ def create_case(
                 "supervisor_id": supervisor.id,
             },
         )
-    )
-    for user_id in case.assigned_user_ids:
-        drafts.append(
-            draft(
-                who,
-                EventTag.CASE_ASSIGNMENT_ADD,
-                subject=f"case:{case.id}",
-                component=COMPONENT,
-                case=number,
-                details={"user_id": user_id},
-            )
+    ]
+    drafts += [
+        draft(
+            who,
+            EventTag.CASE_ASSIGNMENT_ADD,
+            subject=f"case:{case.id}",
+            component=COMPONENT,
+            case=number,
+            details={"user_id": user_id},
         )
+        for user_id in case.assigned_user_ids
+    ]
     with unit_of_work(runtime.engine) as uow:
         uow.cases.add(case)
         runtime.ledger.append_in(uow.conn, drafts)
@@ -180,8 +177,7 @@ def create_program(
         id=new_id("program"), code=code, name=name, assessment_ref=assessment_ref,
         created_at=runtime.now(),
     )  # fmt: skip
-    drafts: list[EntryDraft] = []
-    drafts.append(
+    drafts = [
         draft(
             who,
             EventTag.PROGRAM_RECORD_CREATE,
@@ -190,7 +186,7 @@ def create_program(
             program_code=code,
             details={"assessment_ref": assessment_ref},
         )
-    )
+    ]
     if approved_by is not None:
         program.approve_assessment(by=approved_by.id, at=runtime.now())
         drafts.append(
@@ -223,8 +219,7 @@ def create_provider(
         id=new_id("provider"), name=name, kind=kind, base_url=base_url, terms=terms,
         created_at=runtime.now(),
     )  # fmt: skip
-    drafts: list[EntryDraft] = []
-    drafts.append(
+    drafts = [
         draft(
             who,
             EventTag.PROVIDER_RECORD_CREATE,
@@ -240,7 +235,7 @@ def create_provider(
                 "terms_ref": terms.reference,
             },
         )
-    )
+    ]
     with unit_of_work(runtime.engine) as uow:
         uow.providers.add(provider)
         runtime.ledger.append_in(uow.conn, drafts)
@@ -260,6 +255,7 @@ def review_provider(
     """OSDM's review (memo 4.C.1–4.C.3): submit for review, then approve or not approve.
     `decision` is the policy's decision entry, committed with the review it allowed."""
     at = runtime.now()
+    before = provider.review_status
     drafts: list[EntryDraft] = [decision] if decision is not None else []
     if provider.review_status is ReviewStatus.unreviewed:
         provider.submit_for_review()
@@ -285,6 +281,7 @@ def review_provider(
         )
     )
     with unit_of_work(runtime.engine) as uow:
-        uow.providers.update(provider)
+        # Another reviewer deciding meanwhile is a Conflict, not a silent overwrite.
+        uow.providers.update(provider, expected_status=before)
         runtime.ledger.append_in(uow.conn, drafts)
     return provider
