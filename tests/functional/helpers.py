@@ -74,3 +74,14 @@ def probe_for_result(client: httpx.Client, *, negative: bool) -> dict[str, Any]:
         if (int(probe["sha256"][:2], 16) < NEGATIVE_BELOW) == negative:
             return probe
     raise AssertionError("no probe variant gives the wanted sandbox result")
+
+
+def exigent_body(probe_id: str, provider: str, reason: str) -> dict[str, Any]:
+    """An exigent submission where no supervisor can approve before use (memo 4.C.3)."""
+    return submission_body(
+        probe_id,
+        provider=provider,
+        exigent=True,
+        exigent_reason=reason,
+        prior_approval_impracticable=True,
+    )

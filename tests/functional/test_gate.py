@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from harness import Gateway
-from helpers import DEMO_PROGRAM, post_probe, submission_body
+from helpers import DEMO_PROGRAM, exigent_body, post_probe, submission_body
 from images import astronaut_jpeg
 
 from frsgate.ledger.verify import verify_ledger
@@ -82,12 +82,10 @@ def test_not_approved_provider_is_denied_even_in_exigency(gateway: Gateway) -> N
         probe = _probe(alice)
         denied = alice.post(
             "/api/v1/submissions",
-            json=submission_body(
+            json=exigent_body(
                 probe["id"],
-                provider="not-approved-vendor",
-                exigent=True,
-                exigent_reason="suspect threatening a witness, leaving the port tonight",
-                prior_approval_impracticable=True,
+                "not-approved-vendor",
+                "suspect threatening a witness, leaving the port tonight",
             ),
         )
     assert denied.status_code == 403, denied.text
@@ -114,12 +112,8 @@ def test_exigent_unreviewed_provider_goes_ahead_and_queues_reviews(gateway: Gate
         probe = _probe(alice)
         used = alice.post(
             "/api/v1/submissions",
-            json=submission_body(
-                probe["id"],
-                provider="exigent-unreviewed",
-                exigent=True,
-                exigent_reason="hostage held; suspect's identity needed now",
-                prior_approval_impracticable=True,
+            json=exigent_body(
+                probe["id"], "exigent-unreviewed", "hostage held; suspect's identity needed now"
             ),
         )
     assert used.status_code == 201, used.text

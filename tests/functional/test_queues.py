@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from harness import Gateway, running_gateway
-from helpers import post_probe, submission_body
+from helpers import exigent_body, post_probe, submission_body
 from images import astronaut_jpeg
 
 from frsgate.domain import SubmissionStatus
@@ -86,13 +86,7 @@ def test_overdue_exigent_approval_expires(gateway: Gateway) -> None:
         probe = post_probe(alice, astronaut_jpeg()).json()
         used = alice.post(
             "/api/v1/submissions",
-            json=submission_body(
-                probe["id"],
-                provider="exigent-unreviewed",
-                exigent=True,
-                exigent_reason="suspect fleeing with evidence",
-                prior_approval_impracticable=True,
-            ),
+            json=exigent_body(probe["id"], "exigent-unreviewed", "suspect fleeing with evidence"),
         ).json()
     [approval] = used["approvals"]
     real_clock = runtime.clock
@@ -111,13 +105,7 @@ def test_osdm_reviews_an_frs_used_in_exigency(gateway: Gateway) -> None:
         probe = post_probe(alice, astronaut_jpeg()).json()
         alice.post(
             "/api/v1/submissions",
-            json=submission_body(
-                probe["id"],
-                provider="exigent-unreviewed",
-                exigent=True,
-                exigent_reason="kidnapping in progress",
-                prior_approval_impracticable=True,
-            ),
+            json=exigent_body(probe["id"], "exigent-unreviewed", "kidnapping in progress"),
         )
         assert alice.get("/api/v1/queue/osdm").status_code == 403
     with gateway.client("olga") as olga:
@@ -133,13 +121,7 @@ def test_osdm_reviews_an_frs_used_in_exigency(gateway: Gateway) -> None:
     with gateway.client("alice") as alice:
         denied = alice.post(
             "/api/v1/submissions",
-            json=submission_body(
-                probe["id"],
-                provider="exigent-unreviewed",
-                exigent=True,
-                exigent_reason="another emergency",
-                prior_approval_impracticable=True,
-            ),
+            json=exigent_body(probe["id"], "exigent-unreviewed", "another emergency"),
         )
     assert denied.status_code == 403
     assert "4.C.3" in {c["section"] for c in denied.json()["decision"]["citations"]}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import post_probe, submission_body
+from helpers import exigent_body, post_probe, submission_body
 from images import astronaut_jpeg
 
 CLI = [sys.executable, "-c", "from frsgate.cli.main import main; main()"]
@@ -142,12 +142,8 @@ def test_serve_process_allows_denies_and_keeps_a_verifiable_ledger(served: Serve
 
         denied = alice.post(
             "/api/v1/submissions",
-            json=submission_body(
-                probe["id"],
-                provider="not-approved-vendor",
-                exigent=True,
-                exigent_reason="imminent threat to life at the port",
-                prior_approval_impracticable=True,
+            json=exigent_body(
+                probe["id"], "not-approved-vendor", "imminent threat to life at the port"
             ),
         )
     assert denied.status_code == 403, f"{denied.text}\n{served.stderr()}"
