@@ -6,7 +6,6 @@ the refusal names the setting. Secrets are `SecretStr`, so they never appear in 
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -165,7 +164,3 @@ def load_settings(**overrides: object) -> Settings:
         if message.startswith(env_name):
             raise ConfigurationError(message) from None
         raise ConfigurationError(f"{env_name}: {message}") from None
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in {"1", "true", "yes"}

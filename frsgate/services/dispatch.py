@@ -26,7 +26,6 @@ from frsgate.connectors.protocol import (
 from frsgate.connectors.protocol import (
     ComparisonResult,
     MatchType,
-    ProviderTerms,
     SearchRequest,
     new_idempotency_key,
 )
@@ -64,14 +63,6 @@ class DispatchResult:
     submission: Submission
     candidate_list: CandidateList | None
     error: str | None = None
-
-
-def _terms(provider: Provider) -> ProviderTerms:
-    return ProviderTerms(
-        match_types=frozenset(provider.terms.match_types),
-        candidate_cap=provider.terms.candidate_cap,
-        law_enforcement_use=provider.terms.law_enforcement_use,
-    )
 
 
 def begin_dispatch(sub: Submission, *, at: datetime) -> None:
@@ -147,9 +138,7 @@ def send(
             open_sealed(SealedBlob.from_bytes(img), kek=runtime.kek, associated_data=probe_aad(pid))
             for pid, img in zip(sub.probe_ids, sealed, strict=True)
         ]
-        connector = runtime.connector(
-            provider.id, provider.kind.value, provider.base_url, _terms(provider)
-        )
+        connector = runtime.connector(provider)
         if sub.match_type == MatchType.two_photo:
             result = connector.compare(images[0], images[1], idempotency_key=sub.idempotency_key)
         else:

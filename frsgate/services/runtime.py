@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from frsgate.config import Settings
-from frsgate.connectors.protocol import FrsConnector
-from frsgate.errors import ConfigurationError
+from frsgate.connectors.protocol import FrsConnector, ProviderTerms
+from frsgate.domain import Provider
 from frsgate.ledger import Ledger, PeriodicCheckpointer, load_or_create_signing_key
 from frsgate.policy.engine import PolicyPack, default_pack
 from frsgate.services.metrics import ServiceMetrics
@@ -128,21 +128,23 @@ class Runtime:
             f"{self.policy.sha256[:12]}, ledger size {self.ledger.size()}"
         )
 
-    def connector(
-        self, provider_id: str, kind: str, base_url: str | None, terms: object
-    ) -> FrsConnector:
-        """One connector per provider and URL, kept for the process (it pools connections)."""
-        from frsgate.connectors.protocol import ProviderTerms
+    def connector(self, provider: Provider) -> FrsConnector:
+        """The provider's connector, bound by its terms (memo 4.C.4); one per provider record
+        and kept for the process, since it pools connections."""
         from frsgate.connectors.registry import connector_for
 
-        if not isinstance(terms, ProviderTerms):
-            raise ConfigurationError(f"provider {provider_id!r} has no usable terms")
-        key = (provider_id, f"{kind}|{base_url}|{terms.model_dump_json()}")
+        terms = ProviderTerms(
+            match_types=frozenset(provider.terms.match_types),
+            candidate_cap=provider.terms.candidate_cap,
+            law_enforcement_use=provider.terms.law_enforcement_use,
+        )
+        kind = provider.kind.value
+        key = (provider.id, f"{kind}|{provider.base_url}|{terms.model_dump_json()}")
         with self._connectors_lock:
             existing = self._connectors.get(key)
             if existing is None:
                 existing = connector_for(
-                    kind, base_url, terms, self.settings, provider_id=provider_id
+                    kind, provider.base_url, terms, self.settings, provider_id=provider.id
                 )
                 self._connectors[key] = existing
             return existing
