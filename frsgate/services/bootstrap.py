@@ -8,6 +8,7 @@ Every seeded act is a ledger entry, like any other act.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -177,9 +178,9 @@ def _activate_demo_pack(runtime: Runtime, admin_user: User, igp_user: User) -> l
     return [f"policy pack {runtime.policy.id} activated"]
 
 
-def _exists(getter: object, key: str) -> bool:
+def _exists(getter: Callable[[str], object], key: str) -> bool:
     try:
-        getter(key)  # type: ignore[operator]
+        getter(key)
     except NotFound:
         return False
     return True

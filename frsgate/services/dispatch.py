@@ -218,7 +218,7 @@ def _completed(
     at = runtime.now()
     list_id = new_id("clist")
     is_comparison = isinstance(result, ComparisonResult)
-    database = None if is_comparison else result.database  # type: ignore[union-attr]
+    database = result.database if isinstance(result, WireCandidateList) else None
     candidate_list = CandidateList(
         id=list_id,
         submission_id=sub.id,
