@@ -63,7 +63,8 @@ class Settings(BaseSettings):
     min_face_pixels: Annotated[int, Field(ge=16)] = 60
 
     # Submission gate
-    exigent_approval_deadline_hours: Annotated[float, Field(gt=0)] = 24.0
+    # The deadline of an after-the-fact exigent approval (memo 4.C.3) is policy, not
+    # configuration: the pack's `exigent_approval_deadline_hours`, approved with the pack.
     rate_limit_per_user_per_hour: Annotated[int, Field(ge=1)] = 30
     rate_limit_per_case_per_hour: Annotated[int, Field(ge=1)] = 60
     frs_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,21 +33,36 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip("needs PostgreSQL: set FRSGATE_TEST_DATABASE_URL (CI always does)")
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database of the backend under test."""
+@contextmanager
+def _empty_database(folder: Path, name: str) -> Iterator[str]:
     if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'frsgate-test.sqlite3'}"
+        yield f"sqlite:///{folder / f'{name}.sqlite3'}"
         return
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database of the backend under test."""
+    with _empty_database(tmp_path, "frsgate-test") as url:
+        yield url
+
+
+@pytest.fixture
+def second_database_url(tmp_path: Path) -> Iterator[str]:
+    """Another empty database of the backend under test (a second installation)."""
+    with _empty_database(tmp_path, "frsgate-second") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 """Authentication and the declared policy action of every route.
 
-`requires(Action.X)` is how a route declares, where it is declared, the Cedar action it needs
-(STYLE: access is declared with the route). It authenticates the bearer token, loads the user
-and their certification, and hands the route a `Caller`; the service then asks the policy with
-the facts of the resource and records the decision. No route under /api/v1 is reachable
-without a token: a test walks the app and checks every route declares an action.
+`requires(Action.X)` is how a route declares, where it is declared, the policy action it
+performs (STYLE: access is declared with the route). It authenticates the bearer token, loads
+the user and their certification, and hands the route a `Caller` bound to the declared
+actions: the decision point (`services.gate.Gate.enforce`) refuses to decide any other action
+for it, so the action a route declares is the action decided. No route under /api/v1 is
+reachable without a token: a test walks the app and checks every route declares an action and
+that each decides exactly it.
 """
 
 from __future__ import annotations
@@ -15,13 +17,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from frsgate.errors import NotFound
 from frsgate.policy.facts import Action
-from frsgate.services import lookup
-from frsgate.services.gate import Caller
+from frsgate.services.gate import Caller, Gate
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import AuthenticationFailed, TokenVerifier
-from frsgate.store.unit import read_only
 
 _bearer = HTTPBearer(
     auto_error=False, description="A token from the OIDC issuer (or the local one)"
@@ -48,29 +47,27 @@ def authenticate(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationFailed("a bearer token is required (Authorization: Bearer ...)")
     identity = verifier.verify(credentials.credentials)
-    with read_only(runtime.engine) as uow:
-        try:
-            user = uow.users.get(identity.user_id)
-        except NotFound:
-            raise AuthenticationFailed("the token names no known user") from None
-        if not user.is_active:
-            raise AuthenticationFailed(f"user {user.username} is disabled")
-        certification = lookup.certification(uow, user.id, runtime.now())
     source = request.client.host if request.client else "unknown"
-    return Caller(user=user, certification=certification, source=source)
+    return runtime.gate.caller(identity.user_id, source=source)
 
 
-def requires(action: Action) -> Any:
-    """The dependency a route declares: an authenticated `Caller` for `action`."""
+def requires(action: Action, *more: Action) -> Any:
+    """The dependency a route declares: an authenticated `Caller` that may be decided for
+    `action` (and `more`, where one route performs a choice of acts) and nothing else."""
+    actions = (action, *more)
 
     def dependency(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
-        return caller
+        return caller.acting_for(*actions)
 
-    setattr(dependency, ACTION_ATTRIBUTE, action)
-    dependency.__name__ = f"requires_{action.value.replace('.', '_')}"
+    setattr(dependency, ACTION_ATTRIBUTE, actions)
+    dependency.__name__ = "requires_" + "_or_".join(a.value.replace(".", "_") for a in actions)
     return Depends(dependency)
 
 
-def declared_action(call: Callable[..., Any]) -> Action | None:
-    value = getattr(call, ACTION_ATTRIBUTE, None)
-    return value if isinstance(value, Action) else None
+def declared_actions(call: Callable[..., Any]) -> tuple[Action, ...]:
+    value = getattr(call, ACTION_ATTRIBUTE, ())
+    return tuple(a for a in value if isinstance(a, Action))
+
+
+def get_gate(request: Request) -> Gate:
+    return get_runtime(request).gate

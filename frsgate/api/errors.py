@@ -24,7 +24,12 @@ from frsgate.errors import (
     StoreError,
     ValidationFailed,
 )
-from frsgate.services.errors import AuthenticationFailed, PolicyDenied, RateLimited
+from frsgate.services.errors import (
+    ApprovalRequired,
+    AuthenticationFailed,
+    PolicyDenied,
+    RateLimited,
+)
 
 log = structlog.get_logger("frsgate.api")
 
@@ -32,6 +37,7 @@ log = structlog.get_logger("frsgate.api")
 _STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (AuthenticationFailed, 401),
     (PolicyDenied, 403),
+    (ApprovalRequired, 409),
     (PermissionDenied, 403),
     (SelfApproval, 403),
     (NotFound, 404),
@@ -54,10 +60,14 @@ def status_for(exc: BaseException) -> int:
     return 500
 
 
-def _body(exc: FrsGateError | DomainError) -> dict[str, Any]:
+def error_body(exc: FrsGateError | DomainError) -> dict[str, Any]:
+    """The JSON body of a deliberate error (also what an idempotent replay answers)."""
     body: dict[str, Any] = {"error": type(exc).__name__, "message": exc.message}
     if isinstance(exc, PolicyDenied):
         body["decision"] = exc.decision
+    if isinstance(exc, ApprovalRequired):
+        body["decision"] = exc.decision
+        body["awaiting"] = exc.awaiting
     return body
 
 
@@ -70,14 +80,17 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = str(exc.retry_after_seconds)
-        return JSONResponse(_body(exc), status_code=status, headers=headers)
+        return JSONResponse(error_body(exc), status_code=status, headers=headers)
 
     async def on_request_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query"))
-            problems.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+            message = str(err.get("msg", "invalid"))
+            # A check across fields names its field itself; pydantic's prefix adds nothing.
+            message = message.removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
         return JSONResponse(
             {"error": "ValidationFailed", "message": "; ".join(problems), "problems": problems},
             status_code=422,

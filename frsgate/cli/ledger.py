@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +22,7 @@ from frsgate.ledger.log import Ledger
 from frsgate.ledger.notes import CheckpointSigner, NoteVerifier, load_or_create_signing_key
 from frsgate.ledger.verify import verify_ledger
 from frsgate.ledger.view import LedgerView
-from frsgate.store.engine import make_engine
+from frsgate.services.runtime import database
 
 app = typer.Typer(
     help="The tamper-evident audit ledger: checkpoints, verification, proofs, export.",
@@ -43,13 +43,8 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-@contextmanager
-def _engine(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings.effective_database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()  # close pooled connections before the process (or test) moves on
+def _engine(settings: Settings) -> AbstractContextManager[Engine]:
+    return database(settings)  # pooled connections close before the process moves on
 
 
 def _signer(settings: Settings, *, create: bool) -> CheckpointSigner:

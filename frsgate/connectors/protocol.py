@@ -15,33 +15,31 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Final, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from frsgate.domain.providers import MatchType as MatchType
 from frsgate.errors import ValidationFailed
 
+# The wire protocol states the notice as a literal; a test pins it to the domain's one notice.
 LEAD_ONLY_NOTICE: Final = "Not a positive identification — memo 4.D.2"
 
 # Media types a probe or candidate image may have on the wire. Probes reach a connector already
 # re-encoded by the vault, so these two are all that is needed.
 IMAGE_MEDIA_TYPES: Final = frozenset({"image/png", "image/jpeg"})
 
-_MATCH_TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# A match type's name: a lower-case slug. Public so the HTTP edge checks the same shape.
+MATCH_TYPE_NAME_PATTERN: Final = r"^[a-z][a-z0-9_]{0,39}$"
+_MATCH_TYPE_NAME = re.compile(MATCH_TYPE_NAME_PATTERN)
+# The longest `SearchRequest.subject_ref`; the HTTP edge refuses a longer `target_ref` before
+# anything is recorded, rather than the connector refusing it after the intent is logged.
+SUBJECT_REF_MAX_LENGTH: Final = 200
 # Idempotency keys: opaque, URL-safe, long enough not to collide by accident.
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-]{16,128}$")
 
 
-class MatchType(StrEnum):
-    """The memo's three named uses of an FRS (memo §2). Providers' terms may name one more
-    (the memo's redacted fourth use): any `match_type_name`-shaped string the terms allow."""
-
-    one_to_one = "one_to_one"  # verify a submitted image against a selected gallery image
-    two_photo = "two_photo"  # compare two submitted images
-    one_to_many = "one_to_many"  # identify an unknown person against a gallery
-
-
+# One vocabulary: the memo's three named uses are the domain's `MatchType`.
 def check_match_type_name(name: str) -> str:
     """Return `name` if it can name a match type (lower-case slug), else raise."""
     if not _MATCH_TYPE_NAME.fullmatch(name):
@@ -103,7 +101,9 @@ class SearchRequest(BaseModel):
     max_candidates: Annotated[int, Field(ge=1, le=1000)]
     idempotency_key: str
     # one_to_one only: the provider's opaque reference of the selected gallery image (memo §2).
-    subject_ref: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    subject_ref: Annotated[str, Field(min_length=1, max_length=SUBJECT_REF_MAX_LENGTH)] | None = (
+        None
+    )
     include_images: bool = True
 
     @field_validator("match_type")

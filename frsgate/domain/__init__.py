@@ -26,6 +26,7 @@ from frsgate.domain.cases import (
     Case,
     CaseAct,
     CaseStatus,
+    FrsProgramCode,
     Program,
     ProgramAct,
     ProgramKind,
@@ -78,6 +79,7 @@ from frsgate.domain.providers import (
 )
 from frsgate.domain.results import (
     CANDIDATE_LIST_MACHINE,
+    LEAD_ONLY_NOTICE,
     Candidate,
     CandidateImage,
     CandidateList,
@@ -119,6 +121,7 @@ __all__ = [
     "CANDIDATE_LIST_MACHINE",
     "CASE_MACHINE",
     "LEAD_MACHINE",
+    "LEAD_ONLY_NOTICE",
     "MACHINES",
     "PROBE_MACHINE",
     "PROGRAM_MACHINE",
@@ -147,6 +150,7 @@ __all__ = [
     "DomainError",
     "Examination",
     "ExaminationConclusion",
+    "FrsProgramCode",
     "IllegalTransition",
     "ImageEdit",
     "InvalidEntity",

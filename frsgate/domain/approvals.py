@@ -79,7 +79,8 @@ class Approval:
     kind: ApprovalKind
     subject_kind: ApprovalSubject
     subject_id: str
-    case_id: str | None = None
+    case_id: str | None = None  # the case the request serves, or
+    program_id: str | None = None  # the program, for a use without a case (memo 4.A.1)
     requester_id: str
     assigned_to: str | None = None  # the expected approver (e.g. the case supervisor)
     reason: str  # the requester's case for approval

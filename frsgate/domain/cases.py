@@ -47,7 +47,10 @@ class Case:
     title: str
     statutory_authority: str  # memo 3: use relates to HSI's statutory authorities
     violation_codes: tuple[str, ...] = ()
-    under_hsi_authority: bool = True  # memo 1: partner agencies' own queries are out of scope
+    # memo 1 and 3: the investigation is HSI's, under its statutory authorities (a partner
+    # agency's own investigation is out of scope). Recorded when the case is opened, never
+    # assumed.
+    under_hsi_authority: bool
     status: CaseStatus = CaseStatus.open
     supervisor_id: str | None = None
     assigned_user_ids: tuple[str, ...] = ()
@@ -136,6 +139,11 @@ class Program:
     status: ProgramStatus = ProgramStatus.pending_assessment
     assessment_approved_by: str | None = None  # an igp user
     assessment_approved_at: datetime | None = None
+    # The assessment covers FRS use by the program's members without a case of their own
+    # (memo 4.A.1, second branch); without it the program is a purpose only beside a case.
+    use_without_case: bool = False
+    supervisor_id: str | None = None  # decides the approvals of the program's own uses
+    member_ids: tuple[str, ...] = ()  # the users who work in the program or task force
     created_at: datetime
 
     def __post_init__(self) -> None:
@@ -146,6 +154,8 @@ class Program:
         require_aware("program", "assessment_approved_at", self.assessment_approved_at)
         if self.status is ProgramStatus.assessed and self.assessment_approved_by is None:
             raise InvalidEntity("program", "assessment_approved_by", "is required once assessed")
+        if len(set(self.member_ids)) != len(self.member_ids):
+            raise InvalidEntity("program", "member_ids", "lists a user twice")
 
     @property
     def is_usable(self) -> bool:
@@ -167,3 +177,28 @@ class Program:
 
     def retire(self) -> None:
         self.status = PROGRAM_MACHINE.apply(self.status, ProgramAct.retire)
+
+
+@dataclass(slots=True, kw_only=True)
+class FrsProgramCode:
+    """An FRS program code OSDM established (memo 4.E.3: its use is mandatory). A submission
+    must name one that is valid on the day it is made."""
+
+    code: str
+    description: str
+    established_by: str  # the OSDM user (or "system" for a seeded code)
+    valid_from: datetime
+    valid_until: datetime | None = None
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        require_text("frs_program_code", "code", self.code)
+        require_text("frs_program_code", "description", self.description)
+        require_text("frs_program_code", "established_by", self.established_by)
+        for name in ("valid_from", "valid_until", "created_at"):
+            require_aware("frs_program_code", name, getattr(self, name))
+        if self.valid_until is not None and self.valid_until <= self.valid_from:
+            raise InvalidEntity("frs_program_code", "valid_until", "must be after valid_from")
+
+    def is_valid(self, at: datetime) -> bool:
+        return self.valid_from <= at and (self.valid_until is None or at < self.valid_until)

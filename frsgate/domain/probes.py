@@ -37,6 +37,12 @@ class RefusedCaptureSource(StrEnum):
 
     live_stream = "live_stream"
     real_time_camera = "real_time_camera"
+    surveillance_feed = "surveillance_feed"
+
+    @property
+    def is_live(self) -> bool:
+        """A live or real-time source (as opposed to a feed watched for surveillance)."""
+        return self is not RefusedCaptureSource.surveillance_feed
 
 
 class ImageEdit(StrEnum):
@@ -127,8 +133,10 @@ class Probe:
     """What is known about a probe photo; the sealed image lives in `ProbeImage`."""
 
     id: str
-    case_id: str
-    program_code: str | None = None  # the assessed program/task force (4.A.1), if any
+    # What the probe serves (memo 4.A.1): a case, or an assessed program/task force whose
+    # assessment covers use without a case; at least one of the two.
+    case_id: str | None = None
+    program_code: str | None = None
     submitted_by: str
     subject_role: SubjectRole
     capture_source: CaptureSource
@@ -150,6 +158,8 @@ class Probe:
     def __post_init__(self) -> None:
         for name in ("lawful_basis", "traditional_means", "justification", "media_type"):
             require_text("probe", name, getattr(self, name))
+        if self.case_id is None and not self.program_code:
+            raise InvalidEntity("probe", "case_id", "a probe serves a case or a program")
         if self.subject_role is SubjectRole.witness:
             # memo 4.B.2: only when other reasonable methods have been exhausted.
             require_text("probe", "other_methods_exhausted", self.other_methods_exhausted)

@@ -79,6 +79,8 @@ class ProviderTerms:
     candidate_cap: int  # most candidates one search may return
     law_enforcement_use: bool  # the terms permit law-enforcement use at all
     reference: str  # where the full terms are kept (contract, URL, document id)
+    # The terms accept edited (e.g. enhanced) probe photos; not stated means not accepted.
+    edited_probes_allowed: bool = False
 
     def __post_init__(self) -> None:
         if not self.match_types:

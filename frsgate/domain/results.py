@@ -117,6 +117,10 @@ class CandidateImage:
         require_text("candidate_image", "key_ref", self.key_ref)
 
 
+# The notice every candidate, list, print view and export carries (memo 4.D.2): defined once.
+LEAD_ONLY_NOTICE = "Not a positive identification — memo 4.D.2"
+
+
 class DispositionKind(StrEnum):
     """What a reviewer may conclude. There is deliberately no "positive identification"."""
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from frsgate.domain.errors import InvalidEntity
-from frsgate.domain.providers import MatchType, require_match_type_name
+from frsgate.domain.providers import MatchType, ReviewStatus, require_match_type_name
 from frsgate.domain.statemachine import StateMachine
 from frsgate.domain.values import require_aware, require_text
 
@@ -84,7 +84,7 @@ class Submission:
     """One request to run a probe through an FRS (memo 4.E.1: FRS, submitter, case)."""
 
     id: str
-    case_id: str
+    case_id: str | None = None  # None: the use serves the probe's program (memo 4.A.1)
     probe_id: str
     second_probe_id: str | None = None  # the other image of a two_photo comparison
     target_ref: str | None = None  # the FRS record a one_to_one verification is against
@@ -96,6 +96,12 @@ class Submission:
     status: SubmissionStatus = SubmissionStatus.requested
     exigent: bool = False
     exigent_reason: str | None = None
+    # memo 4.C.3: why no supervisor could approve before use (exigent use without prior
+    # approval); shown to the supervisor who approves after the fact.
+    impracticable_reason: str | None = None
+    # OSDM's review of the provider when the request was decided: the use is judged as it
+    # happened, whatever OSDM decides later (memo 4.C.3).
+    provider_review_status_at_use: ReviewStatus | None = None
     max_candidates: int | None = None
     # Sent on every attempt so the FRS can de-duplicate retries of this submission.
     idempotency_key: str | None = None
@@ -122,6 +128,7 @@ class Submission:
             require_text("submission", "target_ref", self.target_ref)
         if self.exigent:
             require_text("submission", "exigent_reason", self.exigent_reason)
+        require_text("submission", "impracticable_reason", self.impracticable_reason, optional=True)
         if self.max_candidates is not None and self.max_candidates < 1:
             raise InvalidEntity("submission", "max_candidates", "must be at least 1")
         if self.attempts < 0:

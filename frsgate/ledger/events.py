@@ -27,6 +27,7 @@ class EventTag(StrEnum):
     CASE_STATUS_CHANGE = "case:status:change"
     PROGRAM_RECORD_CREATE = "program:record:create"
     PROGRAM_ASSESSMENT_APPROVE = "program:assessment:approve"
+    PROGRAM_CODE_ESTABLISH = "program:code:establish"
     CERTIFICATION_RECORD_CREATE = "certification:record:create"
 
     # FRS providers and their review (memo 4.C.1-4.C.3).
@@ -46,6 +47,7 @@ class EventTag(StrEnum):
 
     # Submissions to an FRS: intent is durable before the act (log before act).
     SUBMISSION_RECORD_CREATE = "submission:record:create"
+    SUBMISSION_RECORD_VIEW = "submission:record:view"
     SUBMISSION_STATUS_CHANGE = "submission:status:change"
     SUBMISSION_DISPATCH_INTENT = "submission:dispatch:intent"
     SUBMISSION_DISPATCH_OUTCOME = "submission:dispatch:outcome"
@@ -56,6 +58,9 @@ class EventTag(StrEnum):
     APPROVAL_REQUEST_CREATE = "approval:request:create"
     APPROVAL_REQUEST_DECIDE = "approval:request:decide"
     APPROVAL_REQUEST_EXPIRE = "approval:request:expire"
+
+    # Work queues read (approvals, supervisor, OSDM): what a decider was shown.
+    QUEUE_ITEMS_READ = "queue:items:read"
 
     # Results and what follows them (memo 4.D).
     CANDIDATES_LIST_VIEW = "candidates:list:view"

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -70,3 +71,24 @@ class Decision:
             out["approver_role"] = self.approver_role
             out["approvals"] = list(self.approvals)
         return out
+
+
+def combine(decisions: Sequence[Decision]) -> Decision:
+    """One decision from several asked about the same act (each probe of a submission):
+    any deny wins, with every denial's citations; else any needs_approval, curing what every
+    one of them needs; else allow. Citations keep their first order, without repeats."""
+    if len(decisions) == 1:
+        return decisions[0]
+    for outcome in (Outcome.deny, Outcome.needs_approval):
+        chosen = [d for d in decisions if d.decision is outcome]
+        if not chosen:
+            continue
+        citations = tuple(dict.fromkeys(c for d in chosen for c in d.citations))
+        if outcome is Outcome.deny:
+            return Decision(outcome, citations, chosen[0].pack)
+        roles = sorted({r for d in chosen for r in (d.approver_role or "").split(",") if r})
+        approvals = tuple(dict.fromkeys(a for d in chosen for a in d.approvals))
+        return Decision(
+            outcome, citations, chosen[0].pack, approver_role=",".join(roles), approvals=approvals
+        )
+    return decisions[0]

@@ -70,7 +70,10 @@ class PolicyPack:
             raise PackInvalid(
                 f"{compiled.folder}: parameters.exigent_approval_deadline_hours must be > 0"
             )
-        self.translator = Translator(exigent_approval_deadline=timedelta(hours=hours))
+        # memo 4.C.3: one deadline for the after-the-fact approval of exigent use, approved
+        # with the pack; the services date approval requests by it too.
+        self.exigent_approval_deadline = timedelta(hours=hours)
+        self.translator = Translator(exigent_approval_deadline=self.exigent_approval_deadline)
         self._allow = Decision(Outcome.allow, (), self.ref)
 
     @property

@@ -15,17 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-
-class Role(StrEnum):
-    """The roles of FRS Gate (a user may hold several)."""
-
-    agent = "agent"  # collects and submits probes, reviews candidate lists (memo 4.B–4.D)
-    supervisor = "supervisor"  # approves witness probes and exigent use (4.B.2, 4.C.3)
-    examiner = "examiner"  # the only role that records facial examinations (4.D.1)
-    osdm = "osdm"  # reviews FRS providers (4.C.1–4.C.3)
-    igp = "igp"  # privacy office: approves policy packs and the log format (fn 2)
-    opr = "opr"  # auditor: read-only (4.E.5)
-    admin = "admin"  # users and configuration; never probes, never the ledger's content
+# One vocabulary: the roles, case states, review states and approval kinds are the domain's
+# own enums (the domain imports nothing, so the policy may lean on it without a cycle).
+from frsgate.domain.approvals import ApprovalKind as ApprovalKind
+from frsgate.domain.cases import CaseStatus as CaseStatus
+from frsgate.domain.providers import ReviewStatus as ReviewStatus
+from frsgate.domain.roles import Role as Role
 
 
 class Action(StrEnum):
@@ -46,7 +41,11 @@ class Action(StrEnum):
     ledger_read = "ledger.read"
     ledger_alter = "ledger.alter"
     policy_pack_activate = "policy_pack.activate"
+    policy_pack_request = "policy_pack.request"
     user_manage = "user.manage"
+    queue_view = "queue.view"
+    outcome_review = "outcome.review"
+    submission_view = "submission.view"
 
 
 class ResourceKind(StrEnum):
@@ -63,6 +62,7 @@ class ResourceKind(StrEnum):
     ledger = "ledger"
     policy_pack = "policy_pack"
     account = "account"
+    queue = "queue"
 
 
 RESOURCE_KIND: dict[Action, ResourceKind] = {
@@ -81,61 +81,12 @@ RESOURCE_KIND: dict[Action, ResourceKind] = {
     Action.ledger_read: ResourceKind.ledger,
     Action.ledger_alter: ResourceKind.ledger,
     Action.policy_pack_activate: ResourceKind.policy_pack,
+    Action.policy_pack_request: ResourceKind.policy_pack,
     Action.user_manage: ResourceKind.account,
+    Action.queue_view: ResourceKind.queue,
+    Action.outcome_review: ResourceKind.submission,
+    Action.submission_view: ResourceKind.submission,
 }
-
-
-class CaseStatus(StrEnum):
-    open = "open"
-    closed = "closed"
-
-
-class SubjectRole(StrEnum):
-    """Who the probe photo depicts (memo 4.B.1–4.B.2); `other` is never collectable."""
-
-    suspect = "suspect"
-    victim = "victim"
-    witness = "witness"
-    other = "other"
-
-
-class CaptureSource(StrEnum):
-    """Where a probe photo came from. The live/streaming ones are refused (memo 4.B.4)."""
-
-    photograph = "photograph"
-    document = "document"
-    social_media = "social_media"
-    recorded_video_still = "recorded_video_still"
-    live_camera = "live_camera"
-    live_stream = "live_stream"
-    surveillance_feed = "surveillance_feed"
-
-
-class ReviewStatus(StrEnum):
-    """OSDM's review of an FRS provider (memo 4.C.1–4.C.3)."""
-
-    unreviewed = "unreviewed"
-    pending = "pending"
-    approved = "approved"
-    not_approved = "not_approved"
-
-
-class ApprovalKind(StrEnum):
-    """The approvals the policy can ask for, each curing one kind of denial."""
-
-    witness = "witness"  # memo 4.B.2
-    flagged_justification = "flagged_justification"  # memo 4.B.3 screening
-    exigent_provider = "exigent_provider"  # memo 4.C.3
-
-
-class DispositionKind(StrEnum):
-    """What a reviewer concludes from a candidate list. `positive_identification` is refused
-    (memo 4.D.2): it exists so that an attempt to record one can be denied and logged."""
-
-    no_match = "no_match"
-    possible_lead = "possible_lead"
-    not_relevant = "not_relevant"
-    positive_identification = "positive_identification"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,16 +130,22 @@ class ProgramFacts:
     code: str
     established: bool = False
     assessment_ref: str | None = None  # the privacy/civil-rights assessment of its FRS use
+    use_without_case: bool = False  # the assessment covers FRS use without a case
+    member_ids: frozenset[str] = frozenset()  # who works in the program or task force
+    supervisor_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ProbeFacts:
-    """Facts about the probe photo. `justification_flags` comes from
-    `frsgate.policy.screening.screen_justification` over the justification text."""
+    """Facts about the probe photo, as the collector stated them (the pack judges the statement
+    itself: a subject role outside suspect/victim/witness is a cited refusal, not a parse error).
+    `justification_flags` comes from `frsgate.policy.screening.screen_justification`."""
 
-    subject_role: SubjectRole
-    capture_source: CaptureSource = CaptureSource.photograph
+    subject_role: str
+    capture_source: str = ""
     live_source: bool = False
+    lawful_basis_recorded: bool = False
+    isolated_facial_image: bool = False
     traditional_means_recorded: bool = False
     other_methods_exhausted: bool = False
     attestation_present: bool = False
@@ -217,13 +174,19 @@ class SubmissionFacts:
 
     match_type: str
     program_code: str | None = None
+    program_code_established: bool = False  # in OSDM's registry and valid (memo 4.E.3)
     exigent: bool = False
     exigent_reason: str | None = None
     prior_approval_impracticable: bool = False
+    impracticable_reason: str | None = None
     requested_candidates: int = 0
-    realtime: bool = False
+    # OSDM's review of the provider when the FRS was used (memo 4.C.3 judges the use as it
+    # happened; a later approval of the provider does not excuse it). None: not recorded,
+    # which is judged as unreviewed (fail closed).
     provider_review_status_at_use: ReviewStatus | None = None
     used_at: datetime | None = None
+    # The exigent-use approval, once a supervisor decided it after the fact (memo 4.C.3).
+    exigent_approval_denied: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,23 +200,27 @@ class Grant:
 
 @dataclass(frozen=True, slots=True)
 class Approvals:
-    """Approvals already granted for this request, by kind."""
+    """Approvals already granted for this request, by kind (fields named as `ApprovalKind`)."""
 
-    witness: Grant | None = None
+    witness_probe: Grant | None = None
     flagged_justification: Grant | None = None
     exigent_provider: Grant | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ApprovalRequestFacts:
-    """The approval being decided by `approval.decide` (its requester is `Resource.owner_id`)."""
+    """The approval being decided by `approval.decide` (its requester is `Resource.owner_id`),
+    and the decider's relation to the case (or program) it belongs to (memo 4.E.4)."""
 
     kind: ApprovalKind
+    decider_supervises: bool = False  # the decider supervises its case or program
 
 
 @dataclass(frozen=True, slots=True)
 class DispositionFacts:
-    kind: DispositionKind
+    """What the reviewer claims, as stated: a claim of identification is refused (4.D.2)."""
+
+    kind: str
     comparison_recorded: bool = False  # compared with traditionally obtained information (4.D.2)
 
 
@@ -297,6 +264,7 @@ class Context:
     lead: LeadFacts | None = None
     share: ShareFacts | None = None
     export: ExportFacts | None = None
+    queue: str | None = None  # which queue `queue.view` reads
     now: datetime | None = None
 
 

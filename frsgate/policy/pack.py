@@ -207,7 +207,8 @@ def _grant_roles(rules: list[Rule], ests: dict[str, Any]) -> dict[str, frozenset
                 if rule.applies_to(action):
                     roles[action].add(scope["entity"]["id"])
         for condition in est["conditions"]:
-            reads_approvals = '"approvals"' in json.dumps(condition["body"])
+            # `context.approvals` read as an attribute (a string "approvals" is not a read).
+            reads_approvals = '"attr": "approvals"' in json.dumps(condition["body"])
             if reads_approvals and not (rule.curable and condition["kind"] == "unless"):
                 return None
     return {action: frozenset(r) for action, r in roles.items()}

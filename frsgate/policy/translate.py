@@ -44,6 +44,7 @@ CEDAR_RESOURCE_TYPE: dict[ResourceKind, str] = {
     ResourceKind.ledger: "Ledger",
     ResourceKind.policy_pack: "PolicyPack",
     ResourceKind.account: "Account",
+    ResourceKind.queue: "Queue",
 }
 
 # The context records each action's rules read (mirrors schema.cedarschema).
@@ -70,17 +71,22 @@ _USE_ACTS = frozenset(
         Action.share_create,
     }
 )
+# Acts on a case's records that read only the purpose (who works on or supervises the case).
+_PURPOSE_ONLY_ACTS = frozenset({Action.outcome_review, Action.submission_view})
 # Results straight from a submission: the submission's facts are required to judge them.
 _SUBMISSION_REQUIRED = frozenset(
     {Action.candidates_view, Action.disposition_record, Action.examination_record}
 )
 # Acts whose separation of duties depends on who made the request.
-_OWNER_REQUIRED = frozenset({Action.approval_decide, Action.policy_pack_activate})
+_OWNER_REQUIRED = frozenset(
+    {Action.approval_decide, Action.policy_pack_activate, Action.submission_view}
+)
 # Acts that decide on someone's request: the requester is the owner, never the decider.
 _DECIDES_OTHERS_REQUEST = _OWNER_REQUIRED | {Action.provider_review}
 
-_PROBE_APPROVALS = (ApprovalKind.witness, ApprovalKind.flagged_justification)
+_PROBE_APPROVALS = (ApprovalKind.witness_probe, ApprovalKind.flagged_justification)
 _USE_APPROVALS = (ApprovalKind.exigent_provider,)
+_SUBMISSION_APPROVALS = (*_PROBE_APPROVALS, *_USE_APPROVALS)
 
 _NO_GRANT: dict[str, Any] = {"granted": False, "approver_id": "", "approver_is_supervisor": False}
 _NO_PURPOSE: dict[str, Any] = {
@@ -91,6 +97,7 @@ _NO_PURPOSE: dict[str, Any] = {
     "case_supervisor": False,
     "program_established": False,
     "program_assessed": False,
+    "program_covers_use": False,
 }
 _ROLE_VALUES = frozenset(r.value for r in Role)
 _ROLE_ENTITIES = json.dumps(
@@ -130,6 +137,7 @@ def _purpose(principal: Principal, context: Context) -> dict[str, Any]:
             and principal.user_id == case.supervisor_id,
             "program_established": False,
             "program_assessed": False,
+            "program_covers_use": False,
         }
     program = context.program
     if program is not None:
@@ -137,10 +145,13 @@ def _purpose(principal: Principal, context: Context) -> dict[str, Any]:
             "kind": "program",
             "case_open": False,
             "case_hsi_authority": False,
-            "assigned": False,
-            "case_supervisor": False,
+            # Membership and supervision of the program stand in for the case's.
+            "assigned": principal.user_id in program.member_ids,
+            "case_supervisor": program.supervisor_id is not None
+            and principal.user_id == program.supervisor_id,
             "program_established": program.established,
             "program_assessed": bool(program.assessment_ref and program.assessment_ref.strip()),
+            "program_covers_use": program.use_without_case,
         }
     return _NO_PURPOSE
 
@@ -211,12 +222,12 @@ class Translator:
         else:
             requester = resource.owner_id or principal.user_id
         ctx: dict[str, Any] = {"requester_id": requester}
-        if action in _PURPOSE_ACTS:
+        if action in _PURPOSE_ACTS or action in _PURPOSE_ONLY_ACTS:
             ctx["purpose"] = _purpose(principal, context)
         if action is Action.probe_create or action is Action.submission_create:
             ctx["probe"] = self._probe(action, context)
             if action is Action.submission_create:
-                ctx["approvals"] = _approvals(context.approvals, tuple(ApprovalKind))
+                ctx["approvals"] = _approvals(context.approvals, _SUBMISSION_APPROVALS)
                 ctx["provider"] = self._provider(action, context)
                 ctx["submission"] = self._submission(action, context)
             else:
@@ -228,7 +239,7 @@ class Translator:
                 if context.disposition is None:
                     raise _missing(action, "disposition")
                 ctx["disposition"] = {
-                    "kind": context.disposition.kind.value,
+                    "kind": context.disposition.kind,
                     "comparison_recorded": context.disposition.comparison_recorded,
                 }
             elif action is Action.corroboration_record:
@@ -249,7 +260,15 @@ class Translator:
         elif action is Action.approval_decide:
             if context.approval_request is None:
                 raise _missing(action, "approval_request")
-            ctx["approval"] = {"kind": context.approval_request.kind.value}
+            request = context.approval_request
+            ctx["approval"] = {
+                "kind": request.kind.value,
+                "decider_supervises": request.decider_supervises,
+            }
+        elif action is Action.queue_view:
+            if context.queue is None:
+                raise _missing(action, "queue")
+            ctx["queue"] = context.queue
         elif action is Action.export_run:
             export = context.export
             if export is None:
@@ -266,9 +285,11 @@ class Translator:
         if probe is None:
             raise _missing(action, "probe")
         return {
-            "subject_role": probe.subject_role.value,
-            "capture_source": probe.capture_source.value,
+            "subject_role": probe.subject_role,
+            "capture_source": probe.capture_source,
             "live_source": probe.live_source,
+            "lawful_basis_recorded": probe.lawful_basis_recorded,
+            "isolated_facial_image": probe.isolated_facial_image,
             "traditional_means_recorded": probe.traditional_means_recorded,
             "other_methods_exhausted": probe.other_methods_exhausted,
             "attestation_present": probe.attestation_present,
@@ -286,7 +307,7 @@ class Translator:
             "review_status": provider.review_status.value,
             "law_enforcement_use_permitted": provider.law_enforcement_use_permitted,
             "match_types": sorted(provider.match_types),
-            "has_candidate_cap": provider.candidate_cap is not None,
+            # No cap on record: judged as a cap of 0, so any request exceeds it (fail closed).
             "candidate_cap": provider.candidate_cap if provider.candidate_cap is not None else 0,
             "accepts_edited_probes": provider.accepts_edited_probes,
         }
@@ -299,27 +320,36 @@ class Translator:
         return {
             "match_type": sub.match_type,
             "program_code_present": _present(sub.program_code),
+            "program_code_established": sub.program_code_established,
             "exigent": sub.exigent,
             "exigent_reason_present": _present(sub.exigent_reason),
             "prior_approval_impracticable": sub.prior_approval_impracticable,
+            "impracticable_reason_present": _present(sub.impracticable_reason),
             "requested_candidates": sub.requested_candidates,
-            "realtime": sub.realtime,
         }
 
     def _use(self, action: Action, context: Context) -> dict[str, bool]:
         # memo 4.C.3: exigent use of an FRS OSDM had not approved needs a supervisor's approval
-        # "as soon as practicable thereafter"; past the pack's deadline its results are held.
+        # "as soon as practicable thereafter"; past the pack's deadline its results are held,
+        # and a supervisor's refusal holds them for good. The use is judged as it happened:
+        # by the provider's review status recorded at the time of use, never today's.
         sub = context.submission
         if sub is None:
             if action in _SUBMISSION_REQUIRED:
                 raise _missing(action, "submission")
-            return {"exigent_unreviewed": False, "approval_overdue": False}
-        status = sub.provider_review_status_at_use
-        if status is None:
-            status = context.provider.review_status if context.provider else None
-        unreviewed = sub.exigent and status is not ReviewStatus.approved
+            return {
+                "exigent_unreviewed": False,
+                "approval_overdue": False,
+                "approval_denied": False,
+            }
+        # Not recorded: judged as unreviewed (fail closed).
+        unreviewed = sub.exigent and sub.provider_review_status_at_use is not ReviewStatus.approved
         overdue = False
         if unreviewed and sub.used_at is not None:
             now = context.now or datetime.now(UTC)
             overdue = now - sub.used_at > self.exigent_approval_deadline
-        return {"exigent_unreviewed": unreviewed, "approval_overdue": overdue}
+        return {
+            "exigent_unreviewed": unreviewed,
+            "approval_overdue": overdue,
+            "approval_denied": unreviewed and sub.exigent_approval_denied,
+        }

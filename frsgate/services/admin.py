@@ -10,6 +10,7 @@ from datetime import datetime
 from frsgate.domain import (
     Case,
     Certification,
+    FrsProgramCode,
     Program,
     Provider,
     ProviderKind,
@@ -20,15 +21,14 @@ from frsgate.domain import (
 )
 from frsgate.domain.values import new_id
 from frsgate.ledger import Actor, EntryDraft, EventTag
-from frsgate.services.gate import Caller, draft
-from frsgate.services.runtime import Runtime
-from frsgate.store.unit import unit_of_work
+from frsgate.services.gate import Caller, Gate, draft
+from frsgate.store.unit import UnitOfWork, unit_of_work
 
 COMPONENT = "services.admin"
 
 
 def create_user(
-    runtime: Runtime,
+    gate: Gate,
     who: Caller | Actor,
     *,
     username: str,
@@ -42,7 +42,7 @@ def create_user(
         display_name=display_name,
         roles=frozenset(roles),
         supervisor_id=supervisor_id,
-        created_at=runtime.now(),
+        created_at=gate.now(),
     )
     drafts = [
         draft(
@@ -63,31 +63,57 @@ def create_user(
         )
         for role in sorted(user.roles)
     ]
-    with unit_of_work(runtime.engine) as uow:
+    with unit_of_work(gate.engine) as uow:
         uow.users.add(user)
-        runtime.ledger.append_in(uow.conn, drafts)
+        gate.record(uow, drafts)
+    return user
+
+
+def disable_user(gate: Gate, who: Caller | Actor, *, user_id: str, reason: str) -> User:
+    """Disable an account: from then on every act of it is refused (pack rule
+    `account.active`), including requests it made that are still waiting for an approval."""
+    with unit_of_work(gate.engine) as uow:
+        user = uow.users.get(user_id, lock=True)
+        before = user.status
+        user.disable()
+        uow.users.update(user, expected_status=before)
+        gate.record(
+            uow,
+            [
+                draft(
+                    who,
+                    EventTag.USER_ACCOUNT_DEACTIVATE,
+                    subject=f"user:{user.id}",
+                    component=COMPONENT,
+                    details={"reason": reason},
+                )
+            ],
+        )
     return user
 
 
 def record_certification(
-    runtime: Runtime,
+    gate: Gate,
     who: Caller | Actor,
     *,
     user: User,
-    completed_at: datetime,
+    completed_at: datetime | None,
+    best_practices_at: datetime | None,
+    safeguards_at: datetime | None,
     expires_at: datetime,
     palms_reference: str,
 ) -> Certification:
-    """memo 4.A.3: training completed, best practices and safeguards attested, until expiry."""
+    """memo 4.A.3: when the training was completed and the best practices and the safeguards
+    attested (each None where PALMS has no record of it), valid until expiry."""
     cert = Certification(
         id=new_id("cert"),
         user_id=user.id,
         palms_reference=palms_reference,
         training_completed_at=completed_at,
-        best_practices_attested_at=completed_at,
-        safeguards_attested_at=completed_at,
+        best_practices_attested_at=best_practices_at,
+        safeguards_attested_at=safeguards_at,
         expires_at=expires_at,
-        recorded_at=runtime.now(),
+        recorded_at=gate.now(),
         recorded_by=who.user_id if isinstance(who, Caller) else None,
     )
     drafts = [
@@ -99,18 +125,21 @@ def record_certification(
             details={
                 "certification": cert.id,
                 "palms_reference": palms_reference,
+                "training_completed": completed_at is not None,
+                "best_practices_attested": best_practices_at is not None,
+                "safeguards_attested": safeguards_at is not None,
                 "expires_at": expires_at.isoformat(),
             },
         )
     ]
-    with unit_of_work(runtime.engine) as uow:
+    with unit_of_work(gate.engine) as uow:
         uow.certifications.add(cert)
-        runtime.ledger.append_in(uow.conn, drafts)
+        gate.record(uow, drafts)
     return cert
 
 
 def create_case(
-    runtime: Runtime,
+    gate: Gate,
     who: Caller | Actor,
     *,
     number: str,
@@ -120,17 +149,21 @@ def create_case(
     supervisor: User,
     assigned: Iterable[User],
     opened_by: str,
+    under_hsi_authority: bool,
 ) -> Case:
+    """Open a case; whether it is HSI's own investigation under its statutory authorities
+    (memo 1, 3) is stated when it is opened, never assumed."""
     case = Case(
         id=new_id("case"),
         number=number,
         title=title,
         statutory_authority=statutory_authority,
         violation_codes=violation_codes,
+        under_hsi_authority=under_hsi_authority,
         supervisor_id=supervisor.id,
         assigned_user_ids=tuple(u.id for u in assigned),
         opened_by=opened_by,
-        created_at=runtime.now(),
+        created_at=gate.now(),
     )
     drafts = [
         draft(
@@ -142,6 +175,7 @@ def create_case(
             details={
                 "statutory_authority": statutory_authority,
                 "violation_codes": list(violation_codes),
+                "under_hsi_authority": under_hsi_authority,
                 "supervisor_id": supervisor.id,
             },
         )
@@ -157,25 +191,52 @@ def create_case(
         )
         for user_id in case.assigned_user_ids
     ]
-    with unit_of_work(runtime.engine) as uow:
+    with unit_of_work(gate.engine) as uow:
         uow.cases.add(case)
-        runtime.ledger.append_in(uow.conn, drafts)
+        gate.record(uow, drafts)
+    return case
+
+
+def close_case(gate: Gate, who: Caller | Actor, *, case_id: str, reason: str) -> Case:
+    """Close a case: from then on no FRS use may serve it (memo 4.A.1: an ongoing
+    investigation), which the pack's `purpose.case_open` enforces."""
+    with unit_of_work(gate.engine) as uow:
+        case = uow.cases.get(case_id, lock=True)
+        before = case.status
+        case.close(at=gate.now())
+        uow.cases.update(case, expected_status=before)
+        gate.record(
+            uow,
+            [
+                draft(
+                    who, EventTag.CASE_STATUS_CHANGE, subject=f"case:{case.id}",
+                    component=COMPONENT, case=case.number,
+                    details={"from": before.value, "to": case.status.value, "reason": reason},
+                )
+            ],
+        )  # fmt: skip
     return case
 
 
 def create_program(
-    runtime: Runtime,
+    gate: Gate,
     who: Caller | Actor,
     *,
     code: str,
     name: str,
     assessment_ref: str,
     approved_by: User | None,
+    use_without_case: bool = False,
+    supervisor: User | None = None,
+    members: Iterable[User] = (),
 ) -> Program:
-    """memo 4.A.1: a program or task force whose FRS use is assessed for privacy impacts."""
+    """memo 4.A.1: a program or task force whose FRS use is assessed for privacy impacts;
+    `use_without_case` where the assessment covers its members' use without a case."""
     program = Program(
         id=new_id("program"), code=code, name=name, assessment_ref=assessment_ref,
-        created_at=runtime.now(),
+        use_without_case=use_without_case,
+        supervisor_id=supervisor.id if supervisor is not None else None,
+        member_ids=tuple(u.id for u in members), created_at=gate.now(),
     )  # fmt: skip
     drafts = [
         draft(
@@ -184,11 +245,16 @@ def create_program(
             subject=f"program:{program.id}",
             component=COMPONENT,
             program_code=code,
-            details={"assessment_ref": assessment_ref},
+            details={
+                "assessment_ref": assessment_ref,
+                "use_without_case": use_without_case,
+                "supervisor_id": program.supervisor_id,
+                "member_ids": list(program.member_ids),
+            },
         )
     ]
     if approved_by is not None:
-        program.approve_assessment(by=approved_by.id, at=runtime.now())
+        program.approve_assessment(by=approved_by.id, at=gate.now())
         drafts.append(
             draft(
                 Actor(id=approved_by.id, role=Role.igp.value),
@@ -200,14 +266,14 @@ def create_program(
                 details={"assessment_ref": assessment_ref},
             )
         )
-    with unit_of_work(runtime.engine) as uow:
+    with unit_of_work(gate.engine) as uow:
         uow.programs.add(program)
-        runtime.ledger.append_in(uow.conn, drafts)
+        gate.record(uow, drafts)
     return program
 
 
 def create_provider(
-    runtime: Runtime,
+    gate: Gate,
     who: Caller | Actor,
     *,
     name: str,
@@ -217,7 +283,7 @@ def create_provider(
 ) -> Provider:
     provider = Provider(
         id=new_id("provider"), name=name, kind=kind, base_url=base_url, terms=terms,
-        created_at=runtime.now(),
+        created_at=gate.now(),
     )  # fmt: skip
     drafts = [
         draft(
@@ -236,27 +302,28 @@ def create_provider(
             },
         )
     ]
-    with unit_of_work(runtime.engine) as uow:
+    with unit_of_work(gate.engine) as uow:
         uow.providers.add(provider)
-        runtime.ledger.append_in(uow.conn, drafts)
+        gate.record(uow, drafts)
     return provider
 
 
-def review_provider(
-    runtime: Runtime,
+def review_provider_in(
+    uow: UnitOfWork,
+    gate: Gate,
     osdm: Actor,
     provider: Provider,
     *,
     approve: bool,
     note: str,
     source: str,
-    decision: EntryDraft | None = None,
-) -> Provider:
-    """OSDM's review (memo 4.C.1–4.C.3): submit for review, then approve or not approve.
-    `decision` is the policy's decision entry, committed with the review it allowed."""
-    at = runtime.now()
+) -> list[EntryDraft]:
+    """OSDM's review (memo 4.C.1–4.C.3) inside the caller's transaction: submit for review,
+    then approve or not approve; returns its entries. Another reviewer deciding meanwhile is a
+    Conflict, not a silent overwrite."""
+    at = gate.now()
     before = provider.review_status
-    drafts: list[EntryDraft] = [decision] if decision is not None else []
+    drafts: list[EntryDraft] = []
     if provider.review_status is ReviewStatus.unreviewed:
         provider.submit_for_review()
         drafts.append(
@@ -280,8 +347,53 @@ def review_provider(
             details={"decision": provider.review_status.value, "note": note},
         )
     )
-    with unit_of_work(runtime.engine) as uow:
-        # Another reviewer deciding meanwhile is a Conflict, not a silent overwrite.
-        uow.providers.update(provider, expected_status=before)
-        runtime.ledger.append_in(uow.conn, drafts)
+    uow.providers.update(provider, expected_status=before)
+    return drafts
+
+
+def seed_provider_review(
+    gate: Gate, osdm: Actor, provider: Provider, *, approve: bool, note: str, source: str
+) -> Provider:
+    """A review recorded by `frsgate init --demo` (the seeding runs as the system, before any
+    user could ask): the same record as OSDM's review through the API."""
+    with unit_of_work(gate.engine) as uow:
+        drafts = review_provider_in(uow, gate, osdm, provider, approve=approve, note=note,
+                                    source=source)  # fmt: skip
+        gate.record(uow, drafts)
     return provider
+
+
+def register_program_code(
+    gate: Gate,
+    who: Caller | Actor,
+    *,
+    code: str,
+    description: str,
+    established_by: str,
+    valid_from: datetime,
+    valid_until: datetime | None = None,
+) -> FrsProgramCode:
+    """An FRS program code OSDM established (memo 4.E.3)."""
+    entry = FrsProgramCode(
+        code=code, description=description, established_by=established_by,
+        valid_from=valid_from, valid_until=valid_until, created_at=gate.now(),
+    )  # fmt: skip
+    drafts = [
+        draft(
+            who,
+            EventTag.PROGRAM_CODE_ESTABLISH,
+            subject=f"program_code:{code}",
+            component=COMPONENT,
+            program_code=code,
+            details={
+                "description": description,
+                "established_by": established_by,
+                "valid_from": valid_from.isoformat(),
+                "valid_until": valid_until.isoformat() if valid_until else None,
+            },
+        )
+    ]
+    with unit_of_work(gate.engine) as uow:
+        uow.frs_program_codes.add(entry)
+        gate.record(uow, drafts)
+    return entry

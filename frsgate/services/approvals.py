@@ -1,41 +1,44 @@
-"""Deciding approvals: separation of duties, then whatever the approval unblocks.
+"""Deciding approvals, through the decision point, and whatever the approval unblocks.
 
-A witness probe (memo 4.B.2) or a flagged justification (4.B.3) unblocks the probe and the
-submissions waiting on it; exigent use of an FRS OSDM has not approved (4.C.3) unblocks its
-submission, or, when the use already happened, completes its record. Nobody decides their own
-request: the pack forbids it and the domain refuses it as well.
+Who may decide is the pack's alone: a supervisor *of the approval's case* for witness probes
+(memo 4.B.2), flagged justifications (4.B.3), exigent use of an FRS OSDM has not approved
+(4.C.3) and rate-limit lifts; IGP for a policy-pack version (fn2); nobody their own request.
+A witness probe or a flagged justification unblocks the probe and the submissions waiting on
+it; exigent use unblocks its submission, or, when the use already happened, settles it: an
+approval after the deadline is allowed and recorded as late (4.C.3 "as soon as practicable
+thereafter"), and a refusal withholds the use's results for good.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from frsgate.domain import (
-    APPROVER_ROLE,
     Approval,
     ApprovalKind,
     ApprovalStatus,
     ApprovalSubject,
     ProbeStatus,
+    ReviewStatus,
     Submission,
     SubmissionStatus,
 )
-from frsgate.domain.errors import SelfApproval
-from frsgate.errors import Conflict, PermissionDenied
+from frsgate.errors import Conflict, NotFound
 from frsgate.ledger import EntryDraft, EventTag
-from frsgate.policy.decision import Outcome as DecisionOutcome
-from frsgate.policy.facts import Action, Context, Resource, ResourceKind
-from frsgate.services import facts, lookup
-from frsgate.services.dispatch import DispatchResult, dispatch
-from frsgate.services.gate import (
-    Caller,
-    decision_draft,
-    draft,
-    evaluate,
-    raise_if_denied,
+from frsgate.policy.facts import (
+    Action,
+    ApprovalRequestFacts,
+    Context,
+    Resource,
+    ResourceKind,
 )
+from frsgate.services import facts, lookup, purposes
+from frsgate.services.dispatch import Dispatcher, DispatchResult, begin_dispatch, intent_draft
+from frsgate.services.errors import PolicyDenied
+from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
 from frsgate.services.policy_admin import activation_draft
-from frsgate.services.runtime import Runtime
+from frsgate.services.submit import queue_provider_review, review_queue_draft
 from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
 
 COMPONENT = "services.approvals"
@@ -44,125 +47,188 @@ COMPONENT = "services.approvals"
 @dataclass(frozen=True, slots=True)
 class ApprovalOutcome:
     approval: Approval
+    late: bool = False
     dispatched: list[DispatchResult] = field(default_factory=list)
     rejected_submissions: list[str] = field(default_factory=list)
 
 
-def list_pending(runtime: Runtime, caller: Caller) -> list[Approval]:
-    """The approvals this caller may decide (never their own)."""
-    with read_only(runtime.engine) as uow:
-        pending = uow.approvals.pending_for(caller.user_id)
-    return [a for a in pending if a.approver_role in caller.user.roles]
+@dataclass(frozen=True, slots=True)
+class PendingApproval:
+    """An approval waiting in a decider's queue, with what the decider needs beside it."""
+
+    approval: Approval
+    case_number: str | None
+    overdue: bool
 
 
-def decide_approval(
-    runtime: Runtime, caller: Caller, approval_id: str, *, approve: bool, note: str | None
-) -> ApprovalOutcome:
-    with read_only(runtime.engine) as uow:
-        approval = uow.approvals.get(approval_id)
-        case = uow.cases.get(approval.case_id) if approval.case_id else None
-    if approval.status is not ApprovalStatus.pending:
-        raise Conflict(f"approval {approval.id} is already {approval.status.value}")
-    case_number = case.number if case else None
-    drafts = _authorize(runtime, caller, approval, approve=approve, case_number=case_number)
-    at = runtime.now()
-    if approve:
-        approval.approve(by=caller.user_id, at=at, note=note)
-    else:
-        approval.deny(by=caller.user_id, at=at, note=note or "")
-    drafts.append(
-        draft(
-            caller,
-            EventTag.APPROVAL_REQUEST_DECIDE,
-            action=Action.approval_decide,
-            subject=f"approval:{approval.id}",
-            component=COMPONENT,
-            case=case_number,
-            submission=approval.subject_id
-            if approval.subject_kind is ApprovalSubject.submission
-            else None,
-            details={
-                "kind": approval.kind.value,
-                "decision": approval.status.value,
-                "requester_id": approval.requester_id,
-                "subject_kind": approval.subject_kind.value,
-                "subject_id": approval.subject_id,
-                "note": note,
-            },
-        )
-    )
-    activation = (
-        activation_draft(runtime, caller, approval)
-        if approval.kind is ApprovalKind.policy_pack_activation and approve
-        else None
-    )
-    if activation is not None:
-        drafts.append(activation)
-    waiting: list[Submission] = []
-    with unit_of_work(runtime.engine) as uow:
-        uow.approvals.update(approval, expected_status=ApprovalStatus.pending)
-        if approval.subject_kind is ApprovalSubject.probe:
-            waiting = _settle_probe(uow, caller, approval, drafts, case_number)
-        runtime.ledger.append_in(uow.conn, drafts)
-    if activation is not None:
-        runtime.policy_active = True
-    if approval.subject_kind is ApprovalSubject.probe:
-        return _after_probe_approval(runtime, caller, approval, waiting)
-    if approval.subject_kind is ApprovalSubject.submission:
-        return _after_submission_approval(runtime, caller, approval)
-    return ApprovalOutcome(approval=approval)
-
-
-def _authorize(
-    runtime: Runtime,
-    caller: Caller,
-    approval: Approval,
-    *,
-    approve: bool,
-    case_number: str | None,
-) -> list[EntryDraft]:
-    """Who may decide this approval: the pack for the kinds it knows (its decision entry is
-    returned, to commit with the act), the domain's approver table for the others. A denial is
-    recorded at once and raised."""
-    request_facts = facts.approval_request(approval)
+def ask_to_decide(
+    uow: UnitOfWork, caller: Caller, approval: Approval, *, approve: bool | None = None
+) -> Ask:
+    """The question `approval.decide` (or, for a pack version, `policy_pack.activate`) puts to
+    the pack about `caller` deciding `approval`, with the case (or program) it belongs to."""
+    purpose = purposes.of_approval(uow, approval)
+    details: dict[str, Any] = {"kind": approval.kind.value, "approval": approval.id}
+    if approve is not None:
+        details["approve"] = approve
     if approval.kind is ApprovalKind.policy_pack_activation:
         action = Action.policy_pack_activate
         resource = Resource(
             kind=ResourceKind.policy_pack, id=approval.subject_id, owner_id=approval.requester_id
         )
         context = Context()
-    elif request_facts is not None:
+    else:
         action = Action.approval_decide
         resource = Resource(
             kind=ResourceKind.approval, id=approval.id, owner_id=approval.requester_id
         )
-        context = Context(approval_request=request_facts)
-    else:
-        # Kinds outside the pack's vocabulary (rate-limit review): the domain's table of
-        # approver roles decides who may, and nobody decides their own.
-        if caller.user_id == approval.requester_id:
-            raise SelfApproval(caller.user_id, approval.id)
-        if APPROVER_ROLE[approval.kind] not in caller.user.roles:
-            raise PermissionDenied(
-                f"only a {APPROVER_ROLE[approval.kind].value} may decide a "
-                f"{approval.kind.value} approval"
+        context = Context(
+            approval_request=ApprovalRequestFacts(
+                kind=approval.kind,
+                # The case's (or program's) supervisor; for that supervisor's own request,
+                # their own supervisor (chain of command, memo 4.E.4).
+                decider_supervises=purpose is not None
+                and purpose.decides_for(caller.user_id, uow.users.get(approval.requester_id)),
             )
-        return []
-    decision = evaluate(runtime, caller, action, resource, context)
-    entry = decision_draft(
-        caller,
-        action,
-        decision,
+        )
+    return Ask(
+        action=action,
+        resource=resource,
+        contexts=[context],
         subject=f"approval:{approval.id}",
         component=COMPONENT,
-        case=case_number,
-        details={"kind": approval.kind.value, "approve": approve},
+        case=purpose.case_number if purpose is not None else None,
+        submission=_submission_of(approval),
+        details=details | ({"purpose": purpose.ref} if purpose is not None else {}),
     )
-    if decision.decision is not DecisionOutcome.allow:
-        runtime.ledger.append_many([entry])
-        raise_if_denied(decision)
-        raise PermissionDenied(f"deciding approval {approval.id} itself needs approval")
-    return [entry]
+
+
+def list_pending(*, gate: Gate, caller: Caller) -> list[PendingApproval]:
+    """The approvals this caller may decide, overdue first: reading the queue is a decided,
+    recorded read (`queue.view`), and each item is one the pack would let them decide."""
+    now = gate.now()
+
+    def ask(uow: UnitOfWork) -> Ask:
+        return _queue_ask(caller, "approvals")
+
+    def read(uow: UnitOfWork, ruling: Ruling) -> tuple[list[PendingApproval], list[EntryDraft]]:
+        items: list[PendingApproval] = []
+        previewer = caller.internal()  # a preview of decisions, none of them recorded
+        for approval in uow.approvals.pending():
+            question = ask_to_decide(uow, previewer, approval)
+            if gate.rule(previewer, question).decision.allowed:
+                items.append(PendingApproval(approval, question.case, approval.is_overdue(now)))
+        items.sort(key=lambda p: (not p.overdue, p.approval.requested_at, p.approval.id))
+        return items, [_read_draft(caller, "approvals", len(items))]
+
+    return gate.enforce(caller, ask=ask, act=read).result
+
+
+def _queue_ask(caller: Caller, queue: str) -> Ask:
+    return Ask(
+        action=Action.queue_view,
+        resource=Resource(kind=ResourceKind.queue, id=queue, owner_id=caller.user_id),
+        contexts=[Context(queue=queue)],
+        subject=f"queue:{queue}",
+        component=COMPONENT,
+        details={"queue": queue},
+    )
+
+
+def _read_draft(caller: Caller, queue: str, size: int) -> EntryDraft:
+    return draft(
+        caller,
+        EventTag.QUEUE_ITEMS_READ,
+        action=Action.queue_view,
+        subject=f"queue:{queue}",
+        component=COMPONENT,
+        details={"queue": queue, "items": size},
+    )
+
+
+def decide_approval(
+    *,
+    gate: Gate,
+    dispatcher: Dispatcher,
+    caller: Caller,
+    approval_id: str,
+    approve: bool,
+    note: str | None,
+) -> ApprovalOutcome:
+    """Approve or deny one pending request, if the pack lets `caller` decide it."""
+    held: list[Approval] = []
+
+    def ask(uow: UnitOfWork) -> Ask:
+        approval = uow.approvals.get(approval_id, lock=True)
+        if approval.status is not ApprovalStatus.pending:
+            raise Conflict(f"approval {approval.id} is already {approval.status.value}")
+        held.append(approval)
+        return ask_to_decide(uow, caller, approval, approve=approve)
+
+    def act(uow: UnitOfWork, ruling: Ruling) -> tuple[_Decided, list[EntryDraft]]:
+        approval = held[0]
+        at = gate.now()
+        # memo 4.C.3 "as soon as practicable thereafter": a late decision is still made, and
+        # recorded as late for the supervisor's own reviewer and OPR.
+        late = approval.is_overdue(at)
+        if approve:
+            approval.approve(by=caller.user_id, at=at, note=note)
+        else:
+            approval.deny(by=caller.user_id, at=at, note=note or "")
+        uow.approvals.update(approval, expected_status=ApprovalStatus.pending)
+        drafts = [
+            draft(
+                caller,
+                EventTag.APPROVAL_REQUEST_DECIDE,
+                action=ruling.ask.action,
+                subject=f"approval:{approval.id}",
+                component=COMPONENT,
+                case=ruling.ask.case,
+                submission=ruling.ask.submission,
+                details={
+                    "kind": approval.kind.value,
+                    "decision": approval.status.value,
+                    "requester_id": approval.requester_id,
+                    "subject_kind": approval.subject_kind.value,
+                    "subject_id": approval.subject_id,
+                    "deadline": approval.deadline.isoformat() if approval.deadline else None,
+                    "late": late,
+                    "note": note,
+                },
+            )
+        ]
+        activated = False
+        if approval.kind is ApprovalKind.policy_pack_activation and approve:
+            activation = activation_draft(gate, caller, approval)
+            if activation is not None:
+                drafts.append(activation)
+                activated = True
+        waiting: list[Submission] = []
+        if approval.subject_kind is ApprovalSubject.probe:
+            waiting = _settle_probe(uow, caller, approval, drafts, ruling.ask.case)
+        return _Decided(approval, late, activated, waiting), drafts
+
+    decided = gate.enforce(caller, ask=ask, act=act).result
+    approval = decided.approval
+    if decided.activated:
+        gate.mark_active()
+    outcome = ApprovalOutcome(approval=approval, late=decided.late)
+    if approval.subject_kind is ApprovalSubject.probe:
+        return _after_probe_approval(gate, dispatcher, caller, outcome, decided.waiting)
+    if approval.subject_kind is ApprovalSubject.submission:
+        return _after_submission_approval(gate, dispatcher, caller, outcome)
+    return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    approval: Approval
+    late: bool
+    activated: bool
+    waiting: list[Submission]
+
+
+def _submission_of(approval: Approval) -> str | None:
+    return approval.subject_id if approval.subject_kind is ApprovalSubject.submission else None
 
 
 def _settle_probe(
@@ -208,39 +274,56 @@ def _settle_probe(
 
 
 def _after_probe_approval(
-    runtime: Runtime, caller: Caller, approval: Approval, waiting: list[Submission]
+    gate: Gate,
+    dispatcher: Dispatcher,
+    caller: Caller,
+    outcome: ApprovalOutcome,
+    waiting: list[Submission],
 ) -> ApprovalOutcome:
+    approval = outcome.approval
     dispatched: list[DispatchResult] = []
     rejected: list[str] = []
     for sub in waiting:
         if approval.status is ApprovalStatus.denied:
-            _reject(runtime, caller, sub.id, f"probe approval {approval.id} was denied")
+            _reject(gate, caller, sub.id, f"probe approval {approval.id} was denied")
             rejected.append(sub.id)
             continue
-        outcome = _redecide_and_dispatch(runtime, caller, sub.id)
-        if outcome is not None:
-            dispatched.append(outcome)
-    return ApprovalOutcome(approval=approval, dispatched=dispatched, rejected_submissions=rejected)
+        result = _redecide_and_dispatch(gate, dispatcher, caller, sub.id)
+        if isinstance(result, DispatchResult):
+            dispatched.append(result)
+        elif result == "rejected":
+            rejected.append(sub.id)
+    return ApprovalOutcome(
+        approval=approval, late=outcome.late, dispatched=dispatched, rejected_submissions=rejected
+    )
 
 
 def _after_submission_approval(
-    runtime: Runtime, caller: Caller, approval: Approval
+    gate: Gate, dispatcher: Dispatcher, caller: Caller, outcome: ApprovalOutcome
 ) -> ApprovalOutcome:
-    with read_only(runtime.engine) as uow:
+    approval = outcome.approval
+    with read_only(gate.engine) as uow:
         sub = uow.submissions.get(approval.subject_id)
     if sub.status is not SubmissionStatus.pending_approval:
         # The exigent use already happened (memo 4.C.3 "as soon as practicable thereafter"):
-        # the decision is on the ledger; a denial there is for the supervisor and OPR to follow.
-        return ApprovalOutcome(approval=approval)
+        # the decision is on the ledger, and it is a fact of every later read of the results
+        # (a refusal withholds them for good; an approval releases them).
+        return outcome
     if approval.status is ApprovalStatus.denied:
-        _reject(runtime, caller, sub.id, f"approval {approval.id} was denied")
-        return ApprovalOutcome(approval=approval, rejected_submissions=[sub.id])
-    outcome = _redecide_and_dispatch(runtime, caller, sub.id)
-    return ApprovalOutcome(approval=approval, dispatched=[outcome] if outcome else [])
+        _reject(gate, caller, sub.id, f"approval {approval.id} was denied")
+        return ApprovalOutcome(approval=approval, late=outcome.late,
+                               rejected_submissions=[sub.id])  # fmt: skip
+    result = _redecide_and_dispatch(gate, dispatcher, caller, sub.id)
+    return ApprovalOutcome(
+        approval=approval,
+        late=outcome.late,
+        dispatched=[result] if isinstance(result, DispatchResult) else [],
+        rejected_submissions=[sub.id] if result == "rejected" else [],
+    )
 
 
 def _status_draft(
-    who: Caller, sub: Submission, before: SubmissionStatus, reason: str, case_number: str
+    who: Caller, sub: Submission, before: SubmissionStatus, reason: str, case_number: str | None
 ) -> EntryDraft:
     return draft(
         who,
@@ -255,68 +338,113 @@ def _status_draft(
     )
 
 
-def _reject(runtime: Runtime, who: Caller, submission_id: str, reason: str) -> None:
-    with unit_of_work(runtime.engine) as uow:
+def _reject(gate: Gate, who: Caller, submission_id: str, reason: str) -> None:
+    with unit_of_work(gate.engine) as uow:
         sub = uow.submissions.get(submission_id, lock=True)
-        case = uow.cases.get(sub.case_id)
-        sub.reject(at=runtime.now(), reason=reason)
+        if sub.status is not SubmissionStatus.pending_approval:
+            return  # decided meanwhile by another approval
+        number = purposes.of_submission(uow, sub).case_number
+        sub.reject(at=gate.now(), reason=reason)
         uow.submissions.update(sub, expected_status=SubmissionStatus.pending_approval)
-        runtime.ledger.append_in(
-            uow.conn,
-            [_status_draft(who, sub, SubmissionStatus.pending_approval, reason, case.number)],
+        gate.record(
+            uow, [_status_draft(who, sub, SubmissionStatus.pending_approval, reason, number)]
         )
 
 
 def _redecide_and_dispatch(
-    runtime: Runtime, approver: Caller, submission_id: str
-) -> DispatchResult | None:
-    """Decide the waiting submission again, for its requester, now that approvals are given;
-    dispatch it when the policy allows (other facts, a certification say, may have changed)."""
-    with read_only(runtime.engine) as uow:
-        sub = uow.submissions.get(submission_id)
-        requester = uow.users.get(sub.requested_by)
-        certification = lookup.certification(uow, requester.id, runtime.now())
-        context, case, provider = lookup.use_context(uow, sub)
-    requester_caller = Caller(user=requester, certification=certification, source=approver.source)
-    decision = evaluate(
-        runtime,
-        requester_caller,
-        Action.submission_create,
-        Resource(kind=ResourceKind.submission, id=sub.id, owner_id=requester.id),
-        context,
-    )
-    entry = decision_draft(
-        requester_caller,
-        Action.submission_create,
-        decision,
-        subject=f"submission:{sub.id}",
-        component=COMPONENT,
-        case=case.number,
-        submission=sub.id,
-        provider=provider.id,
-        program_code=sub.program_code,
-        details={"reason": "approval given", "approved_by": approver.user_id},
-    )
-    if decision.decision is DecisionOutcome.needs_approval:
-        runtime.ledger.append_many([entry])
-        return None  # still waiting on another approval
-    with unit_of_work(runtime.engine) as uow:
-        current = uow.submissions.get(sub.id, lock=True)
-        if decision.decision is DecisionOutcome.deny:
-            reason = "the policy denied the submission when it was decided again"
-            current.reject(at=runtime.now(), reason=reason)
-        else:
-            reason = f"approved by {approver.user_id}"
-            current.approve(at=runtime.now())
-        uow.submissions.update(current, expected_status=SubmissionStatus.pending_approval)
-        runtime.ledger.append_in(
-            uow.conn,
-            [entry, _status_draft(approver, current, SubmissionStatus.pending_approval, reason,
-                                  case.number)],
-        )  # fmt: skip
-    if decision.decision is DecisionOutcome.deny:
+    gate: Gate, dispatcher: Dispatcher, approver: Caller, submission_id: str
+) -> DispatchResult | str | None:
+    """Decide the waiting submission again, for its requester, now that an approval is given;
+    dispatch it when the policy allows (other facts, a certification say, may have changed).
+    Returns the dispatch, "rejected" when the policy now denies it, or None while it waits."""
+    sub = _pending(gate, submission_id)
+    if sub is None:
         return None
-    return dispatch(runtime, approver, sub.id)
+    with read_only(gate.engine) as uow:
+        requester = uow.users.get(sub.requested_by)
+        certification = lookup.certification(uow, requester.id, gate.now())
+    requester_caller = Caller(user=requester, certification=certification, source=approver.source)
+    held: list[tuple[Submission, str | None]] = []
+
+    def ask(uow: UnitOfWork) -> Ask:
+        current = uow.submissions.get(submission_id, lock=True)
+        if current.status is not SubmissionStatus.pending_approval:
+            raise Conflict(f"submission {current.id} is {current.status.value} by now")
+        contexts, provider = facts.use_contexts(uow, current, gate.now())
+        purpose = purposes.of_submission(uow, current)
+        held.append((current, purpose.case_number))
+        return Ask(
+            action=Action.submission_create,
+            resource=Resource(
+                kind=ResourceKind.submission, id=current.id, owner_id=requester.id
+            ),
+            contexts=contexts,
+            subject=f"submission:{current.id}",
+            component=COMPONENT,
+            case=purpose.case_number,
+            submission=current.id,
+            provider=provider.id,
+            program_code=current.program_code,
+            details={"reason": "approval given", "approved_by": approver.user_id},
+        )
+
+    def go(uow: UnitOfWork, ruling: Ruling) -> tuple[Submission | None, list[EntryDraft]]:
+        current, case_number = held[0]
+        provider = uow.providers.get(current.provider_id)
+        probes = [uow.probes.get(pid) for pid in current.probe_ids]
+        current.approve(at=gate.now())
+        reason = f"approved by {approver.user_id}"
+        status = _status_draft(approver, current, SubmissionStatus.pending_approval, reason,
+                               case_number)  # fmt: skip
+        # The use is judged as it happens: OSDM's review status now, when it goes out.
+        current.provider_review_status_at_use = provider.review_status
+        begin_dispatch(current, at=gate.now())
+        uow.submissions.update(current, expected_status=SubmissionStatus.pending_approval)
+        drafts = [status, intent_draft(approver, current, case_number, provider, probes)]
+        if current.exigent and provider.review_status is ReviewStatus.unreviewed:
+            # memo 4.C.3: any FRS used in exigent circumstances goes to OSDM for review,
+            # whether the supervisor approved before the use or after it.
+            queue_provider_review(uow, provider.id)
+            drafts.append(review_queue_draft(approver, provider, current))
+        return current, drafts
+
+    def still_waiting(uow: UnitOfWork, ruling: Ruling) -> tuple[Submission | None, list[Any]]:
+        return None, []  # another approval is still outstanding; the decision is recorded
+
+    try:
+        ruled = gate.enforce(requester_caller, ask=ask, act=go, wait=still_waiting)
+    except PolicyDenied:
+        _reject(gate, approver, submission_id,
+                "the policy denied the submission when it was decided again")  # fmt: skip
+        return "rejected"
+    except Conflict:
+        return None
+    current = ruled.result
+    if current is None:
+        return None
+    with read_only(gate.engine) as uow:
+        number = purposes.of_submission(uow, current).case_number
+        provider = uow.providers.get(current.provider_id)
+        probes = [uow.probes.get(pid) for pid in current.probe_ids]
+        sealed = [uow.probes.get_image(pid).sealed for pid in current.probe_ids]
+    return dispatcher.send(approver, current, case_number=number, provider=provider,
+                           probes=probes, sealed=sealed)  # fmt: skip
 
 
-__all__ = ["ApprovalKind", "ApprovalOutcome", "decide_approval", "list_pending"]
+def _pending(gate: Gate, submission_id: str) -> Submission | None:
+    with read_only(gate.engine) as uow:
+        try:
+            sub = uow.submissions.get(submission_id)
+        except NotFound:
+            return None
+    return sub if sub.status is SubmissionStatus.pending_approval else None
+
+
+__all__ = [
+    "ApprovalKind",
+    "ApprovalOutcome",
+    "PendingApproval",
+    "ask_to_decide",
+    "decide_approval",
+    "list_pending",
+]

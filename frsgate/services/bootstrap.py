@@ -26,17 +26,20 @@ from frsgate.store.unit import read_only
 
 COMPONENT = "services.bootstrap"
 DEMO_CASE = "HSI-2026-000001"
-DEMO_PROGRAM = "FRS-DEMO-01"
+DEMO_PROGRAM = "FRS-DEMO-01"  # a program/task force with an assessment (memo 4.A.1)
+DEMO_FRS_PROGRAM_CODE = "HSI-FRS-DEMO"  # the FRS program code OSDM established (memo 4.E.3)
 SANDBOX_PROVIDER = "sandbox"
 UNREVIEWED_PROVIDER = "exigent-unreviewed"
 NOT_APPROVED_PROVIDER = "not-approved-vendor"
 
 # username, display name, roles, certified (None: no certification; False: lapsed)
+# Supervisors first: each user below names their front-line supervisor (memo 4.E.4), sue for
+# sam and sam for the agents and the examiner.
 DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...], bool | None], ...] = (
+    ("sue", "Sue Supervisor", (Role.supervisor,), True),
+    ("sam", "Sam Supervisor", (Role.supervisor, Role.agent), True),
     ("alice", "Alice Agent", (Role.agent,), True),
     ("aaron", "Aaron Agent (certification lapsed)", (Role.agent,), False),
-    ("sam", "Sam Supervisor", (Role.supervisor, Role.agent), True),
-    ("sue", "Sue Supervisor", (Role.supervisor,), True),
     ("erin", "Erin Examiner", (Role.examiner,), True),
     ("olga", "Olga OSDM Reviewer", (Role.osdm,), None),
     ("ivan", "Ivan Privacy Office", (Role.igp,), None),
@@ -80,7 +83,9 @@ def initialize(settings: Settings, *, demo: bool) -> InitReport:
 
 
 def seed_demo(runtime: Runtime) -> list[str]:
-    """Demo users of every role, a case, a program, certifications and three providers."""
+    """Demo users of every role, a case, a program, an FRS program code, certifications and
+    three providers."""
+    gate = runtime.gate
     cli = Actor(id="system", role="system")
     seeded: list[str] = []
     now = runtime.now()
@@ -92,9 +97,11 @@ def seed_demo(runtime: Runtime) -> list[str]:
     for username, display, roles, certified in DEMO_USERS:
         if username in users:
             continue
-        supervisor = users.get("sam") if Role.agent in roles and username != "sam" else None
+        boss = "sue" if username == "sam" else "sam"
+        works = Role.agent in roles or Role.examiner in roles
+        supervisor = users.get(boss) if works or username == "sam" else None
         users[username] = admin.create_user(
-            runtime, cli, username=username, display_name=display, roles=roles,
+            gate, cli, username=username, display_name=display, roles=roles,
             supervisor_id=supervisor.id if supervisor else None,
         )  # fmt: skip
         seeded.append(f"user {username}")
@@ -102,7 +109,8 @@ def seed_demo(runtime: Runtime) -> list[str]:
             completed = now - timedelta(days=30 if certified else 800)
             expires = now + timedelta(days=335) if certified else now - timedelta(days=435)
             admin.record_certification(
-                runtime, cli, user=users[username], completed_at=completed, expires_at=expires,
+                gate, cli, user=users[username], completed_at=completed,
+                best_practices_at=completed, safeguards_at=completed, expires_at=expires,
                 palms_reference=f"PALMS-DEMO-{username.upper()}",
             )  # fmt: skip
     with read_only(runtime.engine) as uow:
@@ -110,22 +118,31 @@ def seed_demo(runtime: Runtime) -> list[str]:
             uow.cases.get_by_number, DEMO_CASE
         )
         have_program = _exists(uow.programs.get_by_code, DEMO_PROGRAM)
+        have_code = uow.frs_program_codes.find_code(DEMO_FRS_PROGRAM_CODE) is not None
         have = {n: _exists(uow.providers.get_by_name, n) for n in (
             SANDBOX_PROVIDER, UNREVIEWED_PROVIDER, NOT_APPROVED_PROVIDER)}  # fmt: skip
     if not have_case:
         admin.create_case(
-            runtime, cli, number=DEMO_CASE, title="Demo: smuggling ring (synthetic)",
+            gate, cli, number=DEMO_CASE, title="Demo: smuggling ring (synthetic)",
             statutory_authority="18 U.S.C. 545 (smuggling goods into the United States)",
             violation_codes=("18USC545",), supervisor=users["sam"],
             assigned=[users["alice"], users["aaron"], users["erin"]], opened_by=users["sam"].id,
+            under_hsi_authority=True,
         )  # fmt: skip
         seeded.append(f"case {DEMO_CASE}")
     if not have_program:
         admin.create_program(
-            runtime, cli, code=DEMO_PROGRAM, name="Demo FRS program (synthetic)",
+            gate, cli, code=DEMO_PROGRAM, name="Demo FRS program (synthetic)",
             assessment_ref="PIA-DEMO-FRS-2026", approved_by=users["ivan"],
+            use_without_case=True, supervisor=users["sam"], members=[users["alice"]],
         )  # fmt: skip
         seeded.append(f"program {DEMO_PROGRAM}")
+    if not have_code:
+        admin.register_program_code(
+            gate, cli, code=DEMO_FRS_PROGRAM_CODE, description="Demo FRS program code (synthetic)",
+            established_by=users["olga"].id, valid_from=now - timedelta(days=1),
+        )  # fmt: skip
+        seeded.append(f"FRS program code {DEMO_FRS_PROGRAM_CODE}")
     all_types = frozenset({MatchType.one_to_one, MatchType.two_photo, MatchType.one_to_many})
     osdm = Actor(id=users["olga"].id, role=Role.osdm.value)
     specs = (
@@ -137,12 +154,14 @@ def seed_demo(runtime: Runtime) -> list[str]:
         if have[name]:
             continue
         provider = admin.create_provider(
-            runtime, cli, name=name, kind=kind, base_url=url,
+            gate, cli, name=name, kind=kind, base_url=url,
             terms=ProviderTerms(match_types=all_types, candidate_cap=20,
-                                law_enforcement_use=True, reference=f"terms:{name}"),
+                                law_enforcement_use=True, reference=f"terms:{name}",
+                                edited_probes_allowed=True),
         )  # fmt: skip
         if verdict is not None:
-            admin.review_provider(runtime, osdm, provider, approve=verdict, note=note, source="cli")
+            admin.seed_provider_review(gate, osdm, provider, approve=verdict, note=note,
+                                       source="cli")  # fmt: skip
         seeded.append(f"provider {name}")
     seeded += _activate_demo_pack(runtime, users["ada"], users["ivan"])
     if seeded:
@@ -157,21 +176,22 @@ def seed_demo(runtime: Runtime) -> list[str]:
 
 def _activate_demo_pack(runtime: Runtime, admin_user: User, igp_user: User) -> list[str]:
     """The demo's administrator asks and its privacy officer approves the bundled pack."""
-    if runtime.policy_active:
+    if runtime.gate.active:
         return []
     from frsgate.services.approvals import decide_approval
     from frsgate.services.gate import Caller
     from frsgate.services.policy_admin import request_activation
 
     request = request_activation(
-        runtime,
-        Caller(user=admin_user, certification=None, source="cli"),
+        gate=runtime.gate,
+        caller=Caller(user=admin_user, certification=None, source="cli"),
         reason="demo installation: the HSI 2021 pack as shipped",
     )
     decide_approval(
-        runtime,
-        Caller(user=igp_user, certification=None, source="cli"),
-        request.id,
+        gate=runtime.gate,
+        dispatcher=runtime.dispatcher,
+        caller=Caller(user=igp_user, certification=None, source="cli"),
+        approval_id=request.id,
         approve=True,
         note="reviewed for the demo installation",
     )

@@ -15,6 +15,7 @@ verified the result.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,13 +42,16 @@ from frsgate.domain import (
 from frsgate.domain.values import new_id
 from frsgate.errors import FrsGateError
 from frsgate.ledger import Actor, EntryDraft, EventTag, Outcome
-from frsgate.services.gate import Caller, draft
-from frsgate.services.runtime import Runtime
+from frsgate.services import purposes
+from frsgate.services.connections import ConnectorPool
+from frsgate.services.gate import Caller, Gate, draft
 from frsgate.store.unit import read_only, unit_of_work
-from frsgate.vault import candidate_aad, open_sealed, probe_aad, seal
+from frsgate.vault import KeyEncryptionKey, candidate_aad, open_sealed, probe_aad, seal
 from frsgate.vault.crypto import SealedBlob
 
 COMPONENT = "services.dispatch"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,25 +80,58 @@ def begin_dispatch(sub: Submission, *, at: datetime) -> None:
     sub.record_attempt()
 
 
-def dispatch(runtime: Runtime, who: Caller | Actor, submission_id: str) -> DispatchResult:
+class Dispatcher:
+    """Sends submissions to their FRS: what the submission gate and approvals hand over once
+    the policy allowed the use."""
+
+    def __init__(self, *, gate: Gate, kek: KeyEncryptionKey, connectors: ConnectorPool) -> None:
+        self.gate = gate
+        self.kek = kek
+        self.connectors = connectors
+
+    def dispatch(self, who: Caller | Actor, submission_id: str) -> DispatchResult:
+        return dispatch(self, who, submission_id)
+
+    def send(
+        self,
+        who: Caller | Actor,
+        sub: Submission,
+        *,
+        case_number: str | None,
+        provider: Provider,
+        probes: list[Probe],
+        sealed: list[bytes],
+    ) -> DispatchResult:
+        return send(self, who, sub, case_number=case_number, provider=provider, probes=probes,
+                    sealed=sealed)  # fmt: skip
+
+    def recover_interrupted(self) -> list[str]:
+        return recover_interrupted(self)
+
+
+def dispatch(runtime: Dispatcher, who: Caller | Actor, submission_id: str) -> DispatchResult:
     """Send an approved (or exigent) submission to its FRS and record what came back."""
-    with unit_of_work(runtime.engine) as uow:
+    with unit_of_work(runtime.gate.engine) as uow:
         sub = uow.submissions.get(submission_id, lock=True)
         before = sub.status
-        begin_dispatch(sub, at=runtime.now())
+        begin_dispatch(sub, at=runtime.gate.now())
         uow.submissions.update(sub, expected_status=before)
-        case = uow.cases.get(sub.case_id)
+        case_number = uow.cases.get(sub.case_id).number if sub.case_id else None
         provider = uow.providers.get(sub.provider_id)
         probes = [uow.probes.get(pid) for pid in sub.probe_ids]
         sealed = [uow.probes.get_image(pid).sealed for pid in sub.probe_ids]
         # Log before act: the intent commits with `dispatching`, before the FRS is called.
-        runtime.ledger.append_in(uow.conn, [intent_draft(who, sub, case.number, provider, probes)])
-    return send(runtime, who, sub, case_number=case.number, provider=provider, probes=probes,
+        runtime.gate.record(uow, [intent_draft(who, sub, case_number, provider, probes)])
+    return send(runtime, who, sub, case_number=case_number, provider=provider, probes=probes,
                 sealed=sealed)  # fmt: skip
 
 
 def intent_draft(
-    who: Caller | Actor, sub: Submission, case_number: str, provider: Provider, probes: list[Probe]
+    who: Caller | Actor,
+    sub: Submission,
+    case_number: str | None,
+    provider: Provider,
+    probes: list[Probe],
 ) -> EntryDraft:
     """The intent entry: what is about to go to which FRS, for whom (EU AI Act Art. 12(3))."""
     return draft(
@@ -119,11 +156,11 @@ def intent_draft(
 
 
 def send(
-    runtime: Runtime,
+    runtime: Dispatcher,
     who: Caller | Actor,
     sub: Submission,
     *,
-    case_number: str,
+    case_number: str | None,
     provider: Provider,
     probes: list[Probe],
     sealed: list[bytes],
@@ -138,7 +175,7 @@ def send(
             open_sealed(SealedBlob.from_bytes(img), kek=runtime.kek, associated_data=probe_aad(pid))
             for pid, img in zip(sub.probe_ids, sealed, strict=True)
         ]
-        connector = runtime.connector(provider)
+        connector = runtime.connectors.connector(provider)
         if sub.match_type == MatchType.two_photo:
             result = connector.compare(images[0], images[1], idempotency_key=sub.idempotency_key)
         else:
@@ -153,30 +190,51 @@ def send(
                     subject_ref=sub.target_ref,
                 )
             )
+        # The protocol promises these types; a connector that breaks the promise fails here,
+        # as a failed use, rather than later while the result is being stored.
+        expected = ComparisonResult if sub.match_type == MatchType.two_photo else WireCandidateList
+        if not isinstance(result, expected):
+            raise TypeError(f"connector returned {type(result).__name__}, not {expected.__name__}")
     except ConnectorError as exc:
-        runtime.metrics.dispatches.labels(provider.id, exc.code).inc()
+        runtime.gate.metrics.dispatches.labels(provider.id, exc.code).inc()
         failure = _Failure(exc.code, exc.message, exc.attempts, exc.status_code)
         return _failed(runtime, who, sub, case_number, provider, failure)
     except FrsGateError as exc:  # the vault refused to open the probe, a provider misconfigured
-        runtime.metrics.dispatches.labels(provider.id, "dispatch_error").inc()
+        runtime.gate.metrics.dispatches.labels(provider.id, "dispatch_error").inc()
         failure = _Failure("dispatch_error", exc.message, 0, None)
         return _failed(runtime, who, sub, case_number, provider, failure)
-    runtime.metrics.dispatches.labels(provider.id, "succeeded").inc()
-    runtime.metrics.dispatch_seconds.labels(provider.id).observe(
+    except Exception as exc:
+        # Anything else (a request the connector's model refuses, a buggy connector) is still a
+        # failed use with its outcome on the ledger, never a 500 that leaves the submission
+        # `dispatching`. Only the exception's type goes on the record: its text may quote the
+        # request, probe bytes or a key. BaseException (KeyboardInterrupt, SystemExit) is not
+        # caught: the process is going down, and start-up recovery handles the open intent.
+        # The type only: the exception's text may quote the request or the probe.
+        log.error(
+            "dispatch of %s to %s failed unexpectedly (%s)", sub.id, provider.id,
+            type(exc).__name__,
+        )  # fmt: skip
+        runtime.gate.metrics.dispatches.labels(provider.id, "dispatch_error").inc()
+        # Its type only: the exception's text may quote the request, the probe or a key.
+        message = f"unexpected {type(exc).__name__} while dispatching (an error of FRS Gate)"
+        failure = _Failure("dispatch_error", message, 0, None)
+        return _failed(runtime, who, sub, case_number, provider, failure)
+    runtime.gate.metrics.dispatches.labels(provider.id, "succeeded").inc()
+    runtime.gate.metrics.dispatch_seconds.labels(provider.id).observe(
         (result.ended_at - result.started_at).total_seconds()
     )
     return _completed(runtime, who, sub, case_number, provider, result, probe_hashes)
 
 
 def _failed(
-    runtime: Runtime,
+    runtime: Dispatcher,
     who: Caller | Actor,
     sub: Submission,
-    case_number: str,
+    case_number: str | None,
     provider: Provider,
     exc: _Failure,
 ) -> DispatchResult:
-    at = runtime.now()
+    at = runtime.gate.now()
     reason = f"{exc.code}: {exc.message}"
     outcome = draft(
         who,
@@ -200,22 +258,22 @@ def _failed(
     # having moved it meanwhile (a Conflict then, never a silent overwrite).
     sub.attempts = max(sub.attempts, exc.attempts or 1)
     sub.fail(at=at, reason=reason[:500])
-    with unit_of_work(runtime.engine) as uow:
+    with unit_of_work(runtime.gate.engine) as uow:
         uow.submissions.update(sub, expected_status=SubmissionStatus.dispatching)
-        runtime.ledger.append_in(uow.conn, [outcome])
+        runtime.gate.record(uow, [outcome])
     return DispatchResult(submission=sub, candidate_list=None, error=reason)
 
 
 def _completed(
-    runtime: Runtime,
+    runtime: Dispatcher,
     who: Caller | Actor,
     sub: Submission,
-    case_number: str,
+    case_number: str | None,
     provider: Provider,
     result: WireCandidateList | ComparisonResult,
     probe_hashes: list[str],
 ) -> DispatchResult:
-    at = runtime.now()
+    at = runtime.gate.now()
     list_id = new_id("clist")
     is_comparison = isinstance(result, ComparisonResult)
     database = result.database if isinstance(result, WireCandidateList) else None
@@ -283,24 +341,25 @@ def _completed(
     )
     sub.attempts = max(sub.attempts, result.attempts)
     sub.complete(at=at)
-    with unit_of_work(runtime.engine) as uow:
+    with unit_of_work(runtime.gate.engine) as uow:
         uow.submissions.update(sub, expected_status=SubmissionStatus.dispatching)
         uow.candidate_lists.add(candidate_list)
         uow.candidates.add_all(candidates)
         uow.candidates.add_images(images)
-        runtime.ledger.append_in(uow.conn, [outcome])
+        runtime.gate.record(uow, [outcome])
     return DispatchResult(submission=sub, candidate_list=candidate_list)
 
 
-def recover_interrupted(runtime: Runtime) -> list[str]:
+def recover_interrupted(runtime: Dispatcher) -> list[str]:
     """At start-up: every submission left `dispatching` gets an `outcome_unknown` entry and
     becomes a supervisor queue item (the FRS may or may not have received the probe)."""
-    with read_only(runtime.engine) as uow:
+    with read_only(runtime.gate.engine) as uow:
         stuck = uow.submissions.with_status(SubmissionStatus.dispatching)
-        cases = {s.case_id: uow.cases.get(s.case_id) for s in stuck}
+        owners = {s.id: purposes.of_submission(uow, s) for s in stuck}
     recovered: list[str] = []
     for sub in stuck:
-        at = runtime.now()
+        at = runtime.gate.now()
+        purpose = owners[sub.id]
         unknown = draft(
             Actor.system(),
             EventTag.SUBMISSION_DISPATCH_OUTCOME_UNKNOWN,
@@ -308,7 +367,7 @@ def recover_interrupted(runtime: Runtime) -> list[str]:
             subject=f"submission:{sub.id}",
             component=COMPONENT,
             source="system",
-            case=cases[sub.case_id].number,
+            case=purpose.case_number,
             submission=sub.id,
             provider=sub.provider_id,
             program_code=sub.program_code,
@@ -316,13 +375,14 @@ def recover_interrupted(runtime: Runtime) -> list[str]:
                 "idempotency_key": sub.idempotency_key,
                 "dispatched_at": sub.dispatched_at.isoformat() if sub.dispatched_at else None,
                 "queued_for": "supervisor",
-                "supervisor_id": cases[sub.case_id].supervisor_id,
+                "purpose": purpose.ref,
+                "supervisor_id": purpose.supervisor_id,
             },
         )
-        with unit_of_work(runtime.engine) as uow:
+        with unit_of_work(runtime.gate.engine) as uow:
             current = uow.submissions.get(sub.id, lock=True)
             current.mark_outcome_unknown(at=at)
             uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
-            runtime.ledger.append_in(uow.conn, [unknown])
+            runtime.gate.record(uow, [unknown])
         recovered.append(sub.id)
     return recovered

@@ -1,8 +1,10 @@
-"""Translate domain objects into the policy engine's facts (`frsgate.policy.facts`).
+"""The policy's facts, gathered from stored records (and, for a request not yet stored, from
+what the request states) — the one seam between the domain and `frsgate.policy.facts`.
 
-The policy package knows nothing of the domain or the store; this module is the one seam
-between them, so a change of either side is one edit here. Fail closed: anything unknown maps to
-the value that makes a rule fire, never to one that lets an act through.
+Every attribute a rule reads is set here from a record or the request, never from a constant;
+a record that is missing leaves the fact at the value that makes its rule fire (fail closed).
+The functions that take a `UnitOfWork` read inside the caller's transaction, so the facts are
+those of the moment the act commits.
 """
 
 from __future__ import annotations
@@ -14,42 +16,46 @@ from frsgate.domain import (
     Approval,
     ApprovalKind,
     ApprovalStatus,
+    ApprovalSubject,
+    CaptureSource,
     Case,
-    CaseStatus,
     Certification,
     ImageEdit,
     Probe,
     Program,
     ProgramStatus,
     Provider,
+    RefusedCaptureSource,
+    RefusedImageEdit,
     Submission,
     User,
 )
-from frsgate.domain import CaptureSource as DomainCaptureSource
 from frsgate.policy import facts as pf
 from frsgate.policy.screening import screen_justification
+from frsgate.services import lookup
+from frsgate.store.unit import UnitOfWork
 
-# Domain capture sources are all stills; the policy vocabulary is coarser. Live and real-time
-# sources never reach here: the domain refuses them at parse time (memo 4.B.4).
-_CAPTURE: dict[DomainCaptureSource, pf.CaptureSource] = {
-    DomainCaptureSource.booking_photo: pf.CaptureSource.photograph,
-    DomainCaptureSource.recorded_video_still: pf.CaptureSource.recorded_video_still,
-    DomainCaptureSource.social_media: pf.CaptureSource.social_media,
-    DomainCaptureSource.identity_document: pf.CaptureSource.document,
-    DomainCaptureSource.other: pf.CaptureSource.photograph,
-}
+# The approval kinds a policy grant can stand for (each is a field of `pf.Approvals`).
+GRANT_KINDS = (
+    ApprovalKind.witness_probe,
+    ApprovalKind.flagged_justification,
+    ApprovalKind.exigent_provider,
+)
+
+
+def _present(text: str | None) -> bool:
+    return bool(text and text.strip())
 
 
 def principal(user: User, certification: Certification | None, at: datetime) -> pf.Principal:
     """The acting user with their roles and their PALMS certification (memo 4.A.3) at `at`."""
-    roles = frozenset(pf.Role(r.value) for r in user.roles)
 
     def done(moment: datetime | None) -> bool:
         return moment is not None and moment <= at
 
     return pf.Principal(
         user_id=user.id,
-        roles=roles,
+        roles=frozenset(user.roles),
         training_completed=certification is not None and done(certification.training_completed_at),
         best_practices_attested=certification is not None
         and done(certification.best_practices_attested_at),
@@ -63,7 +69,7 @@ def principal(user: User, certification: Certification | None, at: datetime) -> 
 def case(c: Case) -> pf.CaseFacts:
     return pf.CaseFacts(
         case_id=c.id,
-        status=pf.CaseStatus.open if c.status is CaseStatus.open else pf.CaseStatus.closed,
+        status=c.status,
         under_hsi_authority=c.under_hsi_authority,
         assigned_user_ids=frozenset(c.assigned_user_ids),
         supervisor_id=c.supervisor_id,
@@ -71,37 +77,45 @@ def case(c: Case) -> pf.CaseFacts:
 
 
 def program(p: Program | None, code: str | None) -> pf.ProgramFacts | None:
+    """An unknown code gives a program that is neither established nor assessed."""
     if p is None:
         return pf.ProgramFacts(code=code) if code else None
+    assessed = p.status is ProgramStatus.assessed
     return pf.ProgramFacts(
         code=p.code,
-        established=p.status is ProgramStatus.assessed,
-        assessment_ref=p.assessment_ref if p.status is ProgramStatus.assessed else None,
+        established=assessed,
+        assessment_ref=p.assessment_ref if assessed else None,
+        use_without_case=assessed and p.use_without_case,
+        member_ids=frozenset(p.member_ids),
+        supervisor_id=p.supervisor_id,
     )
 
 
 def probe(
     *,
     subject_role: str,
-    capture_source: DomainCaptureSource,
+    capture_source: CaptureSource | RefusedCaptureSource,
+    lawful_basis: str | None,
     traditional_means: str | None,
     other_methods_exhausted: str | None,
     attestation: bool,
     justification: str | None,
-    image_edit: ImageEdit,
+    image_edit: ImageEdit | RefusedImageEdit,
 ) -> pf.ProbeFacts:
-    """Facts of a probe, from intake fields or a stored probe alike."""
+    """Facts of a probe, from what an intake request states or from a stored probe alike."""
     return pf.ProbeFacts(
-        subject_role=pf.SubjectRole(subject_role),
-        capture_source=_CAPTURE[capture_source],
-        live_source=False,
-        traditional_means_recorded=bool(traditional_means and traditional_means.strip()),
-        other_methods_exhausted=bool(other_methods_exhausted and other_methods_exhausted.strip()),
+        subject_role=subject_role,
+        capture_source=capture_source.value,
+        live_source=isinstance(capture_source, RefusedCaptureSource) and capture_source.is_live,
+        lawful_basis_recorded=_present(lawful_basis),
+        isolated_facial_image=not isinstance(image_edit, RefusedImageEdit),
+        traditional_means_recorded=_present(traditional_means),
+        other_methods_exhausted=_present(other_methods_exhausted),
         attestation_present=attestation,
-        justification_present=bool(justification and justification.strip()),
+        justification_present=_present(justification),
         justification_flags=frozenset(str(f) for f in screen_justification(justification)),
         edited=image_edit is ImageEdit.enhanced,
-        composite=False,
+        composite=isinstance(image_edit, RefusedImageEdit),
     )
 
 
@@ -109,6 +123,7 @@ def stored_probe(p: Probe) -> pf.ProbeFacts:
     return probe(
         subject_role=p.subject_role.value,
         capture_source=p.capture_source,
+        lawful_basis=p.lawful_basis,
         traditional_means=p.traditional_means,
         other_methods_exhausted=p.other_methods_exhausted,
         attestation=p.attestation,
@@ -120,68 +135,114 @@ def stored_probe(p: Probe) -> pf.ProbeFacts:
 def provider(p: Provider) -> pf.ProviderFacts:
     return pf.ProviderFacts(
         provider_id=p.id,
-        review_status=pf.ReviewStatus(p.review_status.value),
+        review_status=p.review_status,
         law_enforcement_use_permitted=p.terms.law_enforcement_use,
         match_types=frozenset(p.terms.match_types),
         candidate_cap=p.terms.candidate_cap,
-        accepts_edited_probes=True,
+        accepts_edited_probes=p.terms.edited_probes_allowed,
     )
 
 
+def program_code_established(uow: UnitOfWork, code: str | None, at: datetime) -> bool:
+    """memo 4.E.3: the code is one OSDM established, valid at `at`."""
+    if not _present(code):
+        return False
+    assert code is not None
+    found = uow.frs_program_codes.find_code(code.strip())
+    return found is not None and found.is_valid(at)
+
+
 def submission(
-    s: Submission, *, prior_approval_impracticable: bool, used_at: datetime | None = None
+    s: Submission,
+    *,
+    program_code_established: bool,
+    prior_approval_impracticable: bool,
+    exigent_approval_denied: bool = False,
 ) -> pf.SubmissionFacts:
     return pf.SubmissionFacts(
         match_type=s.match_type,
         program_code=s.program_code,
+        program_code_established=program_code_established,
         exigent=s.exigent,
         exigent_reason=s.exigent_reason,
         prior_approval_impracticable=prior_approval_impracticable,
+        impracticable_reason=s.impracticable_reason,
         requested_candidates=s.max_candidates or 0,
-        realtime=False,
-        used_at=used_at,
+        provider_review_status_at_use=s.provider_review_status_at_use,
+        used_at=s.dispatched_at,
+        exigent_approval_denied=exigent_approval_denied,
     )
-
-
-_GRANT_KIND = {
-    ApprovalKind.witness_probe: "witness",
-    ApprovalKind.flagged_justification: "flagged_justification",
-    ApprovalKind.exigent_provider: "exigent_provider",
-}
 
 
 def approvals(granted: Iterable[Approval], approvers: dict[str, User]) -> pf.Approvals:
     """The approvals already given, as grants the pack checks (approver, roles, time)."""
-    grants: dict[str, pf.Grant] = {}
+    grants: dict[ApprovalKind, pf.Grant] = {}
     for a in granted:
-        name = _GRANT_KIND.get(a.kind)
-        if name is None or a.status is not ApprovalStatus.approved or a.approver_id is None:
+        if a.kind not in GRANT_KINDS or a.status is not ApprovalStatus.approved:
+            continue
+        if a.approver_id is None:
             continue
         approver = approvers.get(a.approver_id)
-        roles = frozenset(pf.Role(r.value) for r in approver.roles) if approver else frozenset()
-        grants[name] = pf.Grant(
+        roles = frozenset(approver.roles) if approver is not None else frozenset()
+        grants[a.kind] = pf.Grant(
             approver_id=a.approver_id, approver_roles=roles, granted_at=a.decided_at
         )
     return pf.Approvals(
-        witness=grants.get("witness"),
-        flagged_justification=grants.get("flagged_justification"),
-        exigent_provider=grants.get("exigent_provider"),
+        witness_probe=grants.get(ApprovalKind.witness_probe),
+        flagged_justification=grants.get(ApprovalKind.flagged_justification),
+        exigent_provider=grants.get(ApprovalKind.exigent_provider),
     )
 
 
 def approval_kind_for_cure(name: str) -> ApprovalKind:
-    """The domain approval kind that cures a `needs_approval` naming `name`."""
-    for kind, grant_name in _GRANT_KIND.items():
-        if grant_name == name or kind.value == name:
-            return kind
-    raise ValueError(f"unknown approval kind {name!r} in a policy decision")
+    """The approval kind that cures a `needs_approval` naming `name` (the pack's `@approval`
+    values are `ApprovalKind` values; a test pins that)."""
+    return ApprovalKind(name)
 
 
-def approval_request(a: Approval) -> pf.ApprovalRequestFacts | None:
-    mapping = {
-        ApprovalKind.witness_probe: pf.ApprovalKind.witness,
-        ApprovalKind.flagged_justification: pf.ApprovalKind.flagged_justification,
-        ApprovalKind.exigent_provider: pf.ApprovalKind.exigent_provider,
-    }
-    kind = mapping.get(a.kind)
-    return pf.ApprovalRequestFacts(kind=kind) if kind is not None else None
+def approvers(uow: UnitOfWork, decided: Iterable[Approval]) -> dict[str, User]:
+    """The users who decided `decided`, by id (the policy checks their roles)."""
+    ids = {a.approver_id for a in decided if a.approver_id}
+    return {uid: uow.users.get(uid) for uid in ids}
+
+
+def probe_approvals(uow: UnitOfWork, probe_id: str) -> list[Approval]:
+    return uow.approvals.for_subject(ApprovalSubject.probe, probe_id)
+
+
+def use_contexts(
+    uow: UnitOfWork, sub: Submission, at: datetime
+) -> tuple[list[pf.Context], Provider]:
+    """The policy's view of a stored submission, one context per probe: its purpose (case, or
+    the program of a use without a case), probe, provider, the use as it happened (OSDM's
+    review status at the time of use, when it reached the FRS, whether a supervisor refused it
+    afterwards, memo 4.C.3) and every approval given to the probe or to it."""
+    provider_ = uow.providers.get(sub.provider_id)
+    own = uow.approvals.for_subject(ApprovalSubject.submission, sub.id)
+    denied = any(
+        a.kind is ApprovalKind.exigent_provider and a.status is ApprovalStatus.denied for a in own
+    )
+    facts_of_use = submission(
+        sub,
+        program_code_established=program_code_established(uow, sub.program_code, sub.created_at),
+        prior_approval_impracticable=_present(sub.impracticable_reason),
+        exigent_approval_denied=denied,
+    )
+    contexts = []
+    for probe_id in sub.probe_ids:
+        stored = uow.probes.get(probe_id)
+        granted = probe_approvals(uow, probe_id) + own
+        # memo 4.A.1: the submission's case, or the program the probe was collected under.
+        case_ = uow.cases.get(sub.case_id) if sub.case_id else None
+        contexts.append(
+            pf.Context(
+                case=case(case_) if case_ is not None else None,
+                program=program(lookup.program(uow, stored.program_code), stored.program_code),
+                probe=stored_probe(stored),
+                provider=provider(provider_),
+                submission=facts_of_use,
+                approvals=approvals(granted, approvers(uow, granted)),
+                now=at,
+            )
+        )
+    return contexts, provider_

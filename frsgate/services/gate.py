@@ -1,25 +1,50 @@
-"""The policy gate: every decision, allow or deny, is asked of the active pack and recorded.
+"""The one decision point: every act and every sensitive read of FRS Gate passes `Gate.enforce`.
 
-A service calls `decide(...)` before any act; the decision's ledger entry (with the pack id and
-hash and the citations) is durable before the service acts on it (DESIGN: log before act). A
-denial raises `PolicyDenied` carrying the citations, so the edge can show the user which memo
-section stopped them and what to do.
+`enforce` runs one transaction that
+
+1. gathers the facts *from stored records* (the service's `ask`, reading through the same
+   transaction, locking what the act depends on) — never from a client boolean or a constant,
+   and a missing record is a deny (`NotFound` before any decision, or a fact left false);
+2. asks the active pack (every probe of a submission is asked about: `Ask.contexts`);
+3. writes the decision entry in the same transaction as the act, and honours all three
+   outcomes:
+   - allow: the act (`act`) takes effect and commits with its entries;
+   - deny: only the decision is recorded; `PolicyDenied` (403) carries its citations;
+   - needs_approval: the act does *not* take effect. An act that can wait (`wait`: a probe or
+     a submission stored pending) is stored waiting with its approval requests; any other act
+     (`hold`: a read, a decision on results) records the decision, makes sure the approval it
+     waits for exists for the right approver, and raises `ApprovalRequired` (409) naming it.
+
+A service that must refuse for a reason of its own inside the transaction (a rate limit, with
+its queue item) raises `Refusal` from `ask` or `act`: its entries and the writes made before it
+commit, then its error is raised. Routes declare the actions they perform (`Caller.declared`);
+deciding any other action for such a caller is a programming error, refused before the pack is
+asked. Authorization lives in the pack alone: nothing else checks roles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Engine
 
 from frsgate.domain import Certification, Role, User
-from frsgate.ledger import Actor, EntryDraft, EventTag, Outcome, PolicyRef
-from frsgate.policy.decision import Citation, Decision, PackRef
+from frsgate.errors import FrsGateError, NotFound
+from frsgate.ledger import Actor, EntryDraft, EventTag, Ledger, Outcome, PolicyRef
+from frsgate.policy.decision import Citation, Decision, PackRef, combine
 from frsgate.policy.decision import Outcome as DecisionOutcome
+from frsgate.policy.engine import PolicyPack
 from frsgate.policy.facts import Action, Context, Resource
-from frsgate.services import facts
-from frsgate.services.errors import PolicyDenied
-from frsgate.services.runtime import Runtime
+from frsgate.services import facts, lookup
+from frsgate.services.activation import activation_of
+from frsgate.services.errors import ApprovalRequired, AuthenticationFailed, PolicyDenied
+from frsgate.services.metrics import ServiceMetrics
+from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
+
+T = TypeVar("T")
 
 # The role an act is recorded under when the user holds several (most specific first).
 _ACTING_ROLES: dict[Action, tuple[Role, ...]] = {
@@ -27,28 +52,27 @@ _ACTING_ROLES: dict[Action, tuple[Role, ...]] = {
     Action.provider_review: (Role.osdm,),
     Action.examination_record: (Role.examiner,),
     Action.policy_pack_activate: (Role.igp,),
+    Action.policy_pack_request: (Role.admin, Role.igp),
     Action.user_manage: (Role.admin,),
     Action.ledger_read: (Role.opr, Role.supervisor, Role.igp),
     Action.export_run: (Role.opr, Role.igp),
+    Action.queue_view: (Role.supervisor, Role.osdm, Role.igp),
+    Action.outcome_review: (Role.supervisor,),
 }
-_ROLE_ORDER = (
-    Role.agent,
-    Role.supervisor,
-    Role.examiner,
-    Role.osdm,
-    Role.igp,
-    Role.opr,
-    Role.admin,
-)
+_ROLE_ORDER = tuple(Role)
+_BEFORE_ACTIVATION = frozenset({Action.policy_pack_request, Action.policy_pack_activate})
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The authenticated user behind a request, with what the gate needs to decide for them."""
+    """The authenticated user behind a request. `declared` holds the actions the route
+    declared (empty for acts the system performs for a user, such as re-deciding a waiting
+    submission once its approval is given)."""
 
     user: User
     certification: Certification | None
     source: str  # the client address, "cli" or "system"
+    declared: frozenset[Action] = frozenset()
 
     @property
     def user_id(self) -> str:
@@ -64,127 +88,239 @@ class Caller:
     def actor(self, action: Action | None = None) -> Actor:
         return Actor(id=self.user.id, role=self.role_for(action))
 
+    def acting_for(self, *actions: Action) -> Caller:
+        return replace(self, declared=frozenset(actions))
 
-def evaluate(
-    runtime: Runtime, caller: Caller, action: Action, resource: Resource, context: Context
-) -> Decision:
-    """Ask the active pack (nothing recorded yet: pair it with `decision_draft`)."""
-    at = runtime.now()
-    principal = facts.principal(caller.user, caller.certification, at)
-    if context.now is None:
-        context = replace(context, now=at)
-    # Until IGP approved the loaded pack (memo fn2), only its activation may be decided by it.
-    activated = runtime.policy_active or runtime.refresh_policy_active()
-    if activated or action is Action.policy_pack_activate:
-        decision = runtime.policy.decide(principal, action, resource, context)
-    else:
-        decision = _not_activated(runtime)
-    runtime.metrics.decisions.labels(action.value, decision.decision.value).inc()
-    return decision
+    def internal(self) -> Caller:
+        return replace(self, declared=frozenset())
 
 
-def decide(
-    runtime: Runtime,
-    caller: Caller,
-    action: Action,
-    resource: Resource,
-    context: Context,
-    *,
-    subject: str,
-    component: str,
-    case: str | None = None,
-    submission: str | None = None,
-    provider: str | None = None,
-    program_code: str | None = None,
-    details: Mapping[str, Any] | None = None,
-    raise_on_deny: bool = True,
-    read: EntryDraft | None = None,
-) -> Decision:
-    """Ask the active pack, record the decision in the ledger, and return it.
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One question for the pack, gathered from stored records inside the act's transaction.
 
-    The entry is durable before this returns, so nothing can act on a decision that is not on
-    record. `read` is the entry of a sensitive read the decision allows (a candidate list, a
-    probe image): it commits in the same batch, before any data is returned. With
-    `raise_on_deny`, a deny raises `PolicyDenied` after it is recorded.
+    `contexts` holds one context per thing the act is decided on (one per probe of a
+    submission); the decisions are combined, the strictest winning. The remaining fields say
+    where the decision entry is filed.
     """
-    decision = evaluate(runtime, caller, action, resource, context)
-    entries = [
-        decision_draft(
-            caller,
-            action,
-            decision,
-            subject=subject,
-            component=component,
-            case=case,
-            submission=submission,
-            provider=provider,
-            program_code=program_code,
-            details=details,
-        )
-    ]
-    if read is not None and decision.allowed:
-        entries.append(read)
-    runtime.ledger.append_many(entries)
-    if raise_on_deny:
-        raise_if_denied(decision)
-    return decision
+
+    action: Action
+    resource: Resource
+    contexts: Sequence[Context]
+    subject: str
+    component: str
+    case: str | None = None
+    submission: str | None = None
+    provider: str | None = None
+    program_code: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
-def raise_if_denied(decision: Decision) -> None:
-    if decision.decision is DecisionOutcome.deny:
-        raise PolicyDenied(decision.to_dict())
+@dataclass(frozen=True, slots=True)
+class Ruling:
+    """The decision and the entry that records it (appended by `enforce`)."""
+
+    ask: Ask
+    decision: Decision
+    entry: EntryDraft
 
 
-def _not_activated(runtime: Runtime) -> Decision:
-    pack = runtime.policy
-    return Decision(
-        decision=DecisionOutcome.deny,
-        citations=(
-            Citation(
-                rule="pack.not_activated",
-                section="fn2",
-                message=(
-                    f"Policy pack {pack.id} {pack.version} ({pack.sha256[:12]}) has not been "
-                    "approved by the privacy office (IGP); nothing is allowed until it is. An "
-                    "administrator requests activation and an IGP approver decides it."
+@dataclass(frozen=True, slots=True)
+class Ruled(Generic[T]):
+    """What `enforce` returns: the act's result and the decision that let it happen."""
+
+    result: T
+    decision: Decision
+
+
+class Refusal(Exception):
+    """Raised by an `ask` or `act` callback to refuse inside the transaction: `drafts` and the
+    writes made before it commit, then `error` is raised to the caller."""
+
+    def __init__(self, error: FrsGateError, drafts: Sequence[EntryDraft]) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.drafts = list(drafts)
+
+
+Act = Callable[[UnitOfWork, Ruling], tuple[T, list[EntryDraft]]]
+Hold = Callable[[UnitOfWork, Ruling], tuple[list[dict[str, Any]], list[EntryDraft]]]
+
+
+class Gate:
+    """The decision point's dependencies: the store, the ledger, the pack, the clock."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        ledger: Ledger,
+        policy: PolicyPack,
+        clock: Callable[[], datetime],
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
+        self.engine = engine
+        self.ledger = ledger
+        self.policy = policy
+        self.clock = clock
+        self.metrics = metrics or ServiceMetrics()
+        self._active = False
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    # --- activation (memo fn2) --------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        """True once IGP approved exactly the loaded pack version (looked up until it is:
+        another process may have recorded the approval)."""
+        if not self._active:
+            with read_only(self.engine) as uow:
+                self._active = activation_of(uow, self.policy) is not None
+        return self._active
+
+    def mark_active(self) -> None:
+        self._active = True
+
+    # --- deciding -----------------------------------------------------------------------------
+
+    def evaluate(
+        self, caller: Caller, action: Action, resource: Resource, context: Context
+    ) -> Decision:
+        """Ask the active pack (nothing is recorded: `enforce` records)."""
+        if caller.declared and action not in caller.declared:
+            # The route declared other actions than the one its service decides: a defect
+            # of the code, never something a request can cause.
+            raise RuntimeError(
+                f"{action.value} decided for a route that declared "
+                f"{', '.join(sorted(a.value for a in caller.declared))}"
+            )
+        at = self.now()
+        principal = facts.principal(caller.user, caller.certification, at)
+        if context.now is None:
+            context = replace(context, now=at)
+        # Until IGP approved the loaded pack (memo fn2), only asking for and deciding its
+        # activation may be decided by it.
+        if action in _BEFORE_ACTIVATION or self.active:
+            decision = self.policy.decide(principal, action, resource, context)
+        else:
+            decision = self._not_activated()
+        self.metrics.decisions.labels(action.value, decision.decision.value).inc()
+        return decision
+
+    def rule(self, caller: Caller, ask: Ask) -> Ruling:
+        decisions = [self.evaluate(caller, ask.action, ask.resource, c) for c in ask.contexts]
+        if not decisions:
+            raise RuntimeError(f"{ask.action.value} asked with no context")  # a defect
+        decision = combine(decisions)
+        return Ruling(ask=ask, decision=decision, entry=decision_draft(caller, ask, decision))
+
+    def enforce(
+        self,
+        caller: Caller,
+        *,
+        ask: Callable[[UnitOfWork], Ask],
+        act: Act[T],
+        wait: Act[T] | None = None,
+        hold: Hold | None = None,
+    ) -> Ruled[T]:
+        """Decide one act and carry it out as the decision says, in one transaction (see the
+        module docstring). Raises `PolicyDenied`, `ApprovalRequired` or a `Refusal`'s error."""
+        error: FrsGateError | None = None
+        ruled: Ruled[T] | None = None
+        with unit_of_work(self.engine) as uow:
+            try:
+                question = ask(uow)
+                ruling = self.rule(caller, question)
+                outcome = ruling.decision.decision
+                if outcome is DecisionOutcome.allow:
+                    result, drafts = act(uow, ruling)
+                    ruled = Ruled(result, ruling.decision)
+                elif outcome is DecisionOutcome.needs_approval and wait is not None:
+                    result, drafts = wait(uow, ruling)
+                    ruled = Ruled(result, ruling.decision)
+                elif outcome is DecisionOutcome.needs_approval:
+                    awaiting, drafts = hold(uow, ruling) if hold is not None else ([], [])
+                    error = ApprovalRequired(ruling.decision.to_dict(), awaiting)
+                else:
+                    drafts = []
+                    error = PolicyDenied(ruling.decision.to_dict())
+                self.ledger.append_in(uow.conn, [ruling.entry, *drafts])
+            except Refusal as refusal:
+                self.ledger.append_in(uow.conn, refusal.drafts)
+                error = refusal.error
+        if error is not None:
+            raise error
+        assert ruled is not None
+        return ruled
+
+    def caller(self, user_id: str, *, source: str) -> Caller:
+        """The `Caller` an authenticated identity acts as: the stored user, active, with their
+        PALMS certification as of now. An unknown or disabled user is refused."""
+        with read_only(self.engine) as uow:
+            try:
+                user = uow.users.get(user_id)
+            except NotFound:
+                raise AuthenticationFailed("the token names no known user") from None
+            if not user.is_active:
+                raise AuthenticationFailed(f"user {user.username} is disabled")
+            certification = lookup.certification(uow, user.id, self.now())
+        return Caller(user=user, certification=certification, source=source)
+
+    def ready(self) -> bool:
+        """The store answers and the ledger's head can be read (readiness, not an act)."""
+        try:
+            with read_only(self.engine) as uow:
+                uow.conn.exec_driver_sql("SELECT 1")
+            self.ledger.size()
+        except Exception:  # readiness reports, it does not explain: details are in the log
+            return False
+        return True
+
+    def record(self, uow: UnitOfWork, drafts: Sequence[EntryDraft]) -> None:
+        """Append entries of acts that follow a decision already recorded (an outcome)."""
+        self.ledger.append_in(uow.conn, drafts)
+
+    def _not_activated(self) -> Decision:
+        pack = self.policy
+        return Decision(
+            decision=DecisionOutcome.deny,
+            citations=(
+                Citation(
+                    rule="pack.not_activated",
+                    section="fn2",
+                    message=(
+                        f"Policy pack {pack.id} {pack.version} ({pack.sha256[:12]}) has not been "
+                        "approved by the privacy office (IGP); nothing is allowed until it is. "
+                        "An administrator requests activation and an IGP approver decides it."
+                    ),
                 ),
             ),
-        ),
-        pack=PackRef(id=pack.id, version=pack.version, sha256=pack.sha256),
-    )
+            pack=PackRef(id=pack.id, version=pack.version, sha256=pack.sha256),
+        )
 
 
-def decision_draft(
-    caller: Caller,
-    action: Action,
-    decision: Decision,
-    *,
-    subject: str,
-    component: str,
-    case: str | None = None,
-    submission: str | None = None,
-    provider: str | None = None,
-    program_code: str | None = None,
-    details: Mapping[str, Any] | None = None,
-) -> EntryDraft:
-    """The ledger entry of one decision: outcome, pack id and hash, citations."""
-    body: dict[str, Any] = {"action": action.value, "decision": decision.decision.value}
+def decision_draft(caller: Caller, ask: Ask, decision: Decision) -> EntryDraft:
+    """The ledger entry of one decision: outcome, pack id and hash, citations. A decision that
+    waits for an approval is recorded as refused (the act did not take effect) with
+    `details.decision` saying `needs_approval` and the approvals that would cure it."""
+    body: dict[str, Any] = {"action": ask.action.value, "decision": decision.decision.value}
     if decision.approver_role:
         body["approver_role"] = decision.approver_role
         body["approvals"] = list(decision.approvals)
-    if details:
-        body.update(details)
+    body.update(ask.details)
     return EntryDraft(
         event=EventTag.POLICY_DECISION_EVALUATE,
-        actor=caller.actor(action),
+        actor=caller.actor(ask.action),
         outcome=Outcome.ALLOWED if decision.allowed else Outcome.DENIED,
-        subject=subject,
-        component=component,
+        subject=ask.subject,
+        component=ask.component,
         source=caller.source,
-        case=case,
-        submission=submission,
-        provider=provider,
-        program_code=program_code,
+        case=ask.case,
+        submission=ask.submission,
+        provider=ask.provider,
+        program_code=ask.program_code,
         policy=PolicyRef(pack=decision.pack.id, sha256=decision.pack.sha256),
         citations=[c.to_dict() for c in decision.citations],
         details=body,
@@ -206,7 +342,7 @@ def draft(
     program_code: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> EntryDraft:
-    """The ledger entry of one act, to append alone (`record`) or in a batch."""
+    """The ledger entry of one act, appended with its decision by `Gate.enforce`."""
     actor = caller.actor(action) if isinstance(caller, Caller) else caller
     where = source or (caller.source if isinstance(caller, Caller) else "system")
     return EntryDraft(

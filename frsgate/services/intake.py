@@ -1,10 +1,14 @@
 """Probe intake: check the request, ask the policy, validate and seal the image, store it.
 
-Order matters. Field and image checks come first, so bad input is refused with a message that
-names the problem and nothing is stored. Then the policy decides (and the decision is on the
-ledger); a denial stores nothing more. Only then is the image sealed and the probe stored, after
-its ledger entry is durable. A witness probe or a flagged justification is stored awaiting a
-supervisor (memo 4.B.2, 4.B.3) with an approval request in the supervisor's queue.
+Order matters. Shape checks come first (an unknown capture source word, an image that is not
+one still photo of one face), so malformed input is refused with a message that names the
+problem and nothing is recorded. Everything the memo governs — who the photo depicts, a live
+or surveillance source, a composite, the lawful basis, the traditional means tried, the
+attestation and the justification — is then decided by the policy through the decision point,
+cited and on the ledger; a denial stores nothing more. Only an allowed (or waiting) probe is
+sealed and stored, with its record, in the decision's transaction. A witness probe or a
+flagged justification is stored awaiting a supervisor of the case (memo 4.B.2, 4.B.3) with an
+approval request in the supervisor's queue.
 """
 
 from __future__ import annotations
@@ -19,21 +23,22 @@ from frsgate.domain import (
     Probe,
     ProbeImage,
     ProbeStatus,
+    RefusedCaptureSource,
+    RefusedImageEdit,
     SubjectRole,
-    parse_capture_source,
-    parse_image_edit,
 )
 from frsgate.domain.errors import InvalidEntity
 from frsgate.domain.values import new_id
 from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.decision import Decision
 from frsgate.policy.decision import Outcome as DecisionOutcome
-from frsgate.policy.facts import Action, Context, Resource, ResourceKind
-from frsgate.services import facts, lookup
-from frsgate.services.gate import Caller, decision_draft, draft, evaluate, raise_if_denied
-from frsgate.services.runtime import Runtime
-from frsgate.store.unit import read_only, unit_of_work
-from frsgate.vault import probe_aad, seal
+from frsgate.policy.facts import Action, Resource, ResourceKind
+from frsgate.services import facts, purposes
+from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
+from frsgate.services.purposes import Purpose
+from frsgate.services.submit import approval_request_draft
+from frsgate.store.unit import UnitOfWork
+from frsgate.vault import ImageLimits, KeyEncryptionKey, probe_aad, seal
 from frsgate.vault.images import validate_and_reencode
 
 COMPONENT = "services.intake"
@@ -43,7 +48,7 @@ COMPONENT = "services.intake"
 class ProbeRequest:
     """What the collector states about a probe photo (memo 2, 4.A.2, 4.B)."""
 
-    case: str  # case id or case number
+    case: str | None  # case id or case number; None: the program's own use (memo 4.A.1)
     subject_role: str
     capture_source: str
     lawful_basis: str
@@ -62,75 +67,44 @@ class ProbeResult:
     approvals: list[Approval] = field(default_factory=list)
 
 
-def _parse_role(value: str) -> SubjectRole:
-    try:
-        return SubjectRole(value)
-    except ValueError:
-        known = ", ".join(SubjectRole)
-        raise InvalidEntity("probe", "subject_role", f"{value!r} is not one of {known}") from None
+def _read_source(value: str) -> CaptureSource | RefusedCaptureSource:
+    """The capture source as stated; live and surveillance sources are kept so the policy
+    refuses them with its citation (memo 4.B.4). An unknown word is a shape error."""
+    for enum in (CaptureSource, RefusedCaptureSource):
+        if value in enum.__members__:
+            return enum(value)
+    known = ", ".join([*CaptureSource, *RefusedCaptureSource])
+    raise InvalidEntity("probe", "capture_source", f"{value!r} is not one of {known}")
+
+
+def _read_edit(value: str) -> ImageEdit | RefusedImageEdit:
+    """The image edit as stated; composites, sketches and lookalikes are refused by the
+    policy (memo 2: a probe photo is an isolated facial image)."""
+    for enum in (ImageEdit, RefusedImageEdit):
+        if value in enum.__members__:
+            return enum(value)
+    known = ", ".join([*ImageEdit, *RefusedImageEdit])
+    raise InvalidEntity("probe", "image_edit", f"{value!r} is not one of {known}")
 
 
 def create_probe(
-    runtime: Runtime, caller: Caller, request: ProbeRequest, image: bytes
+    *,
+    gate: Gate,
+    kek: KeyEncryptionKey,
+    limits: ImageLimits,
+    caller: Caller,
+    request: ProbeRequest,
+    image: bytes,
 ) -> ProbeResult:
     """Take in one probe photo for a case; returns the stored probe and the decision."""
-    subject_role = _parse_role(request.subject_role)
-    capture_source: CaptureSource = parse_capture_source(request.capture_source)  # memo 4.B.4
-    image_edit: ImageEdit = parse_image_edit(request.image_edit)  # memo 2: no composites
-    for name in ("lawful_basis", "traditional_means", "justification"):
-        if not getattr(request, name).strip():
-            raise InvalidEntity("probe", name, "is required")
-
-    with read_only(runtime.engine) as uow:
-        case = lookup.case(uow, request.case)
-        program = lookup.program(uow, request.program_code)
-    clean = validate_and_reencode(image, limits=runtime.image_limits)
-
-    probe_facts = facts.probe(
-        subject_role=subject_role.value,
-        capture_source=capture_source,
-        traditional_means=request.traditional_means,
-        other_methods_exhausted=request.other_methods_exhausted,
-        attestation=request.attestation,
-        justification=request.justification,
-        image_edit=image_edit,
-    )
+    capture_source = _read_source(request.capture_source)
+    image_edit = _read_edit(request.image_edit)
+    # The image is checked before anything is decided or recorded: a refused image names its
+    # problem (422) and leaves nothing behind.
+    clean = validate_and_reencode(image, limits=limits)
     probe_id = new_id("probe")
-    context = Context(
-        case=facts.case(case),
-        program=facts.program(program, request.program_code),
-        probe=probe_facts,
-    )
-    decision = evaluate(
-        runtime,
-        caller,
-        Action.probe_create,
-        Resource(kind=ResourceKind.probe, id=probe_id, owner_id=caller.user_id),
-        context,
-    )
-    drafts = [
-        decision_draft(
-            caller,
-            Action.probe_create,
-            decision,
-            subject=f"probe:{probe_id}",
-            component=COMPONENT,
-            case=case.number,
-            program_code=request.program_code,
-            details={"probe_sha256": clean.sha256, "original_sha256": clean.original_sha256},
-        )
-    ]
-    if decision.decision is DecisionOutcome.deny:
-        runtime.ledger.append_many(drafts)  # the refusal is on the record; nothing is stored
-        raise_if_denied(decision)
-    at = runtime.now()
-    needs_approval = decision.decision is DecisionOutcome.needs_approval
-    probe = Probe(
-        id=probe_id,
-        case_id=case.id,
-        program_code=request.program_code,
-        submitted_by=caller.user_id,
-        subject_role=subject_role,
+    stated = facts.probe(
+        subject_role=request.subject_role,
         capture_source=capture_source,
         lawful_basis=request.lawful_basis,
         traditional_means=request.traditional_means,
@@ -138,76 +112,108 @@ def create_probe(
         attestation=request.attestation,
         justification=request.justification,
         image_edit=image_edit,
-        media_type=clean.media_type,
-        width=clean.width,
-        height=clean.height,
-        original_sha256=clean.original_sha256,
-        sha256=clean.sha256,
-        status=ProbeStatus.pending_approval if needs_approval else ProbeStatus.active,
-        created_at=at,
     )
-    approvals = [
-        Approval(
-            id=new_id("approval"),
-            kind=facts.approval_kind_for_cure(name),
-            subject_kind=ApprovalSubject.probe,
-            subject_id=probe_id,
-            case_id=case.id,
-            requester_id=caller.user_id,
-            assigned_to=case.supervisor_id if case.supervisor_id != caller.user_id else None,
-            reason=request.justification,
-            requested_at=at,
-        )
-        for name in (decision.approvals if needs_approval else ())
-    ]
-    sealed = seal(clean.data, kek=runtime.kek, associated_data=probe_aad(probe_id))
-    drafts.append(
-        draft(
-            caller,
-            EventTag.PROBE_RECORD_CREATE,
+    where: list[Purpose] = []
+
+    def ask(uow: UnitOfWork) -> Ask:
+        purpose = purposes.stated(uow, case_ref=request.case, program_code=request.program_code)
+        where.append(purpose)
+        return Ask(
             action=Action.probe_create,
+            resource=Resource(kind=ResourceKind.probe, id=probe_id, owner_id=caller.user_id),
+            contexts=[purpose.context(probe=stated)],
             subject=f"probe:{probe_id}",
             component=COMPONENT,
-            case=case.number,
+            case=purpose.case_number,
             program_code=request.program_code,
             details={
+                "purpose": purpose.ref,
                 "probe_sha256": clean.sha256,
                 "original_sha256": clean.original_sha256,
-                "subject_role": subject_role.value,
+                "subject_role": request.subject_role,
                 "capture_source": capture_source.value,
-                "status": probe.status.value,
-                "media_type": clean.media_type,
-                "width": clean.width,
-                "height": clean.height,
-                "approval_ids": [a.id for a in approvals],
+                "edit": image_edit.value,
             },
         )
-    )
-    drafts += [_approval_request_draft(caller, a, case.number) for a in approvals]
-    # The decision, the probe's record and its approval requests commit with the probe.
-    with unit_of_work(runtime.engine) as uow:
+
+    def store(uow: UnitOfWork, ruling: Ruling) -> tuple[ProbeResult, list[EntryDraft]]:
+        # Allowed, or waiting for a supervisor (witness 4.B.2, flagged justification 4.B.3):
+        # only then are the stated values parsed into a probe.
+        purpose = where[0]
+        waiting = ruling.decision.decision is DecisionOutcome.needs_approval
+        at = gate.now()
+        # The policy refuses live sources and composites, so an allowed probe has neither.
+        assert isinstance(capture_source, CaptureSource)
+        assert isinstance(image_edit, ImageEdit)
+        probe = Probe(
+            id=probe_id,
+            case_id=purpose.case.id if purpose.case is not None else None,
+            program_code=request.program_code or None,
+            submitted_by=caller.user_id,
+            subject_role=SubjectRole(request.subject_role),
+            capture_source=capture_source,
+            lawful_basis=request.lawful_basis,
+            traditional_means=request.traditional_means,
+            other_methods_exhausted=request.other_methods_exhausted,
+            attestation=request.attestation,
+            justification=request.justification,
+            image_edit=image_edit,
+            media_type=clean.media_type,
+            width=clean.width,
+            height=clean.height,
+            original_sha256=clean.original_sha256,
+            sha256=clean.sha256,
+            status=ProbeStatus.pending_approval if waiting else ProbeStatus.active,
+            created_at=at,
+        )
+        approvals = [
+            Approval(
+                id=new_id("approval"),
+                kind=facts.approval_kind_for_cure(name),
+                subject_kind=ApprovalSubject.probe,
+                subject_id=probe_id,
+                case_id=purpose.case.id if purpose.case is not None else None,
+                program_id=purpose.program_id,
+                requester_id=caller.user_id,
+                assigned_to=purpose.approver_for(caller.user),
+                reason=request.justification,
+                requested_at=at,
+            )
+            for name in (ruling.decision.approvals if waiting else ())
+        ]
+        sealed = seal(clean.data, kek=kek, associated_data=probe_aad(probe_id))
+        drafts = [
+            draft(
+                caller,
+                EventTag.PROBE_RECORD_CREATE,
+                action=Action.probe_create,
+                subject=f"probe:{probe_id}",
+                component=COMPONENT,
+                case=purpose.case_number,
+                program_code=request.program_code,
+                details={
+                    "purpose": purpose.ref,
+                    "probe_sha256": clean.sha256,
+                    "original_sha256": clean.original_sha256,
+                    "subject_role": probe.subject_role.value,
+                    "capture_source": capture_source.value,
+                    "status": probe.status.value,
+                    "media_type": clean.media_type,
+                    "width": clean.width,
+                    "height": clean.height,
+                    "approval_ids": [a.id for a in approvals],
+                },
+            )
+        ]
+        drafts += [
+            approval_request_draft(caller, a, purpose.case_number, COMPONENT) for a in approvals
+        ]
         uow.probes.add(probe)
         uow.probes.add_image(
-            ProbeImage(probe_id=probe_id, sealed=sealed.to_bytes(), key_ref=runtime.kek.kek_id_hex)
+            ProbeImage(probe_id=probe_id, sealed=sealed.to_bytes(), key_ref=kek.kek_id_hex)
         )
         for approval in approvals:
             uow.approvals.add(approval)
-        runtime.ledger.append_in(uow.conn, drafts)
-    return ProbeResult(probe=probe, decision=decision, approvals=approvals)
+        return ProbeResult(probe=probe, decision=ruling.decision, approvals=approvals), drafts
 
-
-def _approval_request_draft(caller: Caller, approval: Approval, case_number: str) -> EntryDraft:
-    return draft(
-        caller,
-        EventTag.APPROVAL_REQUEST_CREATE,
-        subject=f"approval:{approval.id}",
-        component=COMPONENT,
-        case=case_number,
-        details={
-            "kind": approval.kind.value,
-            "subject_kind": approval.subject_kind.value,
-            "subject_id": approval.subject_id,
-            "approver_role": approval.approver_role.value,
-            "assigned_to": approval.assigned_to,
-        },
-    )
+    return gate.enforce(caller, ask=ask, act=store, wait=store).result

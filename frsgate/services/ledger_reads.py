@@ -8,54 +8,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from frsgate.ledger import EventTag
+from frsgate.ledger import EntryDraft, EventTag
 from frsgate.ledger.http import checkpoint_json, consistency_json, entries_json, inclusion_json
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
-from frsgate.services.gate import Caller, decide, draft
-from frsgate.services.runtime import Runtime
+from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
+from frsgate.store.unit import UnitOfWork
 
 COMPONENT = "services.ledger_reads"
 
 
-def _authorize(runtime: Runtime, caller: Caller, what: str, details: dict[str, Any]) -> None:
-    decide(
-        runtime,
-        caller,
-        Action.ledger_read,
-        Resource(kind=ResourceKind.ledger, id="ledger"),
-        Context(),
-        subject=f"ledger:{what}",
-        component=COMPONENT,
-        details=details,
-        read=draft(
-            caller,
-            EventTag.LEDGER_ENTRIES_READ,
+def _authorize(gate: Gate, caller: Caller, what: str, details: dict[str, Any]) -> None:
+    def ask(uow: UnitOfWork) -> Ask:
+        return Ask(
             action=Action.ledger_read,
+            resource=Resource(kind=ResourceKind.ledger, id="ledger"),
+            contexts=[Context()],
             subject=f"ledger:{what}",
             component=COMPONENT,
             details=details,
-        ),
-    )
+        )
+
+    def read(uow: UnitOfWork, ruling: Ruling) -> tuple[None, list[EntryDraft]]:
+        entry = draft(
+            caller, EventTag.LEDGER_ENTRIES_READ, action=Action.ledger_read,
+            subject=f"ledger:{what}", component=COMPONENT, details=details,
+        )  # fmt: skip
+        return None, [entry]
+
+    gate.enforce(caller, ask=ask, act=read)
 
 
-def checkpoint(runtime: Runtime, caller: Caller) -> dict[str, Any]:
+def checkpoint(*, gate: Gate, caller: Caller) -> dict[str, Any]:
     """A signed checkpoint of the current head (issued now if the log has grown)."""
-    _authorize(runtime, caller, "checkpoint", {})
-    return checkpoint_json(runtime.ledger)
+    _authorize(gate, caller, "checkpoint", {})
+    return checkpoint_json(gate.ledger)
 
 
-def entries(runtime: Runtime, caller: Caller, start: int, end: int | None) -> dict[str, Any]:
-    _authorize(runtime, caller, "entries", {"start": start, "end": end})
-    return entries_json(runtime.ledger, start, end)
+def entries(*, gate: Gate, caller: Caller, start: int, end: int | None) -> dict[str, Any]:
+    _authorize(gate, caller, "entries", {"start": start, "end": end})
+    return entries_json(gate.ledger, start, end)
 
 
 def inclusion(
-    runtime: Runtime, caller: Caller, index: int, tree_size: int | None
+    *, gate: Gate, caller: Caller, index: int, tree_size: int | None
 ) -> dict[str, Any]:
-    _authorize(runtime, caller, "inclusion", {"index": index, "tree_size": tree_size})
-    return inclusion_json(runtime.ledger, index, tree_size)
+    _authorize(gate, caller, "inclusion", {"index": index, "tree_size": tree_size})
+    return inclusion_json(gate.ledger, index, tree_size)
 
 
-def consistency(runtime: Runtime, caller: Caller, first: int, second: int) -> dict[str, Any]:
-    _authorize(runtime, caller, "consistency", {"first": first, "second": second})
-    return consistency_json(runtime.ledger, first, second)
+def consistency(*, gate: Gate, caller: Caller, first: int, second: int) -> dict[str, Any]:
+    _authorize(gate, caller, "consistency", {"first": first, "second": second})
+    return consistency_json(gate.ledger, first, second)

@@ -1,24 +1,11 @@
-"""Find the things a request names, by id or by their human reference, with clear errors, and
-gather what the policy needs to know about them."""
+"""Find the things a request names, by id or by their human reference, with clear errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-from frsgate.domain import (
-    Approval,
-    ApprovalSubject,
-    Case,
-    Certification,
-    Program,
-    Provider,
-    Submission,
-    User,
-)
+from frsgate.domain import Case, Certification, Program, Provider
 from frsgate.errors import NotFound
-from frsgate.policy.facts import Context
-from frsgate.services import facts
 from frsgate.store.unit import UnitOfWork
 
 
@@ -51,27 +38,10 @@ def certification(uow: UnitOfWork, user_id: str, at: datetime) -> Certification 
     return current if current is not None else uow.certifications.latest_for(user_id)
 
 
-def approvers(uow: UnitOfWork, approvals: Iterable[Approval]) -> dict[str, User]:
-    """The users who decided `approvals`, by id (the policy checks their roles)."""
-    ids = {a.approver_id for a in approvals if a.approver_id}
-    return {uid: uow.users.get(uid) for uid in ids}
-
-
-def use_context(uow: UnitOfWork, sub: Submission) -> tuple[Context, Case, Provider]:
-    """The policy's view of a stored submission: its case, program, probe, provider, the use
-    (with when it reached the FRS, memo 4.C.3) and every approval given to the probe or to it."""
-    case_ = uow.cases.get(sub.case_id)
-    provider = uow.providers.get(sub.provider_id)
-    granted = uow.approvals.for_subject(ApprovalSubject.probe, sub.probe_id)
-    granted += uow.approvals.for_subject(ApprovalSubject.submission, sub.id)
-    context = Context(
-        case=facts.case(case_),
-        program=facts.program(program(uow, sub.program_code), sub.program_code),
-        probe=facts.stored_probe(uow.probes.get(sub.probe_id)),
-        provider=facts.provider(provider),
-        submission=facts.submission(
-            sub, prior_approval_impracticable=False, used_at=sub.dispatched_at
-        ),
-        approvals=facts.approvals(granted, approvers(uow, granted)),
-    )
-    return context, case_, provider
+def provider(uow: UnitOfWork, ref: str) -> Provider:
+    """The provider with id or name `ref` (ids carry the `provider_` prefix)."""
+    if ref.startswith("provider_"):
+        found = uow.providers.find(ref)
+        if found is not None:
+            return found
+    return uow.providers.get_by_name(ref)

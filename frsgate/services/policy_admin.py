@@ -4,92 +4,80 @@ approves policy-pack versions).
 
 A pack's identity is its id and the SHA-256 of its files. Until the pack the service loaded has
 an approved activation on record, the gate denies every act except the activation itself,
-citing fn2: a changed rule never takes effect unreviewed.
+citing fn2: a changed rule never takes effect unreviewed. Who may ask is the pack's rule
+`duty.policy_pack_request`; who may approve, `pack.igp_only` and `pack.not_own_request`.
 """
 
 from __future__ import annotations
 
-from frsgate.domain import (
-    Approval,
-    ApprovalKind,
-    ApprovalStatus,
-    ApprovalSubject,
-    Role,
-)
+from frsgate.domain import Approval, ApprovalKind, ApprovalStatus, ApprovalSubject, Role
 from frsgate.domain.values import new_id
-from frsgate.errors import Conflict, PermissionDenied
+from frsgate.errors import Conflict
 from frsgate.ledger import EntryDraft, EventTag
-from frsgate.policy.engine import PolicyPack
-from frsgate.services.gate import Caller, draft
-from frsgate.services.runtime import Runtime
-from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
+from frsgate.policy.facts import Action, Context, Resource, ResourceKind
+from frsgate.services.activation import pack_subject
+from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
+from frsgate.store.unit import UnitOfWork
 
 COMPONENT = "services.policy_admin"
 
 
-def pack_subject(pack: PolicyPack) -> str:
-    return f"{pack.id}@{pack.sha256}"
+def request_activation(*, gate: Gate, caller: Caller, reason: str) -> Approval:
+    """Ask IGP to approve the loaded pack version (decided: `policy_pack.request`)."""
+    pack = gate.policy
+    subject = pack_subject(pack)
 
+    def ask(uow: UnitOfWork) -> Ask:
+        return Ask(
+            action=Action.policy_pack_request,
+            resource=Resource(kind=ResourceKind.policy_pack, id=subject, owner_id=caller.user_id),
+            contexts=[Context()],
+            subject=f"policy_pack:{pack.id}",
+            component=COMPONENT,
+            details={"pack": pack.id, "version": pack.version, "sha256": pack.sha256},
+        )
 
-def activation_of(uow: UnitOfWork, pack: PolicyPack) -> Approval | None:
-    """The approved activation of exactly this pack version, if any."""
-    for approval in uow.approvals.for_subject(ApprovalSubject.policy_pack, pack_subject(pack)):
-        if approval.status is ApprovalStatus.approved:
-            return approval
-    return None
-
-
-def is_active(runtime: Runtime) -> bool:
-    with read_only(runtime.engine) as uow:
-        return activation_of(uow, runtime.policy) is not None
-
-
-def request_activation(runtime: Runtime, caller: Caller, *, reason: str) -> Approval:
-    """Ask IGP to approve the loaded pack version; admins and IGP users may ask."""
-    if not caller.user.roles & {Role.admin, Role.igp}:
-        raise PermissionDenied("only an administrator or the privacy office may request activation")
-    pack = runtime.policy
-    with read_only(runtime.engine) as uow:
-        existing = uow.approvals.for_subject(ApprovalSubject.policy_pack, pack_subject(pack))
-    for a in existing:
-        if a.status in (ApprovalStatus.pending, ApprovalStatus.approved):
-            raise Conflict(
-                f"pack {pack.id} {pack.sha256[:12]} already has a {a.status.value} activation "
-                f"request ({a.id})"
-            )
-    approval = Approval(
-        id=new_id("approval"),
-        kind=ApprovalKind.policy_pack_activation,
-        subject_kind=ApprovalSubject.policy_pack,
-        subject_id=pack_subject(pack),
-        requester_id=caller.user_id,
-        reason=reason,
-        requested_at=runtime.now(),
-    )
-    entry = draft(
-        caller,
-        EventTag.APPROVAL_REQUEST_CREATE,
-        subject=f"approval:{approval.id}",
-        component=COMPONENT,
-        details={
-            "kind": approval.kind.value,
-            "pack": pack.id,
-            "version": pack.version,
-            "sha256": pack.sha256,
-            "approver_role": Role.igp.value,
-        },
-    )
-    with unit_of_work(runtime.engine) as uow:
+    def act(uow: UnitOfWork, ruling: Ruling) -> tuple[Approval, list[EntryDraft]]:
+        for a in uow.approvals.for_subject(ApprovalSubject.policy_pack, subject):
+            if a.status in (ApprovalStatus.pending, ApprovalStatus.approved):
+                raise Conflict(
+                    f"pack {pack.id} {pack.sha256[:12]} already has a {a.status.value} "
+                    f"activation request ({a.id})"
+                )
+        approval = Approval(
+            id=new_id("approval"),
+            kind=ApprovalKind.policy_pack_activation,
+            subject_kind=ApprovalSubject.policy_pack,
+            subject_id=subject,
+            requester_id=caller.user_id,
+            reason=reason,
+            requested_at=gate.now(),
+        )
         uow.approvals.add(approval)
-        runtime.ledger.append_in(uow.conn, [entry])
-    return approval
+        entry = draft(
+            caller,
+            EventTag.APPROVAL_REQUEST_CREATE,
+            action=Action.policy_pack_request,
+            subject=f"approval:{approval.id}",
+            component=COMPONENT,
+            details={
+                "kind": approval.kind.value,
+                "pack": pack.id,
+                "version": pack.version,
+                "sha256": pack.sha256,
+                "approver_role": Role.igp.value,
+            },
+        )
+        return approval, [entry]
+
+    return gate.enforce(caller, ask=ask, act=act).result
 
 
-def activation_draft(runtime: Runtime, caller: Caller, approval: Approval) -> EntryDraft | None:
+def activation_draft(gate: Gate, caller: Caller, approval: Approval) -> EntryDraft | None:
     """After IGP approved: the activation's ledger entry naming the pack and its hash, or None
     when the approval is for another version than the one loaded (it takes effect when that
     version is loaded)."""
-    pack = runtime.policy
+    pack = gate.policy
     if approval.subject_id != pack_subject(pack):
         return None
     return draft(

@@ -1,153 +1,169 @@
-"""The queues the memo makes people responsible for, and the reviews that empty them.
+"""The queues the memo makes people responsible for, and the reviews that empty them, each
+passing the decision point (`queue.view`, `outcome.review`, `provider.review`).
 
-Supervisors (memo 4.B.2, 4.C.3, 4.E.4): approvals waiting on them, submissions whose outcome is
-unknown after a crash, rate-limit excesses. OSDM (memo 4.C.1–4.C.3): providers waiting for
-review, including any FRS used in exigent circumstances. Overdue approvals expire on the way.
+Supervisors (memo 4.B.2, 4.C.3, 4.E.4): the approvals of their cases, overdue first (an overdue
+exigent approval stays until a supervisor decides it: it never expires silently), submissions
+whose outcome is unknown after a crash. OSDM (memo 4.C.1–4.C.3): providers waiting for review,
+including any FRS used in exigent circumstances.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from frsgate.domain import (
-    Approval,
-    ApprovalStatus,
-    Provider,
-    ReviewStatus,
-    Role,
-    Submission,
-    SubmissionStatus,
-)
-from frsgate.errors import PermissionDenied
-from frsgate.ledger import Actor, EventTag, Outcome
+from frsgate.domain import Provider, ReviewStatus, Submission, SubmissionStatus
+from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
-from frsgate.services import admin
-from frsgate.services.approvals import list_pending
-from frsgate.services.gate import Caller, decision_draft, draft, evaluate, raise_if_denied
-from frsgate.services.runtime import Runtime
-from frsgate.store.unit import read_only, unit_of_work
+from frsgate.services import admin, purposes
+from frsgate.services.approvals import PendingApproval, ask_to_decide
+from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
+from frsgate.store.unit import UnitOfWork
 
 COMPONENT = "services.queues"
 
 
 @dataclass(frozen=True, slots=True)
 class SupervisorQueue:
-    approvals: list[Approval]
+    approvals: list[PendingApproval]
     outcome_unknown: list[Submission]
-    expired: list[Approval]
 
 
-def expire_overdue(runtime: Runtime) -> list[Approval]:
-    """Expire pending approvals past their deadline (memo 4.C.3 "as soon as practicable");
-    each expiry is a ledger entry, and the expired approval stays in the record."""
-    now = runtime.now()
-    with read_only(runtime.engine) as uow:
-        overdue = uow.approvals.overdue(now)
-    expired: list[Approval] = []
-    for approval in overdue:
-        entry = draft(
-            Actor.system(),
-            EventTag.APPROVAL_REQUEST_EXPIRE,
-            outcome=Outcome.FAILED,
-            source="system",
-            subject=f"approval:{approval.id}",
-            component=COMPONENT,
-            details={
-                "kind": approval.kind.value,
-                "deadline": approval.deadline.isoformat() if approval.deadline else None,
-                "subject_id": approval.subject_id,
-            },
-        )
-        approval.expire(at=now)
-        with unit_of_work(runtime.engine) as uow:
-            uow.approvals.update(approval, expected_status=ApprovalStatus.pending)
-            runtime.ledger.append_in(uow.conn, [entry])
-        expired.append(approval)
-    return expired
+def _queue_ask(caller: Caller, queue: str) -> Ask:
+    return Ask(
+        action=Action.queue_view,
+        resource=Resource(kind=ResourceKind.queue, id=queue, owner_id=caller.user_id),
+        contexts=[Context(queue=queue)],
+        subject=f"queue:{queue}",
+        component=COMPONENT,
+        details={"queue": queue},
+    )
 
 
-def supervisor_queue(runtime: Runtime, caller: Caller) -> SupervisorQueue:
-    if Role.supervisor not in caller.user.roles:
-        raise PermissionDenied("the supervisor queue is for supervisors (memo 4.E.4)")
-    expired = expire_overdue(runtime)
-    with read_only(runtime.engine) as uow:
+def _read(caller: Caller, queue: str, size: int) -> EntryDraft:
+    return draft(
+        caller,
+        EventTag.QUEUE_ITEMS_READ,
+        action=Action.queue_view,
+        subject=f"queue:{queue}",
+        component=COMPONENT,
+        details={"queue": queue, "items": size},
+    )
+
+
+def supervisor_queue(*, gate: Gate, caller: Caller) -> SupervisorQueue:
+    """What waits on this supervisor: the pending approvals of the cases they supervise that
+    the pack lets them decide (overdue first), and their cases' unknown outcomes."""
+    now = gate.now()
+
+    def ask(uow: UnitOfWork) -> Ask:
+        return _queue_ask(caller, "supervisor")
+
+    def read(uow: UnitOfWork, ruling: Ruling) -> tuple[SupervisorQueue, list[EntryDraft]]:
         cases = {c.id for c in uow.cases.supervised_by(caller.user_id)}
+        programs = {p.id for p in uow.programs.supervised_by(caller.user_id)}
+        previewer = caller.internal()  # a preview of decisions, none of them recorded
+        items = []
+        for approval in uow.approvals.pending():
+            mine = approval.case_id in cases or approval.program_id in programs
+            if not mine and approval.assigned_to != caller.user_id:
+                continue  # another case's, unless it was escalated to this supervisor
+            question = ask_to_decide(uow, previewer, approval)
+            if gate.rule(previewer, question).decision.allowed:
+                items.append(PendingApproval(approval, question.case, approval.is_overdue(now)))
+        items.sort(key=lambda p: (not p.overdue, p.approval.requested_at, p.approval.id))
         unknown = [
             s
             for s in uow.submissions.with_status(SubmissionStatus.outcome_unknown)
             if s.case_id in cases
+            or (s.case_id is None and purposes.of_submission(uow, s).program_id in programs)
         ]
-    return SupervisorQueue(
-        approvals=list_pending(runtime, caller), outcome_unknown=unknown, expired=expired
-    )
+        queue = SupervisorQueue(approvals=items, outcome_unknown=unknown)
+        return queue, [_read(caller, "supervisor", len(items) + len(unknown))]
+
+    return gate.enforce(caller, ask=ask, act=read).result
 
 
-def review_outcome(runtime: Runtime, caller: Caller, submission_id: str, note: str) -> Submission:
+def review_outcome(*, gate: Gate, caller: Caller, submission_id: str, note: str) -> Submission:
     """A supervisor of the case closes an `outcome_unknown` item with what they found out."""
-    with read_only(runtime.engine) as uow:
-        sub = uow.submissions.get(submission_id)
-        case = uow.cases.get(sub.case_id)
-    if case.supervisor_id != caller.user_id or Role.supervisor not in caller.user.roles:
-        raise PermissionDenied(
-            f"only the supervisor of case {case.number} may review this outcome (memo 4.E.4)"
+    held: list[Submission] = []
+
+    def ask(uow: UnitOfWork) -> Ask:
+        sub = uow.submissions.get(submission_id, lock=True)
+        purpose = purposes.of_submission(uow, sub)
+        held.append(sub)
+        return Ask(
+            action=Action.outcome_review,
+            resource=Resource(
+                kind=ResourceKind.submission, id=sub.id, owner_id=sub.requested_by
+            ),
+            contexts=[purpose.context()],
+            subject=f"submission:{sub.id}",
+            component=COMPONENT,
+            case=purpose.case_number,
+            submission=sub.id,
+            provider=sub.provider_id,
         )
-    sub.review_outcome(note=note)
-    entry = draft(
-        caller,
-        EventTag.SUBMISSION_OUTCOME_REVIEW,
-        subject=f"submission:{sub.id}",
-        component=COMPONENT,
-        case=case.number,
-        submission=sub.id,
-        provider=sub.provider_id,
-        details={"note": note},
-    )
-    with unit_of_work(runtime.engine) as uow:
+
+    def act(uow: UnitOfWork, ruling: Ruling) -> tuple[Submission, list[EntryDraft]]:
+        sub = held[0]
+        sub.review_outcome(note=note)
         uow.submissions.update(sub, expected_status=SubmissionStatus.outcome_unknown)
-        runtime.ledger.append_in(uow.conn, [entry])
-    return sub
+        entry = draft(
+            caller,
+            EventTag.SUBMISSION_OUTCOME_REVIEW,
+            action=Action.outcome_review,
+            subject=f"submission:{sub.id}",
+            component=COMPONENT,
+            case=ruling.ask.case,
+            submission=sub.id,
+            provider=sub.provider_id,
+            details={"note": note},
+        )
+        return sub, [entry]
+
+    return gate.enforce(caller, ask=ask, act=act).result
 
 
-def osdm_queue(runtime: Runtime, caller: Caller) -> list[Provider]:
-    if Role.osdm not in caller.user.roles:
-        raise PermissionDenied("the provider review queue is for OSDM (memo 4.C.1)")
-    with read_only(runtime.engine) as uow:
-        return uow.providers.by_review_status(ReviewStatus.unreviewed, ReviewStatus.pending)
+def osdm_queue(*, gate: Gate, caller: Caller) -> list[Provider]:
+    def ask(uow: UnitOfWork) -> Ask:
+        return _queue_ask(caller, "osdm")
+
+    def read(uow: UnitOfWork, ruling: Ruling) -> tuple[list[Provider], list[EntryDraft]]:
+        found = uow.providers.by_review_status(ReviewStatus.unreviewed, ReviewStatus.pending)
+        return found, [_read(caller, "osdm", len(found))]
+
+    return gate.enforce(caller, ask=ask, act=read).result
 
 
 def review_provider(
-    runtime: Runtime, caller: Caller, provider_id: str, *, approve: bool, note: str
+    *, gate: Gate, caller: Caller, provider_id: str, approve: bool, note: str
 ) -> Provider:
-    """OSDM approves or does not approve an FRS (memo 4.C.1–4.C.3); decided by the policy."""
-    with read_only(runtime.engine) as uow:
-        provider = uow.providers.get(provider_id)
-        used_by = {
-            s.requested_by for s in uow.submissions.with_status(*SubmissionStatus)
-            if s.provider_id == provider.id and s.exigent
-        }  # fmt: skip
-    # Whoever used the FRS in exigency asked, in effect, for its review (pack rule fn1).
-    owner = caller.user_id if caller.user_id in used_by else (next(iter(used_by), None) or "osdm")
-    decision = evaluate(
-        runtime,
-        caller,
-        Action.provider_review,
-        Resource(kind=ResourceKind.provider, id=provider.id, owner_id=owner),
-        Context(),
-    )
-    entry = decision_draft(
-        caller,
-        Action.provider_review,
-        decision,
-        subject=f"provider:{provider.id}",
-        component=COMPONENT,
-        provider=provider.id,
-        details={"approve": approve},
-    )
-    if not decision.allowed:
-        runtime.ledger.append_many([entry])
-        raise_if_denied(decision)
-        raise PermissionDenied(f"reviewing provider {provider.id} needs an approval first")
-    return admin.review_provider(
-        runtime, caller.actor(Action.provider_review), provider, approve=approve, note=note,
-        source=caller.source, decision=entry,
-    )  # fmt: skip
+    """OSDM approves or does not approve an FRS (memo 4.C.1–4.C.3); decided by the policy.
+    Whoever used the FRS in exigency asked, in effect, for its review: they may not decide it
+    (pack rule `review.not_own_request`, fn1)."""
+    held: list[Provider] = []
+
+    def ask(uow: UnitOfWork) -> Ask:
+        provider = uow.providers.get(provider_id, lock=True)
+        held.append(provider)
+        users = uow.submissions.exigent_users_of(provider.id)
+        owner = caller.user_id if caller.user_id in users else (users[0] if users else None)
+        return Ask(
+            action=Action.provider_review,
+            resource=Resource(kind=ResourceKind.provider, id=provider.id, owner_id=owner),
+            contexts=[Context()],
+            subject=f"provider:{provider.id}",
+            component=COMPONENT,
+            provider=provider.id,
+            details={"approve": approve},
+        )
+
+    def act(uow: UnitOfWork, ruling: Ruling) -> tuple[Provider, list[EntryDraft]]:
+        provider = held[0]
+        drafts = admin.review_provider_in(
+            uow, gate, caller.actor(Action.provider_review), provider, approve=approve,
+            note=note, source=caller.source,
+        )  # fmt: skip
+        return provider, drafts
+
+    return gate.enforce(caller, ask=ask, act=act).result

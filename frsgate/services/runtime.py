@@ -8,19 +8,19 @@ and recovers dispatches that were interrupted (an intent without an outcome beco
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from frsgate.config import Settings
-from frsgate.connectors.protocol import FrsConnector, ProviderTerms
-from frsgate.domain import Provider
 from frsgate.ledger import Ledger, PeriodicCheckpointer, load_or_create_signing_key
 from frsgate.policy.engine import PolicyPack, default_pack
+from frsgate.services.connections import ConnectorPool
+from frsgate.services.dispatch import Dispatcher
+from frsgate.services.gate import Gate
 from frsgate.services.metrics import ServiceMetrics
 from frsgate.store.engine import make_engine
 from frsgate.vault import ImageLimits, KeyEncryptionKey, load_or_create_kek
@@ -32,22 +32,19 @@ def utc_now() -> datetime:
 
 @dataclass
 class Runtime:
-    """The process's open resources. Build with `Runtime.open`; close with `close()`."""
+    """The process's open resources, and the services' dependencies built from them (the
+    decision point, the dispatcher). Build with `Runtime.open`; close with `close()`.
+    Services take the parts they use, never the runtime itself."""
 
     settings: Settings
     engine: Engine
     ledger: Ledger
-    policy: PolicyPack
+    gate: Gate
     kek: KeyEncryptionKey
     image_limits: ImageLimits
-    clock: Callable[[], datetime] = utc_now
+    connectors: ConnectorPool
+    dispatcher: Dispatcher
     checkpointer: PeriodicCheckpointer | None = None
-    # True once IGP approved exactly the loaded pack version (memo fn2); until then the gate
-    # denies every act but the activation itself.
-    policy_active: bool = False
-    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
-    _connectors: dict[tuple[str, str], FrsConnector] = field(default_factory=dict)
-    _connectors_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     @contextmanager
@@ -63,9 +60,7 @@ class Runtime:
         runtime = cls.build(settings, create_keys=create_keys)
         try:
             if recover:
-                from frsgate.services.dispatch import recover_interrupted
-
-                recover_interrupted(runtime)
+                runtime.dispatcher.recover_interrupted()
             if periodic_checkpoints:
                 runtime.start_checkpointer()
             yield runtime
@@ -89,19 +84,18 @@ class Runtime:
         except BaseException:
             engine.dispose()
             raise
-        limits = ImageLimits.from_settings(settings)
-        runtime = cls(
+        gate = Gate(engine=engine, ledger=ledger, policy=default_pack(), clock=utc_now)
+        connectors = ConnectorPool(settings)
+        return cls(
             settings=settings,
             engine=engine,
             ledger=ledger,
-            policy=default_pack(),
+            gate=gate,
             kek=kek,
-            image_limits=limits,
+            image_limits=ImageLimits.from_settings(settings),
+            connectors=connectors,
+            dispatcher=Dispatcher(gate=gate, kek=kek, connectors=connectors),
         )
-        from frsgate.services.policy_admin import is_active
-
-        runtime.policy_active = is_active(runtime)
-        return runtime
 
     def start_checkpointer(self) -> None:
         """Sign a checkpoint every FRSGATE_CHECKPOINT_INTERVAL_SECONDS while the log grows."""
@@ -110,16 +104,16 @@ class Runtime:
             self.checkpointer = PeriodicCheckpointer(self.ledger, interval)
             self.checkpointer.start()
 
-    def refresh_policy_active(self) -> bool:
-        """Look again whether IGP approved the loaded pack (another process may have)."""
-        if not self.policy_active:
-            from frsgate.services.policy_admin import is_active
+    @property
+    def policy(self) -> PolicyPack:
+        return self.gate.policy
 
-            self.policy_active = is_active(self)
-        return self.policy_active
+    @property
+    def metrics(self) -> ServiceMetrics:
+        return self.gate.metrics
 
     def now(self) -> datetime:
-        return self.clock()
+        return self.gate.now()
 
     def describe(self) -> str:
         backend = self.engine.dialect.name
@@ -128,37 +122,24 @@ class Runtime:
             f"{self.policy.sha256[:12]}, ledger size {self.ledger.size()}"
         )
 
-    def connector(self, provider: Provider) -> FrsConnector:
-        """The provider's connector, bound by its terms (memo 4.C.4); one per provider record
-        and kept for the process, since it pools connections."""
-        from frsgate.connectors.registry import connector_for
-
-        terms = ProviderTerms(
-            match_types=frozenset(provider.terms.match_types),
-            candidate_cap=provider.terms.candidate_cap,
-            law_enforcement_use=provider.terms.law_enforcement_use,
-        )
-        kind = provider.kind.value
-        key = (provider.id, f"{kind}|{provider.base_url}|{terms.model_dump_json()}")
-        with self._connectors_lock:
-            existing = self._connectors.get(key)
-            if existing is None:
-                existing = connector_for(
-                    kind, provider.base_url, terms, self.settings, provider_id=provider.id
-                )
-                self._connectors[key] = existing
-            return existing
-
     def close(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.stop()
             self.checkpointer = None
-        with self._connectors_lock:
-            for connector in self._connectors.values():
-                connector.close()
-            self._connectors.clear()
+        self.connectors.close()
         self.ledger.close()
         self.engine.dispose()
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[Engine]:
+    """The configured database, for commands that work on the store without a whole runtime
+    (ledger verification and proofs); its connections are closed when the block ends."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def resolve_user_id(settings: Settings, user: str) -> str:

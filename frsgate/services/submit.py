@@ -1,26 +1,35 @@
 """The submission gate: one request to use an FRS, decided by the policy before anything moves.
 
-allow          -> the submission is dispatched at once (`services.dispatch`);
-needs_approval -> it waits in a supervisor's queue (a witness probe or a flagged justification
-                  waits on the probe's approval; exigent use of an FRS OSDM has not approved
-                  waits on its own approval);
+`create_submission` reads as load → decide → record → dispatch. In one transaction
+(`Gate.enforce`) it locks the caller's and the case's rows, counts their recent submissions
+(rate limits: count and insert are atomic), gathers the facts of *every* probe of the
+submission from the stored records, asks the pack, and records the decision with the act:
+
+allow          -> the submission and its dispatch intent are stored; it goes out at once;
+needs_approval -> it is stored waiting: on the probes' own approvals (witness probe, flagged
+                  justification, asked for at intake) and/or on a supervisor's approval of
+                  exigent use of an FRS OSDM has not approved (asked for here);
 deny           -> `PolicyDenied` with the citations; nothing but the decision is recorded.
-Exigent use where prior approval is impracticable goes ahead and must be approved within the
-configured deadline (memo 4.C.3); an unreviewed FRS used so is put in OSDM's review queue.
-There is no batch or streaming path (memo 4.B.4): one probe, one request, under rate limits.
+
+Exigent use where prior approval is impracticable (a reason is required and recorded) goes
+ahead and must be approved by a supervisor of the case; past the deadline its results are
+withheld until one does (memo 4.C.3). An unreviewed FRS used so is put in OSDM's review queue.
+There is no batch or streaming path (memo 4.B.4): one request, under rate limits.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from frsgate.config import Settings
 from frsgate.domain import (
     Approval,
     ApprovalKind,
     ApprovalStatus,
     ApprovalSubject,
-    Case,
+    Probe,
     ProbeStatus,
     Provider,
     ReviewStatus,
@@ -31,23 +40,37 @@ from frsgate.domain.values import new_id
 from frsgate.errors import Conflict
 from frsgate.ledger import EntryDraft, EventTag, Outcome
 from frsgate.policy.decision import Decision
-from frsgate.policy.decision import Outcome as DecisionOutcome
-from frsgate.policy.facts import Action, Context, Resource, ResourceKind
-from frsgate.services import facts, lookup
-from frsgate.services.dispatch import DispatchResult, begin_dispatch, intent_draft, send
+from frsgate.policy.engine import PolicyPack
+from frsgate.policy.facts import Action, Resource, ResourceKind, SubmissionFacts
+from frsgate.services import facts, lookup, purposes
+from frsgate.services.dispatch import Dispatcher, DispatchResult, begin_dispatch, intent_draft
 from frsgate.services.errors import RateLimited
-from frsgate.services.gate import (
-    Caller,
-    decision_draft,
-    draft,
-    evaluate,
-    raise_if_denied,
-)
-from frsgate.services.runtime import Runtime
-from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
+from frsgate.services.gate import Ask, Caller, Gate, Refusal, Ruling, draft
+from frsgate.services.purposes import Purpose
+from frsgate.store.unit import UnitOfWork
 
 COMPONENT = "services.submit"
-WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionLimits:
+    """The volume limits (memo 4.B.4: no surveillance of the public) and the deadline of an
+    after-the-fact exigent approval (memo 4.C.3)."""
+
+    per_user_per_hour: int
+    per_case_per_hour: int
+    exigent_approval_deadline: timedelta
+    window: timedelta = timedelta(hours=1)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, policy: PolicyPack) -> SubmissionLimits:
+        """The configured limits, and the deadline the active pack sets (one source: the
+        requests are dated by the same deadline the pack judges the results by)."""
+        return cls(
+            per_user_per_hour=settings.rate_limit_per_user_per_hour,
+            per_case_per_hour=settings.rate_limit_per_case_per_hour,
+            exigent_approval_deadline=policy.exigent_approval_deadline,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +83,7 @@ class SubmissionRequest:
     exigent: bool = False
     exigent_reason: str | None = None
     prior_approval_impracticable: bool = False
+    impracticable_reason: str | None = None
     second_probe_id: str | None = None
     target_ref: str | None = None
     max_candidates: int | None = None
@@ -73,290 +97,362 @@ class SubmissionResult:
     dispatch: DispatchResult | None = None
 
 
-def _provider(uow: UnitOfWork, ref: str) -> Provider:
-    """The provider with id or name `ref` (ids carry the `provider_` prefix)."""
-    if ref.startswith("provider_"):
-        found = uow.providers.find(ref)
-        if found is not None:
-            return found
-    return uow.providers.get_by_name(ref)
+@dataclass
+class _Loaded:
+    """The records a submission is decided on, read inside its transaction."""
 
-
-def _override_in_force(runtime: Runtime, caller: Caller) -> bool:
-    """A supervisor who approved the caller's rate-limit item lets them go past the limits for
-    one window from that decision (the volume was reviewed, memo 4.E.4)."""
-    since = runtime.now() - WINDOW
-    with read_only(runtime.engine) as uow:
-        return any(
-            a.kind is ApprovalKind.rate_limit_override
-            and a.status is ApprovalStatus.approved
-            and a.decided_at is not None
-            and a.decided_at >= since
-            for a in uow.approvals.requested_by(caller.user_id)
-        )
-
-
-def check_rate_limits(
-    runtime: Runtime, caller: Caller, case: Case, *, by_user: int, by_case: int
-) -> None:
-    """Refuse a submission past the per-user or per-case hourly limit, and put the excess in
-    front of the supervisor: searching at volume is what surveillance looks like (memo 4.B.4).
-    `by_user` and `by_case` count the submissions of the last hour. A supervisor's approval of
-    the resulting queue item lifts the limits for the caller for one window."""
-    settings = runtime.settings
-    exceeded: tuple[EventTag, str, int] | None = None
-    if by_user >= settings.rate_limit_per_user_per_hour:
-        exceeded = (EventTag.RATELIMIT_USER_EXCEEDED, "you", settings.rate_limit_per_user_per_hour)
-    elif by_case >= settings.rate_limit_per_case_per_hour:
-        exceeded = (
-            EventTag.RATELIMIT_CASE_EXCEEDED,
-            f"case {case.number}",
-            settings.rate_limit_per_case_per_hour,
-        )
-    if exceeded is None or _override_in_force(runtime, caller):
-        return
-    event, who, limit = exceeded
-    message = (
-        f"rate limit reached: {who} made {limit} submissions in the last hour (memo 4.B.4: an "
-        "FRS is never used to surveil the public); your supervisor has been notified"
-    )
-    with read_only(runtime.engine) as uow:
-        open_items = [
-            a
-            for a in uow.approvals.requested_by(caller.user_id)
-            if a.kind is ApprovalKind.rate_limit_override and a.status is ApprovalStatus.pending
-        ]
-        item = None
-        if not open_items:
-            item = Approval(
-                id=new_id("approval"),
-                kind=ApprovalKind.rate_limit_override,
-                subject_kind=ApprovalSubject.user
-                if event is EventTag.RATELIMIT_USER_EXCEEDED
-                else ApprovalSubject.case,
-                subject_id=caller.user_id if event is EventTag.RATELIMIT_USER_EXCEEDED else case.id,
-                case_id=case.id,
-                requester_id=caller.user_id,
-                assigned_to=case.supervisor_id if case.supervisor_id != caller.user_id else None,
-                reason=message,
-                requested_at=runtime.now(),
-            )
-    refusal = draft(
-        caller,
-        event,
-        outcome=Outcome.DENIED,
-        subject=f"user:{caller.user_id}",
-        component=COMPONENT,
-        case=case.number,
-        details={
-            "limit_per_hour": limit,
-            "queued_for": "supervisor",
-            "approval": item.id if item else open_items[0].id,
-        },
-    )
-    with unit_of_work(runtime.engine) as uow:
-        if item is not None:
-            uow.approvals.add(item)
-        runtime.ledger.append_in(uow.conn, [refusal])
-    raise RateLimited(message, retry_after_seconds=int(WINDOW.total_seconds()))
+    purpose: Purpose
+    provider: Provider
+    probes: list[Probe]
+    sealed: list[bytes]
+    submission_id: str
+    at: datetime
 
 
 def create_submission(
-    runtime: Runtime, caller: Caller, request: SubmissionRequest
+    *,
+    gate: Gate,
+    dispatcher: Dispatcher,
+    limits: SubmissionLimits,
+    caller: Caller,
+    request: SubmissionRequest,
 ) -> SubmissionResult:
-    """Decide and, where allowed, dispatch one submission.
+    """Decide and, where allowed, dispatch one submission (see the module docstring)."""
+    loaded: list[_Loaded] = []
 
-    Commits, in order: the decision with the submission's record (one ledger batch), the
-    submission (already `dispatching` when it goes out at once), then the dispatch's intent
-    and outcome (`services.dispatch.send`). Every step is on the ledger before it takes effect.
-    """
-    since = runtime.now() - WINDOW
-    with read_only(runtime.engine) as uow:
-        probe = uow.probes.get(request.probe_id)
-        second = uow.probes.get(request.second_probe_id) if request.second_probe_id else None
-        case = uow.cases.get(probe.case_id)
-        provider = _provider(uow, request.provider)
-        program = lookup.program(uow, request.program_code)
-        probe_approvals = uow.approvals.for_subject(ApprovalSubject.probe, probe.id)
-        approvers = lookup.approvers(uow, probe_approvals)
-        by_user, by_case = uow.submissions.counts_since(caller.user_id, case.id, since)
-        sealed = [uow.probes.get_image(probe.id).sealed]
-        if second is not None:
-            sealed.append(uow.probes.get_image(second.id).sealed)
-    for p in (probe, second):
-        if p is not None and p.status in (ProbeStatus.refused, ProbeStatus.purged):
+    def ask(uow: UnitOfWork) -> Ask:
+        state = _load(uow, gate, caller, request)
+        loaded.append(state)
+        _check_rate_limits(uow, gate, limits, caller, state)
+        return _ask(uow, caller, request, state)
+
+    def act(uow: UnitOfWork, ruling: Ruling) -> tuple[_Stored, list[EntryDraft]]:
+        return _store(uow, gate, limits, caller, request, loaded[0], ruling, waiting=False)
+
+    def wait(uow: UnitOfWork, ruling: Ruling) -> tuple[_Stored, list[EntryDraft]]:
+        return _store(uow, gate, limits, caller, request, loaded[0], ruling, waiting=True)
+
+    ruled = gate.enforce(caller, ask=ask, act=act, wait=wait)
+    stored, state = ruled.result, loaded[0]
+    result = None
+    submission = stored.submission
+    if submission.status is SubmissionStatus.dispatching:
+        result = dispatcher.send(caller, submission, case_number=state.purpose.case_number,
+                                 provider=state.provider, probes=state.probes,
+                                 sealed=state.sealed)  # fmt: skip
+        submission = result.submission
+    return SubmissionResult(
+        submission=submission, decision=ruled.decision, approvals=stored.approvals,
+        dispatch=result,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    submission: Submission
+    approvals: list[Approval]
+
+
+def _load(uow: UnitOfWork, gate: Gate, caller: Caller, request: SubmissionRequest) -> _Loaded:
+    # Lock the caller's row and the purpose's (the case, or the program of a use without a
+    # case): concurrent submissions by the same user or on the same case queue here, so the
+    # rate-limit count below and the insert are one atomic step (PostgreSQL row locks;
+    # SQLite's writer lock already serializes write transactions).
+    uow.users.get(caller.user_id, lock=True)
+    probe = uow.probes.get(request.probe_id)
+    purpose = purposes.of_probe(uow, probe, lock=True)
+    probes = [probe]
+    if request.second_probe_id is not None:
+        probes.append(uow.probes.get(request.second_probe_id))
+    for p in probes:
+        if p.status in (ProbeStatus.refused, ProbeStatus.purged):
             raise Conflict(f"probe {p.id} is {p.status.value} and cannot be submitted")
-    if second is not None and second.case_id != probe.case_id:
-        raise Conflict("both probes of a two_photo comparison must belong to the same case")
-    check_rate_limits(runtime, caller, case, by_user=by_user, by_case=by_case)
+        if purpose_key(p) != purpose_key(probe):
+            raise Conflict(
+                "both probes of a two_photo comparison must serve the same case or program"
+            )
+    provider = lookup.provider(uow, request.provider)
+    sealed = [uow.probes.get_image(p.id).sealed for p in probes]
+    return _Loaded(purpose=purpose, provider=provider, probes=probes, sealed=sealed,
+                   submission_id=new_id("sub"), at=gate.now())  # fmt: skip
 
-    at = runtime.now()
+
+def purpose_key(probe: Probe) -> tuple[str | None, str | None]:
+    """What a probe serves: its case, or (without one) its program."""
+    return (probe.case_id, None) if probe.case_id else (None, probe.program_code)
+
+
+def _ask(uow: UnitOfWork, caller: Caller, request: SubmissionRequest, state: _Loaded) -> Ask:
+    """The submission's facts as requested, one context per probe (each probe is decided)."""
+    purpose, provider = state.purpose, state.provider
+    submission_facts = SubmissionFacts(
+        match_type=request.match_type,
+        program_code=request.program_code,
+        program_code_established=facts.program_code_established(
+            uow, request.program_code, state.at
+        ),
+        exigent=request.exigent,
+        exigent_reason=request.exigent_reason,
+        prior_approval_impracticable=request.prior_approval_impracticable,
+        impracticable_reason=request.impracticable_reason,
+        requested_candidates=request.max_candidates or 0,
+        provider_review_status_at_use=provider.review_status,
+    )
+    contexts = []
+    for probe in state.probes:
+        granted = facts.probe_approvals(uow, probe.id)
+        contexts.append(
+            purpose.context(
+                probe=facts.stored_probe(probe),
+                provider=facts.provider(provider),
+                submission=submission_facts,
+                approvals=facts.approvals(granted, facts.approvers(uow, granted)),
+            )
+        )
+    return Ask(
+        action=Action.submission_create,
+        resource=Resource(
+            kind=ResourceKind.submission, id=state.submission_id, owner_id=caller.user_id
+        ),
+        contexts=contexts,
+        subject=f"submission:{state.submission_id}",
+        component=COMPONENT,
+        case=purpose.case_number,
+        submission=state.submission_id,
+        provider=provider.id,
+        program_code=request.program_code,
+        details={
+            "purpose": purpose.ref,
+            "match_type": request.match_type,
+            "exigent": request.exigent,
+            "probe_sha256": [p.sha256 for p in state.probes],
+        },
+    )
+
+
+def _store(
+    uow: UnitOfWork,
+    gate: Gate,
+    limits: SubmissionLimits,
+    caller: Caller,
+    request: SubmissionRequest,
+    state: _Loaded,
+    ruling: Ruling,
+    *,
+    waiting: bool,
+) -> tuple[_Stored, list[EntryDraft]]:
+    """Store the submission as the decision says: waiting for its approvals, or (allowed)
+    going out now with its intent; exigent use without prior approval asks for the
+    supervisor's approval after the fact."""
+    purpose, provider, at = state.purpose, state.provider, state.at
     submission = Submission(
-        id=new_id("sub"),
-        case_id=case.id,
-        probe_id=probe.id,
+        id=state.submission_id,
+        case_id=purpose.case.id if purpose.case is not None else None,
+        probe_id=state.probes[0].id,
         second_probe_id=request.second_probe_id,
         target_ref=request.target_ref,
         provider_id=provider.id,
         match_type=request.match_type,
-        program_code=request.program_code,
+        program_code=request.program_code.strip(),
         justification=request.justification,
         requested_by=caller.user_id,
         exigent=request.exigent,
         exigent_reason=request.exigent_reason,
+        impracticable_reason=(
+            request.impracticable_reason if request.prior_approval_impracticable else None
+        ),
+        provider_review_status_at_use=provider.review_status,
         max_candidates=request.max_candidates,
         created_at=at,
     )
-    context = Context(
-        case=facts.case(case),
-        program=facts.program(program, request.program_code),
-        probe=facts.stored_probe(probe),
-        provider=facts.provider(provider),
-        submission=facts.submission(
-            submission, prior_approval_impracticable=request.prior_approval_impracticable
-        ),
-        approvals=facts.approvals(probe_approvals, approvers),
-    )
-    decision = evaluate(
-        runtime,
-        caller,
-        Action.submission_create,
-        Resource(kind=ResourceKind.submission, id=submission.id, owner_id=caller.user_id),
-        context,
-    )
-    drafts = [
-        decision_draft(
-            caller,
-            Action.submission_create,
-            decision,
-            subject=f"submission:{submission.id}",
-            component=COMPONENT,
-            case=case.number,
-            submission=submission.id,
-            provider=provider.id,
-            program_code=request.program_code,
-            details={"match_type": request.match_type, "exigent": request.exigent},
-        )
-    ]
-    if decision.decision is DecisionOutcome.deny:
-        runtime.ledger.append_many(drafts)
-        raise_if_denied(decision)
-
     approvals: list[Approval] = []
     unapproved_provider = provider.review_status is not ReviewStatus.approved
-    if decision.decision is DecisionOutcome.needs_approval:
+    if waiting:
         submission.require_approval()
-        approvals = _submission_approvals(submission, case, decision, at, caller)
-    elif request.exigent and unapproved_provider:
-        # memo 4.C.3: prior approval impracticable; the supervisor approves soon after.
-        deadline = at + timedelta(hours=runtime.settings.exigent_approval_deadline_hours)
-        approvals = [
-            _approval(
-                submission, case, ApprovalKind.exigent_provider, at, caller, deadline=deadline
+        kinds = [facts.approval_kind_for_cure(name) for name in ruling.decision.approvals]
+        # Probe-level cures (witness, flagged justification) are the probes' own approval
+        # requests, made at intake; the submission asks only for what is its own.
+        if ApprovalKind.exigent_provider in kinds:
+            approvals.append(
+                _approval(submission, purpose, ApprovalKind.exigent_provider, at, caller)
             )
-        ]
     else:
         submission.allow(at=at)
-    goes_out_now = submission.status in (SubmissionStatus.approved, SubmissionStatus.requested)
-    if goes_out_now:
+        if request.exigent and unapproved_provider:
+            # memo 4.C.3: prior approval impracticable; a supervisor approves soon after.
+            deadline = at + limits.exigent_approval_deadline
+            approvals.append(
+                _approval(submission, purpose, ApprovalKind.exigent_provider, at, caller,
+                          deadline=deadline)
+            )  # fmt: skip
         begin_dispatch(submission, at=at)
-    probe_hashes = [probe.sha256] + ([second.sha256] if second else [])
-    drafts.append(
+    drafts = [
         draft(
             caller,
             EventTag.SUBMISSION_RECORD_CREATE,
             action=Action.submission_create,
             subject=f"submission:{submission.id}",
             component=COMPONENT,
-            case=case.number,
+            case=purpose.case_number,
             submission=submission.id,
             provider=provider.id,
-            program_code=request.program_code,
+            program_code=submission.program_code,
             details={
+                "purpose": purpose.ref,
                 "status": submission.status.value,
                 "match_type": submission.match_type,
-                "probe_sha256": probe_hashes,
+                "probe_sha256": [p.sha256 for p in state.probes],
                 "exigent": submission.exigent,
+                "impracticable_reason": submission.impracticable_reason,
+                "provider_review_status_at_use": provider.review_status.value,
                 "approval_ids": [a.id for a in approvals],
             },
         )
-    )
-    drafts += [
-        draft(
-            caller,
-            EventTag.APPROVAL_REQUEST_CREATE,
-            subject=f"approval:{a.id}",
-            component=COMPONENT,
-            case=case.number,
-            submission=submission.id,
-            details={
-                "kind": a.kind.value,
-                "approver_role": a.approver_role.value,
-                "assigned_to": a.assigned_to,
-                "deadline": a.deadline.isoformat() if a.deadline else None,
-            },
-        )
-        for a in approvals
     ]
-    probes = [probe] + ([second] if second else [])
-    if goes_out_now:
-        drafts.append(intent_draft(caller, submission, case.number, provider, probes))
-    review = request.exigent and provider.review_status is ReviewStatus.unreviewed
-    if review:
+    drafts += [
+        approval_request_draft(caller, a, purpose.case_number, COMPONENT) for a in approvals
+    ]
+    if submission.status is SubmissionStatus.dispatching:
+        drafts.append(
+            intent_draft(caller, submission, purpose.case_number, provider, state.probes)
+        )
+    uow.submissions.add(submission)
+    for approval in approvals:
+        uow.approvals.add(approval)
+    if request.exigent and provider.review_status is ReviewStatus.unreviewed and not waiting:
         drafts.append(review_queue_draft(caller, provider, submission))
-    # One transaction: the decision, the record, the approvals asked for, OSDM's review item
-    # and (when it goes out now) the intent commit together with the submission itself.
-    with unit_of_work(runtime.engine) as uow:
-        uow.submissions.add(submission)
-        for approval in approvals:
-            uow.approvals.add(approval)
-        if review:
-            queue_provider_review(uow, provider.id)
-        runtime.ledger.append_in(uow.conn, drafts)
-    result = None
-    if goes_out_now:
-        result = send(runtime, caller, submission, case_number=case.number, provider=provider,
-                      probes=probes, sealed=sealed)  # fmt: skip
-        submission = result.submission
-    return SubmissionResult(
-        submission=submission, decision=decision, approvals=approvals, dispatch=result
+        queue_provider_review(uow, provider.id)
+    return _Stored(submission=submission, approvals=approvals), drafts
+
+
+def _check_rate_limits(
+    uow: UnitOfWork, gate: Gate, limits: SubmissionLimits, caller: Caller, state: _Loaded
+) -> None:
+    """Refuse a submission past the per-user or per-case hourly limit, and put the excess in
+    front of a supervisor of the case: searching at volume is what surveillance looks like
+    (memo 4.B.4). A supervisor's approval of that item lifts the limits for the caller for one
+    window. Runs inside the submission's transaction, after its rows are locked. A program's
+    own use counts against the per-user limit."""
+    purpose = state.purpose
+    case = purpose.case
+    since = state.at - limits.window
+    by_user, by_case = uow.submissions.counts_since(
+        caller.user_id, case.id if case is not None else None, since
     )
+    exceeded: tuple[EventTag, str, int] | None = None
+    if by_user >= limits.per_user_per_hour:
+        exceeded = (EventTag.RATELIMIT_USER_EXCEEDED, "you", limits.per_user_per_hour)
+    elif case is not None and by_case >= limits.per_case_per_hour:
+        exceeded = (EventTag.RATELIMIT_CASE_EXCEEDED, f"case {case.number}",
+                    limits.per_case_per_hour)  # fmt: skip
+    if exceeded is None:
+        return
+    mine = [a for a in uow.approvals.requested_by(caller.user_id)
+            if a.kind is ApprovalKind.rate_limit_override]  # fmt: skip
+    if any(
+        a.status is ApprovalStatus.approved and a.decided_at is not None and a.decided_at >= since
+        for a in mine
+    ):
+        return  # a supervisor reviewed the volume and lifted the limit for this window
+    event, who, limit = exceeded
+    message = (
+        f"rate limit reached: {who} made {limit} submissions in the last hour (memo 4.B.4: an "
+        "FRS is never used to surveil the public); a supervisor of the case has been notified"
+    )
+    pending = [
+        a
+        for a in mine
+        if a.status is ApprovalStatus.pending
+        and (a.case_id, a.program_id) == (purpose.case and purpose.case.id, purpose.program_id)
+    ]
+    if pending:
+        item = pending[0]
+        drafts: list[EntryDraft] = []
+    else:
+        user_limit = event is EventTag.RATELIMIT_USER_EXCEEDED or case is None
+        item = Approval(
+            id=new_id("approval"),
+            kind=ApprovalKind.rate_limit_override,
+            subject_kind=ApprovalSubject.user if user_limit else ApprovalSubject.case,
+            subject_id=caller.user_id if user_limit or case is None else case.id,
+            case_id=case.id if case is not None else None,
+            program_id=purpose.program_id,
+            requester_id=caller.user_id,
+            assigned_to=purpose.approver_for(caller.user),
+            reason=message,
+            requested_at=state.at,
+        )
+        uow.approvals.add(item)
+        drafts = [approval_request_draft(caller, item, purpose.case_number, COMPONENT)]
+    refusal = draft(
+        caller,
+        event,
+        outcome=Outcome.DENIED,
+        subject=f"user:{caller.user_id}",
+        component=COMPONENT,
+        case=purpose.case_number,
+        details={
+            "limit_per_hour": limit,
+            "queued_for": "supervisor",
+            "approval": item.id,
+            "purpose": purpose.ref,
+        },
+    )
+    error = RateLimited(message, retry_after_seconds=int(limits.window.total_seconds()))
+    raise Refusal(error, [refusal, *drafts])
 
 
 def _approval(
     submission: Submission,
-    case: Case,
+    purpose: Purpose,
     kind: ApprovalKind,
     at: datetime,
     caller: Caller,
     *,
     deadline: datetime | None = None,
 ) -> Approval:
+    # What the supervisor sees: the exigent circumstances and, where the use went ahead before
+    # approval, why no supervisor could approve first (memo 4.C.3).
+    reason = submission.exigent_reason or submission.justification
+    if submission.impracticable_reason:
+        reason = f"{reason} — prior approval impracticable: {submission.impracticable_reason}"
     return Approval(
         id=new_id("approval"),
         kind=kind,
         subject_kind=ApprovalSubject.submission,
         subject_id=submission.id,
-        case_id=case.id,
+        case_id=submission.case_id,
+        program_id=purpose.program_id,
         requester_id=caller.user_id,
-        assigned_to=case.supervisor_id if case.supervisor_id != caller.user_id else None,
-        reason=submission.exigent_reason or submission.justification,
+        assigned_to=purpose.approver_for(caller.user),
+        reason=reason,
         requested_at=at,
         deadline=deadline,
     )
 
 
-def _submission_approvals(
-    submission: Submission, case: Case, decision: Decision, at: datetime, caller: Caller
-) -> list[Approval]:
-    """Approvals the submission itself needs. Probe-level cures (witness, flagged
-    justification) are the probe's own approval requests, made at intake."""
-    kinds = [facts.approval_kind_for_cure(name) for name in decision.approvals]
-    return [
-        _approval(submission, case, kind, at, caller)
-        for kind in kinds
-        if kind is ApprovalKind.exigent_provider
-    ]
+def approval_request_draft(
+    caller: Caller, approval: Approval, case_number: str | None, component: str
+) -> EntryDraft:
+    details: dict[str, Any] = {
+        "kind": approval.kind.value,
+        "subject_kind": approval.subject_kind.value,
+        "subject_id": approval.subject_id,
+        "approver_role": approval.approver_role.value,
+        "assigned_to": approval.assigned_to,
+        "deadline": approval.deadline.isoformat() if approval.deadline else None,
+    }
+    return draft(
+        caller,
+        EventTag.APPROVAL_REQUEST_CREATE,
+        subject=f"approval:{approval.id}",
+        component=component,
+        case=case_number,
+        submission=approval.subject_id
+        if approval.subject_kind is ApprovalSubject.submission
+        else None,
+        details=details,
+    )
 
 
 def review_queue_draft(caller: Caller, provider: Provider, submission: Submission) -> EntryDraft:

@@ -26,6 +26,8 @@ from frsgate.store.repositories import (
     CorroborationRepository,
     DispositionRepository,
     ExaminationRepository,
+    FrsProgramCodeRepository,
+    IdempotencyKeyRepository,
     LeadRepository,
     ProbeRepository,
     ProgramRepository,
@@ -46,6 +48,7 @@ class UnitOfWork:
         self.certifications = CertificationRepository(conn)
         self.cases = CaseRepository(conn)
         self.programs = ProgramRepository(conn)
+        self.frs_program_codes = FrsProgramCodeRepository(conn)
         self.providers = ProviderRepository(conn)
         self.probes = ProbeRepository(conn)
         self.submissions = SubmissionRepository(conn)
@@ -58,6 +61,7 @@ class UnitOfWork:
         self.corroborations = CorroborationRepository(conn)
         self.roi_entries = RoiEntryRepository(conn)
         self.shares = ShareRepository(conn)
+        self.idempotency = IdempotencyKeyRepository(conn)
 
 
 @contextmanager

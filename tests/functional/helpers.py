@@ -10,6 +10,7 @@ import images
 
 DEMO_CASE = "HSI-2026-000001"
 DEMO_PROGRAM = "FRS-DEMO-01"
+DEMO_FRS_PROGRAM_CODE = "HSI-FRS-DEMO"  # the FRS program code (memo 4.E.3)
 
 
 def probe_form(**overrides: Any) -> dict[str, str]:
@@ -42,7 +43,7 @@ def submission_body(probe_id: str, **overrides: Any) -> dict[str, Any]:
         "probe_id": probe_id,
         "provider": "sandbox",
         "match_type": "one_to_many",
-        "program_code": DEMO_PROGRAM,
+        "program_code": DEMO_FRS_PROGRAM_CODE,
         "justification": "identify the suspect loading undeclared goods",
     }
     body.update(overrides)
@@ -84,4 +85,5 @@ def exigent_body(probe_id: str, provider: str, reason: str) -> dict[str, Any]:
         exigent=True,
         exigent_reason=reason,
         prior_approval_impracticable=True,
+        impracticable_reason="no supervisor reachable: night shift, the case supervisor is abroad",
     )

@@ -1,11 +1,13 @@
 """Bad input at the HTTP edge: each a 4xx whose message names the problem, and nothing stored
-(no probe row, no probe image, no probe entry in the ledger)."""
+(no probe row, no probe image, no probe entry in the ledger). What the memo governs (a live
+source, a composite, a missing attestation) is a policy refusal: 403, cited, on the ledger."""
 
 from __future__ import annotations
 
 import io
 import json
 
+import httpx
 import images
 import pytest
 from harness import Gateway
@@ -59,20 +61,48 @@ def test_oversized_file_is_refused(gateway: Gateway) -> None:
     _nothing_stored(gateway)
 
 
-@pytest.mark.parametrize("source", ["live_stream", "real_time_camera"])
-def test_live_sources_are_refused(gateway: Gateway, source: str) -> None:
+def _cited_on_the_ledger(gateway: Gateway, response: object, rule: str, section: str) -> None:
+    assert isinstance(response, httpx.Response)
+    assert response.status_code == 403, response.text
+    cited = {(c["rule"], c["section"]) for c in response.json()["decision"]["citations"]}
+    assert (rule, section) in cited, cited
+    ledger = gateway.runtime.ledger
+    last = json.loads(ledger.entries(ledger.size() - 1, ledger.size())[0])
+    assert last["event"] == "policy:decision:evaluate"
+    assert last["outcome"] == "denied"
+    assert rule in {c["rule"] for c in last["citations"]}
+
+
+@pytest.mark.parametrize(
+    ("source", "rule"),
+    [
+        ("live_stream", "probe.live_source"),
+        ("real_time_camera", "probe.live_source"),
+        ("surveillance_feed", "probe.surveillance_source"),
+    ],
+)
+def test_live_sources_are_refused(gateway: Gateway, source: str, rule: str) -> None:
     with gateway.client("alice") as alice:
         response = post_probe(alice, images.astronaut_jpeg(), capture_source=source)
-    assert response.status_code == 422, response.text
-    assert "4.B.4" in response.json()["message"]
+    _cited_on_the_ledger(gateway, response, rule, "4.B.4")
     _nothing_stored(gateway)
 
 
-def test_composite_is_refused(gateway: Gateway) -> None:
+def test_an_unknown_capture_source_is_a_shape_error(gateway: Gateway) -> None:
+    before = gateway.runtime.ledger.size()
     with gateway.client("alice") as alice:
-        response = post_probe(alice, images.astronaut_jpeg(), image_edit="composite")
+        response = post_probe(alice, images.astronaut_jpeg(), capture_source="drone")
     assert response.status_code == 422, response.text
-    assert "composite" in response.json()["message"]
+    assert "capture_source" in response.json()["message"]
+    assert gateway.runtime.ledger.size() == before
+    _nothing_stored(gateway)
+
+
+@pytest.mark.parametrize("edit", ["composite", "sketch", "lookalike"])
+def test_composite_is_refused(gateway: Gateway, edit: str) -> None:
+    with gateway.client("alice") as alice:
+        response = post_probe(alice, images.astronaut_jpeg(), image_edit=edit)
+    _cited_on_the_ledger(gateway, response, "probe.isolated_facial_image", "2")
     _nothing_stored(gateway)
 
 
@@ -83,11 +113,9 @@ def test_missing_attestation_is_refused(gateway: Gateway) -> None:
             data={k: v for k, v in probe_form().items() if k != "attestation"},
             files={"image": ("p.jpg", images.astronaut_jpeg(), "image/jpeg")},
         )
+        _cited_on_the_ledger(gateway, missing, "probe.attestation", "4.B.3")
         false = post_probe(alice, images.astronaut_jpeg(), attestation="false")
-    assert missing.status_code == 422, missing.text
-    assert "attestation" in missing.json()["message"]
-    assert false.status_code in (403, 422), false.text
-    assert "4.B.3" in false.text
+        _cited_on_the_ledger(gateway, false, "probe.attestation", "4.B.3")
     _nothing_stored(gateway)
 
 

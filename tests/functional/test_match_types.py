@@ -91,7 +91,7 @@ def test_candidate_images_are_sealed_at_rest_and_reads_are_logged(gateway: Gatew
 def test_provider_terms_bind_the_match_type(gateway: Gateway) -> None:
     runtime = gateway.runtime
     provider = admin.create_provider(
-        runtime,
+        runtime.gate,
         Actor.system(),
         name="verify-only",
         kind=ProviderKind.sandbox,
@@ -103,8 +103,8 @@ def test_provider_terms_bind_the_match_type(gateway: Gateway) -> None:
             reference="terms:verify-only",
         ),
     )
-    admin.review_provider(
-        runtime, Actor(id=gateway.users["olga"], role="osdm"), provider,
+    admin.seed_provider_review(
+        runtime.gate, Actor(id=gateway.users["olga"], role="osdm"), provider,
         approve=True, note="verification only", source="test",
     )  # fmt: skip
     with gateway.client("alice") as alice:

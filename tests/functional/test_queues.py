@@ -1,10 +1,10 @@
-"""Queues over HTTP: rate limits put before the supervisor, unknown outcomes reviewed, overdue
-approvals expired, OSDM reviewing an FRS used in exigency, and the metrics that count it all."""
+"""Queues over HTTP: rate limits put before the supervisor, unknown outcomes reviewed, OSDM
+reviewing an FRS used in exigency, and the metrics that count it all (overdue exigent approvals:
+tests/functional/test_bypasses.py)."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 from harness import Gateway, running_gateway
@@ -78,26 +78,6 @@ def test_unknown_outcome_is_queued_and_reviewed(gateway: Gateway) -> None:
         assert reviewed.status_code == 200, reviewed.text
         assert reviewed.json()["status"] == SubmissionStatus.outcome_reviewed.value
         assert sam.get("/api/v1/queue/supervisor").json()["outcome_unknown"] == []
-
-
-def test_overdue_exigent_approval_expires(gateway: Gateway) -> None:
-    runtime = gateway.runtime
-    with gateway.client("alice") as alice:
-        probe = post_probe(alice, astronaut_jpeg()).json()
-        used = alice.post(
-            "/api/v1/submissions",
-            json=exigent_body(probe["id"], "exigent-unreviewed", "suspect fleeing with evidence"),
-        ).json()
-    [approval] = used["approvals"]
-    real_clock = runtime.clock
-    runtime.clock = lambda: real_clock() + timedelta(hours=25)
-    try:
-        with gateway.client("sam") as sam:
-            queue = sam.get("/api/v1/queue/supervisor").json()
-    finally:
-        runtime.clock = real_clock
-    assert [a["id"] for a in queue["expired"]] == [approval["id"]]
-    assert queue["expired"][0]["status"] == "expired"
 
 
 def test_osdm_reviews_an_frs_used_in_exigency(gateway: Gateway) -> None:

@@ -60,3 +60,54 @@ def test_services_never_import_the_edge() -> None:
     for path in _modules("services"):
         edge = {n for n in _imports(path) if n.startswith(("frsgate.api", "frsgate.cli"))}
         assert not edge, f"{path.relative_to(PACKAGE)} imports {sorted(edge)}"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_import_cycles_inside_services() -> None:
+    modules = {_module_name(p): p for p in _modules("services")}
+    graph = {
+        name: {
+            target
+            for imported in _imports(path)
+            for target in modules
+            if imported == target or imported.startswith(f"{target}.")
+        }
+        - {name}
+        for name, path in modules.items()
+    }
+    # Also `from frsgate.services import facts`: the names imported from the package.
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "frsgate.services":
+                graph[name] |= {f"frsgate.services.{a.name}" for a in node.names} & set(modules)
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(module: str) -> None:
+        if module in done:
+            return
+        assert module not in visiting, " -> ".join([*visiting, module])
+        visiting.append(module)
+        for target in sorted(graph[module]):
+            visit(target)
+        visiting.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module)
+    assert len(done) == len(modules) > 10
+
+
+@pytest.mark.parametrize("edge", ["api", "cli"])
+def test_the_edge_reaches_the_store_only_through_services(edge: str) -> None:
+    for path in _modules(edge):
+        store = {n for n in _imports(path) if n.split(".")[:2] == ["frsgate", "store"]}
+        assert not store, f"{path.relative_to(PACKAGE)} imports {sorted(store)}"
+        if edge == "api":
+            sql = {n for n in _imports(path) if n.split(".")[0] == "sqlalchemy"}
+            assert not sql, f"{path.relative_to(PACKAGE)} imports {sorted(sql)}"

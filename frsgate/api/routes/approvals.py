@@ -11,7 +11,7 @@ from frsgate.api.deps import get_runtime, requires
 from frsgate.api.routes.submissions import submission_json
 from frsgate.domain import Approval
 from frsgate.policy.facts import Action
-from frsgate.services.approvals import decide_approval, list_pending
+from frsgate.services.approvals import PendingApproval, decide_approval, list_pending
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 
@@ -23,6 +23,10 @@ class DecisionIn(BaseModel):
 
     approve: bool
     note: str | None = Field(default=None, max_length=4000)
+
+
+def pending_json(p: PendingApproval) -> dict[str, Any]:
+    return approval_json(p.approval) | {"case_number": p.case_number, "overdue": p.overdue}
 
 
 def approval_json(a: Approval) -> dict[str, Any]:
@@ -44,24 +48,28 @@ def approval_json(a: Approval) -> dict[str, Any]:
     }
 
 
-@router.get("/approvals", summary="Pending approvals the caller may decide")
+@router.get("/approvals", summary="Pending approvals the caller may decide, overdue first")
 def get_approvals(
-    caller: Annotated[Caller, requires(Action.approval_decide)],
+    caller: Annotated[Caller, requires(Action.queue_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:
-    return {"approvals": [approval_json(a) for a in list_pending(runtime, caller)]}
+    return {"approvals": [pending_json(p) for p in list_pending(gate=runtime.gate, caller=caller)]}
 
 
 @router.post("/approvals/{approval_id}/decision", summary="Approve or deny a pending request")
 def post_decision(
     approval_id: str,
     body: DecisionIn,
-    caller: Annotated[Caller, requires(Action.approval_decide)],
+    caller: Annotated[Caller, requires(Action.approval_decide, Action.policy_pack_activate)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:
-    outcome = decide_approval(runtime, caller, approval_id, approve=body.approve, note=body.note)
+    outcome = decide_approval(
+        gate=runtime.gate, dispatcher=runtime.dispatcher, caller=caller,
+        approval_id=approval_id, approve=body.approve, note=body.note,
+    )  # fmt: skip
     return {
         "approval": approval_json(outcome.approval),
+        "late": outcome.late,
         "dispatched": [submission_json(d.submission) for d in outcome.dispatched],
         "rejected_submissions": outcome.rejected_submissions,
     }

@@ -20,7 +20,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 @router.get("/checkpoint", summary="A signed C2SP checkpoint of the whole log")
 def get_checkpoint(caller: Reader, runtime: RuntimeDep) -> dict[str, Any]:
-    return ledger_reads.checkpoint(runtime, caller)
+    return ledger_reads.checkpoint(gate=runtime.gate, caller=caller)
 
 
 @router.get("/entries", summary="Canonical entries [start, end), base64")
@@ -30,7 +30,7 @@ def get_entries(
     start: Annotated[int, Query(ge=0)] = 0,
     end: Annotated[int | None, Query(ge=0)] = None,
 ) -> dict[str, Any]:
-    return ledger_reads.entries(runtime, caller, start, end)
+    return ledger_reads.entries(gate=runtime.gate, caller=caller, start=start, end=end)
 
 
 @router.get("/proof/inclusion", summary="RFC 9162 inclusion proof")
@@ -40,7 +40,9 @@ def get_inclusion(
     index: Annotated[int, Query(ge=0)],
     tree_size: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    return ledger_reads.inclusion(runtime, caller, index, tree_size)
+    return ledger_reads.inclusion(
+        gate=runtime.gate, caller=caller, index=index, tree_size=tree_size
+    )
 
 
 @router.get("/proof/consistency", summary="RFC 9162 consistency proof")
@@ -50,4 +52,4 @@ def get_consistency(
     first: Annotated[int, Query(ge=1)],
     second: Annotated[int, Query(ge=1)],
 ) -> dict[str, Any]:
-    return ledger_reads.consistency(runtime, caller, first, second)
+    return ledger_reads.consistency(gate=runtime.gate, caller=caller, first=first, second=second)

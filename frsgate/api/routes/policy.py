@@ -26,16 +26,16 @@ class ActivationIn(BaseModel):
 @router.post("/activations", status_code=201, summary="Ask IGP to approve the loaded pack")
 def post_activation(
     body: ActivationIn,
-    caller: Annotated[Caller, requires(Action.policy_pack_activate)],
+    caller: Annotated[Caller, requires(Action.policy_pack_request)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:
-    approval = request_activation(runtime, caller, reason=body.reason)
+    approval = request_activation(gate=runtime.gate, caller=caller, reason=body.reason)
     return {
         "approval": approval_json(approval),
         "pack": {
             "id": runtime.policy.id,
             "version": runtime.policy.version,
             "sha256": runtime.policy.sha256,
-            "active": runtime.policy_active,
+            "active": runtime.gate.active,
         },
     }

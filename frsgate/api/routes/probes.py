@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from frsgate.api.deps import get_runtime, requires
+from frsgate.api.idempotency import IdempotencyKey, answer_once
 from frsgate.errors import ValidationFailed
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller
-from frsgate.services.intake import ProbeRequest, create_probe
+from frsgate.services.intake import ProbeRequest, ProbeResult, create_probe
 from frsgate.services.reads import probe_image
 from frsgate.services.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["probes"])
+
+POST_PROBES = "POST /api/v1/probes"  # the scope of its idempotency keys
 
 
 def _read_limited(upload: UploadFile, limit: int) -> bytes:
@@ -32,49 +37,86 @@ def post_probe(
     caller: Annotated[Caller, requires(Action.probe_create)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
     image: Annotated[UploadFile, File(description="JPEG or PNG, one face, a still image")],
-    case: Annotated[str, Form(description="Case id or number")],
-    subject_role: Annotated[str, Form(description="suspect, victim or witness")],
+    case: Annotated[
+        str | None,
+        Form(
+            description="Case id or number; leave out only for the own use of a program whose "
+            "assessment covers FRS use without a case (memo 4.A.1; give program_code)",
+            max_length=64,
+        ),
+    ] = None,
+    subject_role: Annotated[
+        str, Form(description="suspect, victim or witness (memo 4.B.1-4.B.2)", max_length=64)
+    ] = "",
     capture_source: Annotated[
         str,
         Form(
             description=(
                 "booking_photo, recorded_video_still, social_media, identity_document or other "
                 "(never live or real-time: memo 4.B.4)"
-            )
+            ),
+            max_length=64,
         ),
-    ],
-    lawful_basis: Annotated[str, Form(description="How the image was lawfully obtained")],
-    traditional_means: Annotated[str, Form(description="Traditional means tried first (4.A.2)")],
+    ] = "",
+    # The memo governs these statements: left out, the policy refuses the probe with the
+    # section that requires them (and the refusal is on the ledger), not a bare 422.
+    lawful_basis: Annotated[
+        str, Form(description="How the image was lawfully obtained (memo 2)", max_length=4000)
+    ] = "",
+    traditional_means: Annotated[
+        str, Form(description="Traditional means tried first (4.A.2)", max_length=4000)
+    ] = "",
     attestation: Annotated[
         bool, Form(description="Not collected solely on a prohibited basis (memo 4.B.3)")
-    ],
-    justification: Annotated[str, Form(description="Why this probe is relevant and necessary")],
-    image_edit: Annotated[str, Form()] = "none",
-    other_methods_exhausted: Annotated[str | None, Form()] = None,
-    program_code: Annotated[str | None, Form()] = None,
-) -> dict[str, Any]:
+    ] = False,
+    justification: Annotated[
+        str, Form(description="Why this probe is relevant and necessary (4.B.3)", max_length=4000)
+    ] = "",
+    image_edit: Annotated[str, Form(max_length=64)] = "none",
+    other_methods_exhausted: Annotated[str | None, Form(max_length=4000)] = None,
+    program_code: Annotated[
+        str | None, Form(description="A program or task force (memo 4.A.1)", max_length=64)
+    ] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     data = _read_limited(image, runtime.settings.max_probe_bytes)
-    result = create_probe(
-        runtime,
-        caller,
-        ProbeRequest(
-            case=case,
-            subject_role=subject_role,
-            capture_source=capture_source,
-            lawful_basis=lawful_basis,
-            traditional_means=traditional_means,
-            attestation=attestation,
-            justification=justification,
-            image_edit=image_edit,
-            other_methods_exhausted=other_methods_exhausted,
-            program_code=program_code,
-        ),
-        data,
+    request = ProbeRequest(
+        case=case,
+        subject_role=subject_role,
+        capture_source=capture_source,
+        lawful_basis=lawful_basis,
+        traditional_means=traditional_means,
+        attestation=attestation,
+        justification=justification,
+        image_edit=image_edit,
+        other_methods_exhausted=other_methods_exhausted,
+        program_code=program_code,
     )
+
+    def act() -> tuple[int, dict[str, Any]]:
+        result = create_probe(
+            gate=runtime.gate,
+            kek=runtime.kek,
+            limits=runtime.image_limits,
+            caller=caller,
+            request=request,
+            image=data,
+        )
+        return 201, _probe_json(result)
+
+    # The same request: the same form fields and the same image bytes (by their hash).
+    fields = dataclasses.asdict(request) | {"image_sha256": hashlib.sha256(data).hexdigest()}
+    return answer_once(
+        runtime, caller, route=POST_PROBES, key=idempotency_key, request=fields, act=act
+    )
+
+
+def _probe_json(result: ProbeResult) -> dict[str, Any]:
     p = result.probe
     return {
         "id": p.id,
         "case_id": p.case_id,
+        "program_code": p.program_code,
         "status": p.status.value,
         "subject_role": p.subject_role.value,
         "sha256": p.sha256,
@@ -96,7 +138,7 @@ def get_probe_image(
     caller: Annotated[Caller, requires(Action.probe_image_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> Response:
-    probe, data = probe_image(runtime, caller, probe_id)
+    probe, data = probe_image(gate=runtime.gate, kek=runtime.kek, caller=caller, probe_id=probe_id)
     return Response(
         content=data,
         media_type=probe.media_type,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from frsgate.api.deps import get_runtime, requires
-from frsgate.api.routes.approvals import approval_json
+from frsgate.api.routes.approvals import pending_json
 from frsgate.api.routes.submissions import submission_json
 from frsgate.domain import Provider
 from frsgate.policy.facts import Action
@@ -47,15 +47,17 @@ def provider_json(p: Provider) -> dict[str, Any]:
     }
 
 
-@router.get("/queue/supervisor", summary="Approvals, unknown outcomes and expiries to review")
+@router.get(
+    "/queue/supervisor", summary="Your cases' approvals (overdue first) and unknown outcomes"
+)
 def get_supervisor_queue(
-    caller: Annotated[Caller, requires(Action.approval_decide)], runtime: RuntimeDep
+    caller: Annotated[Caller, requires(Action.queue_view)], runtime: RuntimeDep
 ) -> dict[str, Any]:
-    queue = queues.supervisor_queue(runtime, caller)
+    queue = queues.supervisor_queue(gate=runtime.gate, caller=caller)
     return {
-        "approvals": [approval_json(a) for a in queue.approvals],
+        "approvals": [pending_json(p) for p in queue.approvals],
+        "overdue": [pending_json(p) for p in queue.approvals if p.overdue],
         "outcome_unknown": [submission_json(s) for s in queue.outcome_unknown],
-        "expired": [approval_json(a) for a in queue.expired],
     }
 
 
@@ -63,17 +65,21 @@ def get_supervisor_queue(
 def post_outcome_review(
     submission_id: str,
     body: NoteIn,
-    caller: Annotated[Caller, requires(Action.approval_decide)],
+    caller: Annotated[Caller, requires(Action.outcome_review)],
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
-    return submission_json(queues.review_outcome(runtime, caller, submission_id, body.note))
+    reviewed = queues.review_outcome(
+        gate=runtime.gate, caller=caller, submission_id=submission_id, note=body.note
+    )
+    return submission_json(reviewed)
 
 
 @router.get("/queue/osdm", summary="FRS providers waiting for OSDM's review")
 def get_osdm_queue(
-    caller: Annotated[Caller, requires(Action.provider_review)], runtime: RuntimeDep
+    caller: Annotated[Caller, requires(Action.queue_view)], runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return {"providers": [provider_json(p) for p in queues.osdm_queue(runtime, caller)]}
+    found = queues.osdm_queue(gate=runtime.gate, caller=caller)
+    return {"providers": [provider_json(p) for p in found]}
 
 
 @router.post("/providers/{provider_id}/review", summary="OSDM approves or does not approve")
@@ -84,6 +90,7 @@ def post_provider_review(
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
     provider = queues.review_provider(
-        runtime, caller, provider_id, approve=body.approve, note=body.note
-    )
+        gate=runtime.gate, caller=caller, provider_id=provider_id, approve=body.approve,
+        note=body.note,
+    )  # fmt: skip
     return provider_json(provider)

@@ -6,17 +6,33 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from frsgate.api.deps import get_runtime, requires
-from frsgate.domain import Submission
+from frsgate.api.idempotency import IdempotencyKey, answer_once
+from frsgate.connectors.protocol import MATCH_TYPE_NAME_PATTERN, SUBJECT_REF_MAX_LENGTH
+from frsgate.domain import MatchType, Submission
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller
-from frsgate.services.reads import LEAD_ONLY_NOTICE, candidate_image, view_candidates
+from frsgate.services.reads import (
+    LEAD_ONLY_NOTICE,
+    SubmissionView,
+    candidate_image,
+    my_submissions,
+    view_candidates,
+    view_submission,
+)
 from frsgate.services.runtime import Runtime
-from frsgate.services.submit import SubmissionRequest, SubmissionResult, create_submission
+from frsgate.services.submit import (
+    SubmissionLimits,
+    SubmissionRequest,
+    SubmissionResult,
+    create_submission,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
+
+POST_SUBMISSIONS = "POST /api/v1/submissions"  # the scope of its idempotency keys
 
 
 class SubmissionIn(BaseModel):
@@ -26,7 +42,10 @@ class SubmissionIn(BaseModel):
 
     probe_id: str = Field(min_length=1, max_length=100)
     provider: str = Field(min_length=1, max_length=200, description="Provider id or name")
-    match_type: str = Field(description="one_to_one, two_photo or one_to_many")
+    match_type: str = Field(
+        pattern=MATCH_TYPE_NAME_PATTERN,
+        description="one_to_one, two_photo, one_to_many or a further use the provider's terms name",
+    )
     program_code: str = Field(description="The mandatory FRS program code (memo 4.E.3)")
     justification: str = Field(min_length=1, max_length=4000)
     exigent: bool = False
@@ -35,9 +54,42 @@ class SubmissionIn(BaseModel):
         default=False,
         description="Exigent only: no supervisor can approve before use (memo 4.C.3)",
     )
-    second_probe_id: str | None = None
-    target_ref: str | None = Field(default=None, description="one_to_one: the gallery record")
+    impracticable_reason: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="Required with prior_approval_impracticable: why no supervisor could "
+        "approve first; the supervisor who approves afterwards sees it (memo 4.C.3)",
+    )
+    second_probe_id: str | None = Field(
+        default=None, min_length=1, max_length=100, description="two_photo: the other probe"
+    )
+    # The connector's own limit, checked here so a request it would refuse is refused before
+    # anything is recorded rather than after the dispatch intent is on the ledger.
+    target_ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=SUBJECT_REF_MAX_LENGTH,
+        description="one_to_one: the gallery record",
+    )
     max_candidates: int | None = Field(default=None, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _fields_fit_the_match_type(self) -> SubmissionIn:
+        # Shape only, at the edge (memo §2): which fields each well-known use takes. A further,
+        # provider-defined use is checked against the provider's terms later, not here; but only
+        # two_photo ever sends a second probe.
+        kind = self.match_type
+        if kind == MatchType.one_to_one and self.target_ref is None:
+            raise ValueError("target_ref is required for one_to_one: the gallery record to verify")
+        if kind in (MatchType.one_to_many, MatchType.two_photo) and self.target_ref is not None:
+            raise ValueError(f"target_ref applies only to one_to_one, not to {kind}")
+        if kind == MatchType.two_photo and self.second_probe_id is None:
+            raise ValueError("second_probe_id is required for two_photo: the other image")
+        if kind != MatchType.two_photo and self.second_probe_id is not None:
+            raise ValueError(f"second_probe_id applies only to two_photo, not to {kind}")
+        if self.second_probe_id is not None and self.second_probe_id == self.probe_id:
+            raise ValueError("second_probe_id must name a different probe than probe_id")
+        return self
 
 
 def submission_json(sub: Submission) -> dict[str, Any]:
@@ -52,6 +104,10 @@ def submission_json(sub: Submission) -> dict[str, Any]:
         "status": sub.status.value,
         "status_reason": sub.status_reason,
         "exigent": sub.exigent,
+        "impracticable_reason": sub.impracticable_reason,
+        "provider_review_status_at_use": (
+            sub.provider_review_status_at_use.value if sub.provider_review_status_at_use else None
+        ),
         "attempts": sub.attempts,
         "created_at": sub.created_at.isoformat(),
         "dispatched_at": sub.dispatched_at.isoformat() if sub.dispatched_at else None,
@@ -84,10 +140,27 @@ def post_submission(
     body: SubmissionIn,
     caller: Annotated[Caller, requires(Action.submission_create)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    result = create_submission(runtime, caller, SubmissionRequest(**body.model_dump()))
-    status = 201 if result.decision.allowed else 202
-    return JSONResponse(_result_json(result), status_code=status)
+    def act() -> tuple[int, dict[str, Any]]:
+        result = create_submission(
+            gate=runtime.gate,
+            dispatcher=runtime.dispatcher,
+            limits=SubmissionLimits.from_settings(runtime.settings, runtime.policy),
+            caller=caller,
+            request=SubmissionRequest(**body.model_dump()),
+        )
+        status = 201 if result.decision.allowed else 202
+        return status, _result_json(result)
+
+    return answer_once(
+        runtime,
+        caller,
+        route=POST_SUBMISSIONS,
+        key=idempotency_key,
+        request=body.model_dump(mode="json"),
+        act=act,
+    )
 
 
 @router.get("/submissions/{submission_id}/candidates", summary="The candidate list (a logged read)")
@@ -96,7 +169,7 @@ def get_candidates(
     caller: Annotated[Caller, requires(Action.candidates_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:
-    view = view_candidates(runtime, caller, submission_id)
+    view = view_candidates(gate=runtime.gate, caller=caller, submission_id=submission_id)
     clist = view.candidate_list
     return {
         "investigative_lead_only": True,
@@ -135,5 +208,46 @@ def get_candidate_image(
     caller: Annotated[Caller, requires(Action.candidates_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> Response:
-    data, media_type = candidate_image(runtime, caller, candidate_id)
+    data, media_type = candidate_image(
+        gate=runtime.gate, kek=runtime.kek, caller=caller, candidate_id=candidate_id
+    )
     return Response(content=data, media_type=media_type, headers={"Cache-Control": "no-store"})
+
+
+def _view_json(view: SubmissionView) -> dict[str, Any]:
+    return submission_json(view.submission) | {
+        "purpose": view.purpose,
+        "waiting_for": [
+            {
+                "id": a.id,
+                "kind": a.kind.value,
+                "status": a.status.value,
+                "approver_role": a.approver_role.value,
+                "deadline": a.deadline.isoformat() if a.deadline else None,
+            }
+            for a in view.approvals
+            if a.status.value == "pending"
+        ],
+        "approvals": [
+            {"id": a.id, "kind": a.kind.value, "status": a.status.value} for a in view.approvals
+        ],
+    }
+
+
+@router.get("/submissions", summary="Your own submissions, newest first (a logged read)")
+def get_my_submissions(
+    caller: Annotated[Caller, requires(Action.submission_view)],
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> dict[str, Any]:
+    views = my_submissions(gate=runtime.gate, caller=caller)
+    return {"submissions": [_view_json(v) for v in views]}
+
+
+@router.get("/submissions/{submission_id}", summary="One submission and what it waits for")
+def get_submission(
+    submission_id: str,
+    caller: Annotated[Caller, requires(Action.submission_view)],
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> dict[str, Any]:
+    view = view_submission(gate=runtime.gate, caller=caller, submission_id=submission_id)
+    return _view_json(view)

@@ -1,7 +1,12 @@
 """Typed repositories over one `Connection`, one module per area of the domain."""
 
 from frsgate.store.repositories.approvals import ApprovalRepository
-from frsgate.store.repositories.cases import CaseRepository, ProgramRepository
+from frsgate.store.repositories.cases import (
+    CaseRepository,
+    FrsProgramCodeRepository,
+    ProgramRepository,
+)
+from frsgate.store.repositories.idempotency import IdempotencyKeyRepository
 from frsgate.store.repositories.leads import (
     CorroborationRepository,
     LeadRepository,
@@ -28,6 +33,8 @@ __all__ = [
     "CorroborationRepository",
     "DispositionRepository",
     "ExaminationRepository",
+    "FrsProgramCodeRepository",
+    "IdempotencyKeyRepository",
     "LeadRepository",
     "ProbeRepository",
     "ProgramRepository",

@@ -8,11 +8,17 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from frsgate.domain import Case, CaseStatus, Program, ProgramStatus
+from frsgate.domain import Case, CaseStatus, FrsProgramCode, Program, ProgramStatus
 from frsgate.errors import NotFound
 from frsgate.store.repositories.base import Repository
 from frsgate.store.repositories.mapping import EntityMapper
-from frsgate.store.schema.core import case_assignments, cases, programs
+from frsgate.store.schema.core import (
+    case_assignments,
+    cases,
+    frs_program_codes,
+    program_members,
+    programs,
+)
 
 
 class CaseRepository(Repository[Case]):
@@ -81,10 +87,54 @@ class CaseRepository(Repository[Case]):
 
 class ProgramRepository(Repository[Program]):
     label = "program"
-    mapper = EntityMapper(Program, programs)
+    mapper = EntityMapper(Program, programs, external=("member_ids",))
 
-    def get_by_code(self, code: str) -> Program:
-        row = self.conn.execute(select(programs).where(programs.c.code == code)).mappings().first()
+    def _after_write(self, entity: Program) -> None:
+        self.conn.execute(
+            program_members.delete().where(program_members.c.program_id == entity.id)
+        )
+        if entity.member_ids:
+            self.conn.execute(
+                program_members.insert(),
+                [
+                    {"program_id": entity.id, "user_id": user_id, "position": position}
+                    for position, user_id in enumerate(entity.member_ids)
+                ],
+            )
+
+    def _members(self, program_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        ids = list(program_ids)
+        found: dict[str, list[str]] = defaultdict(list)
+        if ids:
+            stmt = (
+                select(program_members)
+                .where(program_members.c.program_id.in_(ids))
+                .order_by(program_members.c.program_id, program_members.c.position)
+            )
+            for row in self.conn.execute(stmt).mappings():
+                found[row["program_id"]].append(row["user_id"])
+        return {pid: tuple(found.get(pid, ())) for pid in ids}
+
+    def _load(self, row: Any) -> Program:
+        program: Program = self.mapper.from_row(
+            row, member_ids=self._members([row["id"]])[row["id"]]
+        )
+        return program
+
+    def _many(self, stmt: Select[Any]) -> list[Program]:
+        rows = list(self.conn.execute(stmt).mappings())
+        members = self._members(r["id"] for r in rows)
+        return [self.mapper.from_row(r, member_ids=members[r["id"]]) for r in rows]
+
+    def supervised_by(self, supervisor_id: str) -> list[Program]:
+        stmt = self._select().where(programs.c.supervisor_id == supervisor_id)
+        return self._many(stmt.order_by(programs.c.code))
+
+    def get_by_code(self, code: str, *, lock: bool = False) -> Program:
+        stmt = select(programs).where(programs.c.code == code)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = self.conn.execute(stmt).mappings().first()
         if row is None:
             raise NotFound(f"program code {code!r} does not exist")
         return self._load(row)
@@ -94,3 +144,19 @@ class ProgramRepository(Repository[Program]):
         if status is not None:
             stmt = stmt.where(programs.c.status == status.value)
         return self._many(stmt)
+
+
+class FrsProgramCodeRepository(Repository[FrsProgramCode]):
+    """The FRS program codes OSDM established (memo 4.E.3), keyed by the code itself."""
+
+    label = "FRS program code"
+    mapper = EntityMapper(FrsProgramCode, frs_program_codes)
+    status_column = None
+
+    def find_code(self, code: str) -> FrsProgramCode | None:
+        stmt = select(frs_program_codes).where(frs_program_codes.c.code == code)
+        row = self.conn.execute(stmt).mappings().first()
+        return None if row is None else self._load(row)
+
+    def list_all(self) -> list[FrsProgramCode]:
+        return self._many(self._select().order_by(frs_program_codes.c.code))

@@ -12,7 +12,13 @@ from frsgate.store.repositories.base import Repository
 from frsgate.store.repositories.mapping import EntityMapper
 from frsgate.store.schema.core import providers
 
-_TERMS_COLUMNS = ("match_types", "candidate_cap", "law_enforcement_use", "terms_ref")
+_TERMS_COLUMNS = (
+    "match_types",
+    "candidate_cap",
+    "law_enforcement_use",
+    "terms_ref",
+    "edited_probes_allowed",
+)
 
 
 class ProviderRepository(Repository[Provider]):
@@ -29,6 +35,7 @@ class ProviderRepository(Repository[Provider]):
             candidate_cap=row["candidate_cap"],
             law_enforcement_use=bool(row["law_enforcement_use"]),
             reference=row["terms_ref"],
+            edited_probes_allowed=bool(row["edited_probes_allowed"]),
         )
         provider: Provider = self.mapper.from_row(row, terms=terms)
         return provider
@@ -55,4 +62,5 @@ def _terms_row(terms: ProviderTerms) -> dict[str, Any]:
         "candidate_cap": terms.candidate_cap,
         "law_enforcement_use": terms.law_enforcement_use,
         "terms_ref": terms.reference,
+        "edited_probes_allowed": terms.edited_probes_allowed,
     }

@@ -46,6 +46,17 @@ class SubmissionRepository(Repository[Submission]):
         """Dispatch intents without an outcome: what start-up recovery must resolve."""
         return self.with_status(SubmissionStatus.dispatching)
 
+    def exigent_users_of(self, provider_id: str) -> list[str]:
+        """Who used `provider_id` in exigent circumstances (they asked, in effect, for its
+        review, memo 4.C.3 and fn1), in the order of their first such use."""
+        stmt = (
+            select(submissions.c.requested_by, func.min(submissions.c.created_at).label("first"))
+            .where(submissions.c.provider_id == provider_id, submissions.c.exigent)
+            .group_by(submissions.c.requested_by)
+            .order_by("first")
+        )
+        return [str(row[0]) for row in self.conn.execute(stmt)]
+
     def exigent_since(self, since: datetime) -> list[Submission]:
         """Exigent submissions (memo 4.C.3) since a time, for the supervisor's review."""
         stmt = self._select().where(submissions.c.exigent, submissions.c.created_at >= since)
@@ -63,8 +74,11 @@ class SubmissionRepository(Repository[Submission]):
         """How many submissions were requested for `case_id` at or after `since`."""
         return self._count(submissions.c.case_id == case_id, since, statuses)
 
-    def counts_since(self, user_id: str, case_id: str, since: datetime) -> tuple[int, int]:
-        """(by the user, on the case) since a time, in one round trip (rate limits)."""
+    def counts_since(
+        self, user_id: str, case_id: str | None, since: datetime
+    ) -> tuple[int, int]:
+        """(by the user, on the case) since a time, in one round trip (rate limits); without
+        a case, the second count is of the uses that serve no case."""
         recent = submissions.c.created_at >= since
         by_user = select(func.count()).select_from(submissions)
         by_case = select(func.count()).select_from(submissions)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from frsgate.domain import (
@@ -126,6 +128,8 @@ programs = Table(
     Column("status", enum_string(ProgramStatus), nullable=False),
     _user("assessment_approved_by", nullable=True),
     _at("assessment_approved_at", nullable=True),
+    Column("use_without_case", Boolean, nullable=False, server_default=false()),
+    _user("supervisor_id", nullable=True, index=True),
     _at("created_at"),
     enum_check("kind", ProgramKind),
     enum_check("status", ProgramStatus),
@@ -159,6 +163,31 @@ case_assignments = Table(
     PrimaryKeyConstraint("case_id", "user_id"),
 )
 
+frs_program_codes = Table(
+    "frs_program_codes",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("established_by", String(ID_LENGTH), nullable=False),
+    _at("valid_from"),
+    _at("valid_until", nullable=True),
+    _at("created_at"),
+)
+
+program_members = Table(
+    "program_members",
+    metadata,
+    Column(
+        "program_id",
+        String(ID_LENGTH),
+        ForeignKey("programs.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    _user("user_id", index=True),
+    Column("position", Integer, nullable=False),  # keeps the order members were added in
+    PrimaryKeyConstraint("program_id", "user_id"),
+)
+
 # --- providers -----------------------------------------------------------------------------
 
 providers = Table(
@@ -173,6 +202,7 @@ providers = Table(
     Column("candidate_cap", Integer, nullable=False),
     Column("law_enforcement_use", Boolean, nullable=False),
     Column("terms_ref", Text, nullable=False),
+    Column("edited_probes_allowed", Boolean, nullable=False, server_default=false()),
     Column("review_status", enum_string(ReviewStatus), nullable=False, index=True),
     _user("reviewed_by", nullable=True),
     _at("reviewed_at", nullable=True),
@@ -188,7 +218,7 @@ probes = Table(
     "probes",
     metadata,
     _id(),
-    _ref("case_id", "cases.id", index=True),
+    _ref("case_id", "cases.id", nullable=True, index=True),
     Column("program_code", String(64), ForeignKey("programs.code"), nullable=True),
     _user("submitted_by", index=True),
     Column("subject_role", enum_string(SubjectRole), nullable=False),
@@ -233,7 +263,7 @@ submissions = Table(
     "submissions",
     metadata,
     _id(),
-    _ref("case_id", "cases.id"),
+    _ref("case_id", "cases.id", nullable=True),
     _ref("probe_id", "probes.id", index=True),
     _ref("second_probe_id", "probes.id", nullable=True),
     Column("target_ref", String(256), nullable=True),
@@ -245,6 +275,8 @@ submissions = Table(
     Column("status", enum_string(SubmissionStatus), nullable=False, index=True),
     Column("exigent", Boolean, nullable=False),
     Column("exigent_reason", Text, nullable=True),
+    Column("impracticable_reason", Text, nullable=True),
+    Column("provider_review_status_at_use", enum_string(ReviewStatus), nullable=True),
     Column("max_candidates", Integer, nullable=True),
     Column("idempotency_key", String(128), nullable=True, unique=True),
     Column("attempts", Integer, nullable=False),
@@ -254,6 +286,7 @@ submissions = Table(
     _at("dispatched_at", nullable=True),
     _at("finished_at", nullable=True),
     enum_check("status", SubmissionStatus),
+    enum_check("provider_review_status_at_use", ReviewStatus),
     # Rate limits count a user's or a case's submissions since a time.
     Index("ix_submissions_requested_by_created_at", "requested_by", "created_at"),
     Index("ix_submissions_case_id_created_at", "case_id", "created_at"),
@@ -267,6 +300,7 @@ approvals = Table(
     Column("subject_kind", enum_string(ApprovalSubject), nullable=False),
     Column("subject_id", String(128), nullable=False),
     _ref("case_id", "cases.id", nullable=True, index=True),
+    _ref("program_id", "programs.id", nullable=True, index=True),
     _user("requester_id", index=True),
     _user("assigned_to", nullable=True),
     Column("reason", Text, nullable=False),
@@ -432,4 +466,28 @@ shares = Table(
     Column("description", Text, nullable=False),
     _at("created_at"),
     enum_check("authority_kind", ShareAuthorityKind),
+)
+
+# --- client idempotency keys ---------------------------------------------------------------
+
+# Not a domain entity: the edge's record of a client's `Idempotency-Key` on an act, so a retried
+# request answers the first response instead of acting twice. A row without a status code is
+# a claim in progress; the check keeps "completed" all-or-nothing.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    _user("user_id"),
+    Column("route", String(64), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("request_sha256", SHA256_HEX, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("response", Text, nullable=True),  # the response body as JSON text
+    _at("created_at"),
+    _at("completed_at", nullable=True),
+    PrimaryKeyConstraint("user_id", "route", "key"),
+    CheckConstraint(
+        "(status_code IS NULL AND response IS NULL AND completed_at IS NULL) OR "
+        "(status_code IS NOT NULL AND response IS NOT NULL AND completed_at IS NOT NULL)",
+        name="completed",
+    ),
 )

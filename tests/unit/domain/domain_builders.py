@@ -73,6 +73,7 @@ def case(status: CaseStatus = CaseStatus.open, **kw: Any) -> Case:
     values: dict[str, Any] = {
         "id": "case_1",
         "number": "HSI-2026-000123",
+        "under_hsi_authority": True,
         "title": "Operation Example",
         "statutory_authority": "18 U.S.C. 2252A",
         "violation_codes": ("CE-01",),

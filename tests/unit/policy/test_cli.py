@@ -38,6 +38,9 @@ REQUEST = {
             "subject_role": "witness",
             "other_methods_exhausted": True,
             "attestation_present": True,
+            "lawful_basis_recorded": True,
+            "isolated_facial_image": True,
+            "traditional_means_recorded": True,
             "justification": "Witness to a warehouse theft.",
         },
     },
@@ -71,7 +74,7 @@ def test_explain_prints_the_decision_and_its_citations(tmp_path: Path) -> None:
     result = runner.invoke(app, ["explain", str(path)])
     assert result.exit_code == 0, result.output
     assert "needs_approval" in result.output
-    assert "approval needed from a supervisor (witness)" in result.output
+    assert "approval needed from a supervisor (witness_probe)" in result.output
     assert "probe.witness_approval — memo 4.B.2" in result.output
     assert default_pack().sha256 in result.output
 

@@ -62,11 +62,19 @@ def test_grants_and_duty_rules_agree(pack: PolicyPack, action: Action) -> None:
         assert not any(g.applies_to(action.value) for g in grants)
         return
     assert duties
-    # approval.decide has one duty per approval kind, each reading the kind being decided.
+    # approval.decide has one duty per kind it decides (a pack version is decided by
+    # policy_pack.activate), and queue.view one per queue, each reading which one.
     contexts: list[dict[str, object]] = [{}]
     if action is Action.approval_decide:
-        contexts = [{"approval": {"kind": k.value}} for k in ApprovalKind]
-        assert len(duties) == len(ApprovalKind)
+        kinds = [k for k in ApprovalKind if k is not ApprovalKind.policy_pack_activation]
+        contexts = [
+            {"approval": {"kind": k.value, "decider_supervises": True}}
+            for k in kinds
+        ]
+        assert len(duties) == len(kinds)
+    elif action is Action.queue_view:
+        contexts = [{"queue": q} for q in ("approvals", "supervisor", "osdm")]
+        assert len(duties) == len(contexts)
     else:
         assert len(duties) == 1, [d.id for d in duties]
 
@@ -77,6 +85,13 @@ def test_grants_and_duty_rules_agree(pack: PolicyPack, action: Action) -> None:
     grants_text = text([g.id for g in grants])
     duty_text = text([d.id for d in duties]) + "\npermit (principal, action, resource);"
     for role in Role:
+        if action is Action.queue_view:
+            # A grant is per act; the duties are per queue: a role granted the act reads at
+            # least one queue, and a role without the grant reads none.
+            granted = _allowed(grants_text, role, action, contexts[0])
+            reads = [_allowed(duty_text, role, action, c) for c in contexts]
+            assert granted == any(reads), role
+            continue
         for context in contexts:
             granted = _allowed(grants_text, role, action, context)
             assert granted == _allowed(duty_text, role, action, context), (role, context)

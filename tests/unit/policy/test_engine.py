@@ -33,7 +33,6 @@ from frsgate.policy.facts import (
     ResourceKind,
     ReviewStatus,
     Role,
-    SubjectRole,
     SubmissionFacts,
 )
 from frsgate.policy.scenarios import SCENARIO_FILE, load_scenarios
@@ -48,7 +47,10 @@ def submission_context(**probe: object) -> Context:
         case=CaseFacts("case-1", CaseStatus.open, True, frozenset({"agent-1"}), "super-1"),
         probe=dataclasses.replace(
             ProbeFacts(
-                SubjectRole.suspect,
+                "suspect",
+                capture_source="booking_photo",
+                lawful_basis_recorded=True,
+                isolated_facial_image=True,
                 traditional_means_recorded=True,
                 attestation_present=True,
                 justification_present=True,
@@ -58,7 +60,12 @@ def submission_context(**probe: object) -> Context:
         provider=ProviderFacts(
             "frs-1", ReviewStatus.approved, True, frozenset({"one_to_many"}), 50
         ),
-        submission=SubmissionFacts("one_to_many", program_code="PC", requested_candidates=20),
+        submission=SubmissionFacts(
+            "one_to_many",
+            program_code="PC",
+            program_code_established=True,
+            requested_candidates=20,
+        ),
     )
 
 
@@ -74,18 +81,18 @@ def test_a_complete_submission_is_allowed_and_names_the_pack(pack: PolicyPack) -
 
 
 def test_a_witness_probe_needs_a_supervisor(pack: PolicyPack) -> None:
-    ctx = submission_context(subject_role=SubjectRole.witness, other_methods_exhausted=True)
+    ctx = submission_context(subject_role="witness", other_methods_exhausted=True)
     decision = pack.decide(AGENT, Action.submission_create, SUBMISSION, ctx)
     assert decision.decision is Outcome.needs_approval
     assert decision.approver_role == "supervisor"
-    assert decision.approvals == ("witness",)
+    assert decision.approvals == ("witness_probe",)
     assert decision.rules == ("probe.witness_approval",)
 
 
 def test_a_granted_witness_approval_cures_it(pack: PolicyPack) -> None:
     ctx = dataclasses.replace(
-        submission_context(subject_role=SubjectRole.witness, other_methods_exhausted=True),
-        approvals=Approvals(witness=Grant("super-1", frozenset({Role.supervisor}))),
+        submission_context(subject_role="witness", other_methods_exhausted=True),
+        approvals=Approvals(witness_probe=Grant("super-1", frozenset({Role.supervisor}))),
     )
     assert pack.decide(AGENT, Action.submission_create, SUBMISSION, ctx).allowed
 
@@ -93,9 +100,9 @@ def test_a_granted_witness_approval_cures_it(pack: PolicyPack) -> None:
 def test_an_approval_by_the_requester_does_not_count(pack: PolicyPack) -> None:
     both = Principal("both-1", frozenset({Role.agent, Role.supervisor}), True, True, True, True)
     ctx = dataclasses.replace(
-        submission_context(subject_role=SubjectRole.witness, other_methods_exhausted=True),
+        submission_context(subject_role="witness", other_methods_exhausted=True),
         case=CaseFacts("case-1", CaseStatus.open, True, frozenset({"both-1"}), "super-1"),
-        approvals=Approvals(witness=Grant("both-1", frozenset({Role.supervisor}))),
+        approvals=Approvals(witness_probe=Grant("both-1", frozenset({Role.supervisor}))),
     )
     decision = pack.decide(both, Action.submission_create, SUBMISSION, ctx)
     assert decision.decision is Outcome.needs_approval
@@ -103,7 +110,7 @@ def test_an_approval_by_the_requester_does_not_count(pack: PolicyPack) -> None:
 
 def test_a_non_curable_rule_wins_over_a_curable_one(pack: PolicyPack) -> None:
     ctx = dataclasses.replace(
-        submission_context(subject_role=SubjectRole.witness, other_methods_exhausted=True),
+        submission_context(subject_role="witness", other_methods_exhausted=True),
         provider=ProviderFacts(
             "frs-1", ReviewStatus.not_approved, True, frozenset({"one_to_many"}), 50
         ),
@@ -131,7 +138,7 @@ def test_the_resource_kind_must_fit_the_action(pack: PolicyPack) -> None:
 
 
 def test_decide_many_matches_decide(pack: PolicyPack) -> None:
-    witness = submission_context(subject_role=SubjectRole.witness, other_methods_exhausted=True)
+    witness = submission_context(subject_role="witness", other_methods_exhausted=True)
     requests = [
         DecisionRequest(AGENT, Action.submission_create, SUBMISSION, submission_context()),
         DecisionRequest(AGENT, Action.ledger_read, Resource(ResourceKind.ledger, "main")),
@@ -253,7 +260,7 @@ def test_a_pack_reading_approvals_outside_a_cure_takes_the_general_path(tmp_path
         f.write(
             '\n@id("test.reads_approvals")\n@section("4.B.2")\n@message("m")\n'
             'forbid (principal, action == Action::"probe.create", resource)\n'
-            "when { context.approvals.witness.granted &&\n"
+            "when { context.approvals.witness_probe.granted &&\n"
             '  context.probe.subject_role == "victim" };\n'
         )
     assert load_pack(folder).compiled.grant_roles is None

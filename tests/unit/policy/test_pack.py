@@ -182,6 +182,6 @@ def test_pack_toml_requirements(tmp_path: Path) -> None:
 
 def test_a_cure_must_name_a_role_and_an_approval_kind(tmp_path: Path) -> None:
     folder = copy_pack(tmp_path)
-    _edit(folder, "probe.cedar", '@approval("witness")', '@approval("friendship")')
+    _edit(folder, "probe.cedar", '@approval("witness_probe")', '@approval("friendship")')
     with pytest.raises(PackInvalid, match="not an approval kind"):
         load_pack(folder)

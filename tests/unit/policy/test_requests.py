@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from frsgate.errors import ValidationFailed
-from frsgate.policy.facts import Action, ResourceKind, Role, SubjectRole
+from frsgate.policy.facts import Action, ResourceKind, Role
 from frsgate.policy.requests import request_from_dict
 
 
@@ -33,7 +33,7 @@ def test_a_request_reads_into_typed_facts() -> None:
     assert request.resource.kind is ResourceKind.probe
     probe = request.context.probe
     assert probe is not None
-    assert probe.subject_role is SubjectRole.suspect
+    assert probe.subject_role == "suspect"
     assert probe.justification_present is True
     assert probe.justification_flags == frozenset({"protest"})
     submission = request.context.submission

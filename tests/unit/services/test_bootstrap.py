@@ -24,7 +24,7 @@ def test_init_demo_twice_changes_nothing(tmp_path: Path, database_url: str) -> N
         assert key.stat().st_mode & 0o777 == 0o600
     with Runtime.open(settings, periodic_checkpoints=False) as runtime:
         size = runtime.ledger.size()
-        assert runtime.policy_active
+        assert runtime.gate.active
         with unit_of_work(runtime.engine) as uow:
             users = uow.users.list_all()
         entries = [json.loads(e) for e in runtime.ledger.entries(0, size)]
@@ -72,33 +72,37 @@ def test_service_refuses_everything_until_igp_activates_the_pack(
     )
     initialize(settings, demo=False)
     with Runtime.open(settings, periodic_checkpoints=False) as runtime:
-        assert not runtime.policy_active
+        assert not runtime.gate.active
         system = Actor.system()
+        gate = runtime.gate
         ada = admin.create_user(
-            runtime, system, username="ada", display_name="Ada", roles=[Role.admin]
+            gate, system, username="ada", display_name="Ada", roles=[Role.admin]
         )
         ivan = admin.create_user(
-            runtime, system, username="ivan", display_name="Ivan", roles=[Role.igp]
+            gate, system, username="ivan", display_name="Ivan", roles=[Role.igp]
         )
         otto = admin.create_user(
-            runtime, system, username="otto", display_name="Otto", roles=[Role.opr]
+            gate, system, username="otto", display_name="Otto", roles=[Role.opr]
         )
         auditor = Caller(user=otto, certification=None, source="test")
         with pytest.raises(PolicyDenied) as denied:
-            checkpoint(runtime, auditor)
+            checkpoint(gate=gate, caller=auditor)
         assert denied.value.decision["citations"][0]["section"] == "fn2"
 
         request = request_activation(
-            runtime, Caller(user=ada, certification=None, source="test"), reason="go live"
-        )
+            gate=gate, caller=Caller(user=ada, certification=None, source="test"),
+            reason="go live",
+        )  # fmt: skip
         with pytest.raises(PolicyDenied):  # nobody approves their own request
             decide_approval(
-                runtime, Caller(user=ada, certification=None, source="test"), request.id,
-                approve=True, note=None,
+                gate=gate, dispatcher=runtime.dispatcher,
+                caller=Caller(user=ada, certification=None, source="test"),
+                approval_id=request.id, approve=True, note=None,
             )  # fmt: skip
         decide_approval(
-            runtime, Caller(user=ivan, certification=None, source="test"), request.id,
-            approve=True, note="reviewed",
+            gate=gate, dispatcher=runtime.dispatcher,
+            caller=Caller(user=ivan, certification=None, source="test"),
+            approval_id=request.id, approve=True, note="reviewed",
         )  # fmt: skip
-        assert runtime.policy_active
-        assert checkpoint(runtime, auditor)["tree_size"] > 0
+        assert runtime.gate.active
+        assert checkpoint(gate=gate, caller=auditor)["tree_size"] > 0

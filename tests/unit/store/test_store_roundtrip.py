@@ -130,6 +130,8 @@ def test_every_domain_table_has_a_repository() -> None:
     mapped = {
         getattr(repos, name).mapper.table.name for name in repos.__all__ if name.endswith("y")
     }
-    children = {"user_roles", "case_assignments", "probe_images", "candidate_images"}
+    children = {
+        "user_roles", "case_assignments", "program_members", "probe_images", "candidate_images"
+    }
     domain_tables = {t.name for t in metadata.tables.values() if getattr(core, t.name, None) is t}
     assert mapped | children == domain_tables

@@ -1,0 +1,122 @@
+"""What a use of an FRS serves (memo 4.A.1): an ongoing HSI case, or an established program or
+task force whose privacy and civil-rights assessment covers FRS use without a case.
+
+Every act on a probe, a submission or their results is judged against its purpose: who works
+on it, who supervises it (and so decides its approvals), whether it is open or assessed. A case
+takes precedence when a probe names both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from frsgate.domain import Approval, Case, Probe, Program, Submission, User
+from frsgate.errors import NotFound
+from frsgate.policy import facts as pf
+from frsgate.services import facts, lookup
+from frsgate.store.unit import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    case: Case | None
+    program: Program | None
+    program_code: str | None = None  # as stated, even when no program has it
+
+    @property
+    def ref(self) -> str:
+        """How entries and answers name it: the case number, or ``program:CODE``."""
+        if self.case is not None:
+            return self.case.number
+        return f"program:{self.program_code or '?'}"
+
+    @property
+    def case_number(self) -> str | None:
+        """The ledger's `case` field: the case number, or None for a program's own use."""
+        return self.case.number if self.case is not None else None
+
+    @property
+    def supervisor_id(self) -> str | None:
+        if self.case is not None:
+            return self.case.supervisor_id
+        return self.program.supervisor_id if self.program is not None else None
+
+    def supervises(self, user_id: str) -> bool:
+        return self.supervisor_id is not None and self.supervisor_id == user_id
+
+    def approver_for(self, requester: User) -> str | None:
+        """Who decides a request made by `requester` for this purpose: its supervisor; for the
+        supervisor's own request, their own front-line supervisor (nobody decides their own,
+        and the chain of command goes up, never sideways to another case's supervisor)."""
+        if self.supervisor_id is None:
+            return None
+        if self.supervisor_id != requester.id:
+            return self.supervisor_id
+        return requester.supervisor_id
+
+    def decides_for(self, decider_id: str, requester: User) -> bool:
+        """Whether `decider_id` is the supervisor who decides `requester`'s requests here."""
+        approver = self.approver_for(requester)
+        return approver is not None and approver == decider_id
+
+    def context(self, **more: Any) -> pf.Context:
+        """A policy context with this purpose's `case` and `program` facts, and `more`."""
+        return pf.Context(
+            case=facts.case(self.case) if self.case is not None else None,
+            program=facts.program(self.program, self.program_code),
+            **more,
+        )
+
+    @property
+    def program_id(self) -> str | None:
+        """The program an approval of a use without a case belongs to."""
+        return self.program.id if self.case is None and self.program is not None else None
+
+
+def of(
+    uow: UnitOfWork, *, case_id: str | None, program_code: str | None, lock: bool = False
+) -> Purpose:
+    """The purpose named by a case id and/or a program code (`lock` holds the case's or the
+    program's row: concurrent uses of one purpose queue there)."""
+    case = uow.cases.get(case_id, lock=lock) if case_id else None
+    program = None
+    if program_code:
+        try:
+            program = uow.programs.get_by_code(program_code, lock=lock and case is None)
+        except NotFound:
+            program = None
+    return Purpose(case=case, program=program, program_code=program_code or None)
+
+
+def of_probe(uow: UnitOfWork, probe: Probe, *, lock: bool = False) -> Purpose:
+    return of(uow, case_id=probe.case_id, program_code=probe.program_code, lock=lock)
+
+
+def of_submission(uow: UnitOfWork, sub: Submission) -> Purpose:
+    """A submission serves its case, or (without one) the program of its first probe."""
+    probe = uow.probes.get(sub.probe_id)
+    return of(uow, case_id=sub.case_id, program_code=probe.program_code)
+
+
+def of_approval(uow: UnitOfWork, approval: Approval) -> Purpose | None:
+    if approval.case_id:
+        return Purpose(case=uow.cases.get(approval.case_id), program=None)
+    if approval.program_id:
+        program = uow.programs.get(approval.program_id)
+        return Purpose(case=None, program=program, program_code=program.code)
+    return None
+
+
+def stated(uow: UnitOfWork, *, case_ref: str | None, program_code: str | None) -> Purpose:
+    """The purpose an intake request names: a case by id or number, and/or a program code.
+    A case that does not exist is NotFound; an unknown program code is a program that is
+    neither established nor assessed, which the policy refuses (memo 4.A.1)."""
+    case = lookup.case(uow, case_ref) if case_ref else None
+    program = lookup.program(uow, program_code)
+    if case is not None and program_code and program is None:
+        raise NotFound(
+            f"program {program_code!r} is not a registered program or task force "
+            "(memo 4.A.1); leave program_code empty to work under the case alone"
+        )
+    return Purpose(case=case, program=program, program_code=program_code or None)
