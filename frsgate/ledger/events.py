@@ -44,6 +44,7 @@ class EventTag(StrEnum):
     PROBE_RECORD_CREATE = "probe:record:create"
     PROBE_IMAGE_VIEW = "probe:image:view"
     PROBE_STATUS_CHANGE = "probe:status:change"
+    PROBE_INTAKE_REFUSE = "probe:intake:refuse"
 
     # Submissions to an FRS: intent is durable before the act (log before act).
     SUBMISSION_RECORD_CREATE = "submission:record:create"

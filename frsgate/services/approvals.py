@@ -11,6 +11,7 @@ thereafter"), and a refusal withholds the use's results for good.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,25 +106,35 @@ def ask_to_decide(
 def list_pending(*, gate: Gate, caller: Caller) -> list[PendingApproval]:
     """The approvals this caller may decide, overdue first: reading the queue is a decided,
     recorded read (`queue.view`), and each item is one the pack would let them decide."""
-    now = gate.now()
 
     def ask(uow: UnitOfWork) -> Ask:
-        return _queue_ask(caller, "approvals")
+        return queue_ask(caller, "approvals")
 
     def read(uow: UnitOfWork, ruling: Ruling) -> tuple[list[PendingApproval], list[EntryDraft]]:
-        items: list[PendingApproval] = []
-        previewer = caller.internal()  # a preview of decisions, none of them recorded
-        for approval in uow.approvals.pending():
-            question = ask_to_decide(uow, previewer, approval)
-            if gate.rule(previewer, question).decision.allowed:
-                items.append(PendingApproval(approval, question.case, approval.is_overdue(now)))
-        items.sort(key=lambda p: (not p.overdue, p.approval.requested_at, p.approval.id))
-        return items, [_read_draft(caller, "approvals", len(items))]
+        items = decidable(uow, gate, caller, uow.approvals.pending())
+        return items, [queue_read_draft(caller, "approvals", len(items))]
 
     return gate.enforce(caller, ask=ask, act=read).result
 
 
-def _queue_ask(caller: Caller, queue: str) -> Ask:
+def decidable(
+    uow: UnitOfWork, gate: Gate, caller: Caller, pending: Iterable[Approval]
+) -> list[PendingApproval]:
+    """The approvals of `pending` the pack would let `caller` decide, overdue first. Each is a
+    preview of `approval.decide` (not recorded: the read of the queue is what is recorded)."""
+    now = gate.now()
+    previewer = caller.internal()
+    items: list[PendingApproval] = []
+    for approval in pending:
+        question = ask_to_decide(uow, previewer, approval)
+        if gate.rule(previewer, question).decision.allowed:
+            items.append(PendingApproval(approval, question.case, approval.is_overdue(now)))
+    items.sort(key=lambda p: (not p.overdue, p.approval.requested_at, p.approval.id))
+    return items
+
+
+def queue_ask(caller: Caller, queue: str) -> Ask:
+    """`queue.view` of one of the work queues ("approvals", "supervisor", "osdm")."""
     return Ask(
         action=Action.queue_view,
         resource=Resource(kind=ResourceKind.queue, id=queue, owner_id=caller.user_id),
@@ -134,7 +145,7 @@ def _queue_ask(caller: Caller, queue: str) -> Ask:
     )
 
 
-def _read_draft(caller: Caller, queue: str, size: int) -> EntryDraft:
+def queue_read_draft(caller: Caller, queue: str, size: int) -> EntryDraft:
     return draft(
         caller,
         EventTag.QUEUE_ITEMS_READ,

@@ -90,11 +90,23 @@ class Dispatcher:
         self.connectors = connectors
 
     def dispatch(self, who: Caller | Actor, submission_id: str) -> DispatchResult:
-        return dispatch(self, who, submission_id)
+        """Send an approved (or exigent) submission to its FRS and record what came back."""
+        with unit_of_work(self.gate.engine) as uow:
+            sub = uow.submissions.get(submission_id, lock=True)
+            before = sub.status
+            begin_dispatch(sub, at=self.gate.now())
+            uow.submissions.update(sub, expected_status=before)
+            case_number = uow.cases.get(sub.case_id).number if sub.case_id else None
+            provider = uow.providers.get(sub.provider_id)
+            probes = [uow.probes.get(pid) for pid in sub.probe_ids]
+            sealed = [uow.probes.get_image(pid).sealed for pid in sub.probe_ids]
+            # Log before act: the intent commits with `dispatching`, before the FRS is called.
+            self.gate.record(uow, [intent_draft(who, sub, case_number, provider, probes)])
+        return self.send(who, sub, case_number=case_number, provider=provider, probes=probes,
+                    sealed=sealed)  # fmt: skip
 
     def send(
-        self,
-        who: Caller | Actor,
+        self, who: Caller | Actor,
         sub: Submission,
         *,
         case_number: str | None,
@@ -102,28 +114,228 @@ class Dispatcher:
         probes: list[Probe],
         sealed: list[bytes],
     ) -> DispatchResult:
-        return send(self, who, sub, case_number=case_number, provider=provider, probes=probes,
-                    sealed=sealed)  # fmt: skip
+        """Call the FRS for a submission stored `dispatching` with its intent committed, then
+        record and store the outcome together."""
+        probe_hashes = [p.sha256 for p in probes]
+        assert sub.idempotency_key is not None
+        result: WireCandidateList | ComparisonResult
+        try:
+            images = [
+                open_sealed(
+                    SealedBlob.from_bytes(img), kek=self.kek, associated_data=probe_aad(pid)
+                )
+                for pid, img in zip(sub.probe_ids, sealed, strict=True)
+            ]
+            connector = self.connectors.connector(provider)
+            if sub.match_type == MatchType.two_photo:
+                result = connector.compare(
+                    images[0], images[1], idempotency_key=sub.idempotency_key
+                )
+            else:
+                cap = provider.terms.candidate_cap
+                result = connector.search(
+                    SearchRequest(
+                        submission_id=sub.id,
+                        probe=images[0],
+                        match_type=sub.match_type,
+                        max_candidates=min(sub.max_candidates or cap, cap),
+                        idempotency_key=sub.idempotency_key,
+                        subject_ref=sub.target_ref,
+                    )
+                )
+            # The protocol promises these types; a connector that breaks the promise fails here,
+            # as a failed use, rather than later while the result is being stored.
+            two_photo = sub.match_type == MatchType.two_photo
+            expected = ComparisonResult if two_photo else WireCandidateList
+            if not isinstance(result, expected):
+                got = type(result).__name__
+                raise TypeError(f"connector returned {got}, not {expected.__name__}")
+        except ConnectorError as exc:
+            self.gate.metrics.dispatches.labels(provider.id, exc.code).inc()
+            failure = _Failure(exc.code, exc.message, exc.attempts, exc.status_code)
+            return self._failed(who, sub, case_number, provider, failure)
+        except FrsGateError as exc:  # the vault refused to open the probe, a provider misconfigured
+            self.gate.metrics.dispatches.labels(provider.id, "dispatch_error").inc()
+            failure = _Failure("dispatch_error", exc.message, 0, None)
+            return self._failed(who, sub, case_number, provider, failure)
+        except Exception as exc:
+            # Anything else (a request the connector's model refuses, a buggy connector) is still a
+            # failed use with its outcome on the ledger, never a 500 that leaves the submission
+            # `dispatching`. Only the exception's type goes on the record: its text may quote the
+            # request, probe bytes or a key. BaseException (KeyboardInterrupt, SystemExit) is not
+            # caught: the process is going down, and start-up recovery handles the open intent.
+            # The type only: the exception's text may quote the request or the probe.
+            log.error(
+                "dispatch of %s to %s failed unexpectedly (%s)", sub.id, provider.id,
+                type(exc).__name__,
+            )  # fmt: skip
+            self.gate.metrics.dispatches.labels(provider.id, "dispatch_error").inc()
+            # Its type only: the exception's text may quote the request, the probe or a key.
+            message = f"unexpected {type(exc).__name__} while dispatching (an error of FRS Gate)"
+            failure = _Failure("dispatch_error", message, 0, None)
+            return self._failed(who, sub, case_number, provider, failure)
+        self.gate.metrics.dispatches.labels(provider.id, "succeeded").inc()
+        self.gate.metrics.dispatch_seconds.labels(provider.id).observe(
+            (result.ended_at - result.started_at).total_seconds()
+        )
+        return self._completed(who, sub, case_number, provider, result, probe_hashes)
+
+    def _failed(
+        self, who: Caller | Actor,
+        sub: Submission,
+        case_number: str | None,
+        provider: Provider,
+        exc: _Failure,
+    ) -> DispatchResult:
+        at = self.gate.now()
+        reason = f"{exc.code}: {exc.message}"
+        outcome = draft(
+            who,
+            EventTag.SUBMISSION_DISPATCH_OUTCOME,
+            outcome=Outcome.FAILED,
+            subject=f"submission:{sub.id}",
+            component=COMPONENT,
+            case=case_number,
+            submission=sub.id,
+            provider=provider.id,
+            program_code=sub.program_code,
+            details={
+                "error": exc.code,
+                "message": exc.message[:400],
+                "attempts": exc.attempts,
+                "status_code": exc.status_code,
+                "ended_at": at.isoformat(),
+            },
+        )
+        # `sub` is as stored when it went out; the expected status guards against anyone else
+        # having moved it meanwhile (a Conflict then, never a silent overwrite).
+        sub.attempts = max(sub.attempts, exc.attempts or 1)
+        sub.fail(at=at, reason=reason[:500])
+        with unit_of_work(self.gate.engine) as uow:
+            uow.submissions.update(sub, expected_status=SubmissionStatus.dispatching)
+            self.gate.record(uow, [outcome])
+        return DispatchResult(submission=sub, candidate_list=None, error=reason)
+
+    def _completed(
+        self, who: Caller | Actor,
+        sub: Submission,
+        case_number: str | None,
+        provider: Provider,
+        result: WireCandidateList | ComparisonResult,
+        probe_hashes: list[str],
+    ) -> DispatchResult:
+        at = self.gate.now()
+        list_id = new_id("clist")
+        is_comparison = isinstance(result, ComparisonResult)
+        database = result.database if isinstance(result, WireCandidateList) else None
+        candidate_list = CandidateList(
+            id=list_id,
+            submission_id=sub.id,
+            provider_id=provider.id,
+            match_type=sub.match_type,
+            database=database,
+            comparison_score=result.score if isinstance(result, ComparisonResult) else None,
+            sandbox=result.sandbox,
+            provider_notice=result.provider_notice,
+            received_at=at,
+        )
+        candidates: list[Candidate] = []
+        images: list[CandidateImage] = []
+        if isinstance(result, WireCandidateList):
+            for c in result.candidates:
+                cid = new_id("cand")
+                digest = hashlib.sha256(c.image).hexdigest() if c.image is not None else None
+                candidates.append(
+                    Candidate(
+                        id=cid,
+                        candidate_list_id=list_id,
+                        rank=c.rank,
+                        score=c.score,
+                        gallery_ref=c.gallery_ref,
+                        source_database=c.source_database,
+                        image_sha256=digest,
+                        media_type=c.media_type if c.image is not None else None,
+                    )
+                )
+                if c.image is not None:
+                    blob = seal(c.image, kek=self.kek, associated_data=candidate_aad(cid))
+                    images.append(
+                        CandidateImage(
+                            candidate_id=cid, sealed=blob.to_bytes(), key_ref=self.kek.kek_id_hex
+                        )
+                    )
+        details: dict[str, Any] = {
+            "candidate_list": list_id,
+            "match_type": sub.match_type,
+            "database": database,
+            "list_size": len(candidates),
+            "negative": not candidates and not is_comparison,
+            "scores": [c.score for c in candidates],
+            "comparison_score": candidate_list.comparison_score,
+            "probe_sha256": probe_hashes,
+            "started_at": result.started_at.isoformat(),
+            "ended_at": result.ended_at.isoformat(),
+            "attempts": result.attempts,
+            "sandbox": result.sandbox,
+        }
+        outcome = draft(
+            who,
+            EventTag.SUBMISSION_DISPATCH_OUTCOME,
+            outcome=Outcome.SUCCEEDED,
+            subject=f"submission:{sub.id}",
+            component=COMPONENT,
+            case=case_number,
+            submission=sub.id,
+            provider=provider.id,
+            program_code=sub.program_code,
+            details=details,
+        )
+        sub.attempts = max(sub.attempts, result.attempts)
+        sub.complete(at=at)
+        with unit_of_work(self.gate.engine) as uow:
+            uow.submissions.update(sub, expected_status=SubmissionStatus.dispatching)
+            uow.candidate_lists.add(candidate_list)
+            uow.candidates.add_all(candidates)
+            uow.candidates.add_images(images)
+            self.gate.record(uow, [outcome])
+        return DispatchResult(submission=sub, candidate_list=candidate_list)
 
     def recover_interrupted(self) -> list[str]:
-        return recover_interrupted(self)
-
-
-def dispatch(runtime: Dispatcher, who: Caller | Actor, submission_id: str) -> DispatchResult:
-    """Send an approved (or exigent) submission to its FRS and record what came back."""
-    with unit_of_work(runtime.gate.engine) as uow:
-        sub = uow.submissions.get(submission_id, lock=True)
-        before = sub.status
-        begin_dispatch(sub, at=runtime.gate.now())
-        uow.submissions.update(sub, expected_status=before)
-        case_number = uow.cases.get(sub.case_id).number if sub.case_id else None
-        provider = uow.providers.get(sub.provider_id)
-        probes = [uow.probes.get(pid) for pid in sub.probe_ids]
-        sealed = [uow.probes.get_image(pid).sealed for pid in sub.probe_ids]
-        # Log before act: the intent commits with `dispatching`, before the FRS is called.
-        runtime.gate.record(uow, [intent_draft(who, sub, case_number, provider, probes)])
-    return send(runtime, who, sub, case_number=case_number, provider=provider, probes=probes,
-                sealed=sealed)  # fmt: skip
+        """At start-up: every submission left `dispatching` gets an `outcome_unknown` entry and
+        becomes a supervisor queue item (the FRS may or may not have received the probe)."""
+        with read_only(self.gate.engine) as uow:
+            stuck = uow.submissions.with_status(SubmissionStatus.dispatching)
+            owners = {s.id: purposes.of_submission(uow, s) for s in stuck}
+        recovered: list[str] = []
+        for sub in stuck:
+            at = self.gate.now()
+            purpose = owners[sub.id]
+            unknown = draft(
+                Actor.system(),
+                EventTag.SUBMISSION_DISPATCH_OUTCOME_UNKNOWN,
+                outcome=Outcome.UNKNOWN,
+                subject=f"submission:{sub.id}",
+                component=COMPONENT,
+                source="system",
+                case=purpose.case_number,
+                submission=sub.id,
+                provider=sub.provider_id,
+                program_code=sub.program_code,
+                details={
+                    "idempotency_key": sub.idempotency_key,
+                    "dispatched_at": sub.dispatched_at.isoformat() if sub.dispatched_at else None,
+                    "queued_for": "supervisor",
+                    "purpose": purpose.ref,
+                    "supervisor_id": purpose.supervisor_id,
+                },
+            )
+            with unit_of_work(self.gate.engine) as uow:
+                current = uow.submissions.get(sub.id, lock=True)
+                current.mark_outcome_unknown(at=at)
+                uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
+                self.gate.record(uow, [unknown])
+            recovered.append(sub.id)
+        return recovered
 
 
 def intent_draft(
@@ -155,234 +367,3 @@ def intent_draft(
     )
 
 
-def send(
-    runtime: Dispatcher,
-    who: Caller | Actor,
-    sub: Submission,
-    *,
-    case_number: str | None,
-    provider: Provider,
-    probes: list[Probe],
-    sealed: list[bytes],
-) -> DispatchResult:
-    """Call the FRS for a submission stored `dispatching` with its intent committed, then
-    record and store the outcome together."""
-    probe_hashes = [p.sha256 for p in probes]
-    assert sub.idempotency_key is not None
-    result: WireCandidateList | ComparisonResult
-    try:
-        images = [
-            open_sealed(SealedBlob.from_bytes(img), kek=runtime.kek, associated_data=probe_aad(pid))
-            for pid, img in zip(sub.probe_ids, sealed, strict=True)
-        ]
-        connector = runtime.connectors.connector(provider)
-        if sub.match_type == MatchType.two_photo:
-            result = connector.compare(images[0], images[1], idempotency_key=sub.idempotency_key)
-        else:
-            cap = provider.terms.candidate_cap
-            result = connector.search(
-                SearchRequest(
-                    submission_id=sub.id,
-                    probe=images[0],
-                    match_type=sub.match_type,
-                    max_candidates=min(sub.max_candidates or cap, cap),
-                    idempotency_key=sub.idempotency_key,
-                    subject_ref=sub.target_ref,
-                )
-            )
-        # The protocol promises these types; a connector that breaks the promise fails here,
-        # as a failed use, rather than later while the result is being stored.
-        expected = ComparisonResult if sub.match_type == MatchType.two_photo else WireCandidateList
-        if not isinstance(result, expected):
-            raise TypeError(f"connector returned {type(result).__name__}, not {expected.__name__}")
-    except ConnectorError as exc:
-        runtime.gate.metrics.dispatches.labels(provider.id, exc.code).inc()
-        failure = _Failure(exc.code, exc.message, exc.attempts, exc.status_code)
-        return _failed(runtime, who, sub, case_number, provider, failure)
-    except FrsGateError as exc:  # the vault refused to open the probe, a provider misconfigured
-        runtime.gate.metrics.dispatches.labels(provider.id, "dispatch_error").inc()
-        failure = _Failure("dispatch_error", exc.message, 0, None)
-        return _failed(runtime, who, sub, case_number, provider, failure)
-    except Exception as exc:
-        # Anything else (a request the connector's model refuses, a buggy connector) is still a
-        # failed use with its outcome on the ledger, never a 500 that leaves the submission
-        # `dispatching`. Only the exception's type goes on the record: its text may quote the
-        # request, probe bytes or a key. BaseException (KeyboardInterrupt, SystemExit) is not
-        # caught: the process is going down, and start-up recovery handles the open intent.
-        # The type only: the exception's text may quote the request or the probe.
-        log.error(
-            "dispatch of %s to %s failed unexpectedly (%s)", sub.id, provider.id,
-            type(exc).__name__,
-        )  # fmt: skip
-        runtime.gate.metrics.dispatches.labels(provider.id, "dispatch_error").inc()
-        # Its type only: the exception's text may quote the request, the probe or a key.
-        message = f"unexpected {type(exc).__name__} while dispatching (an error of FRS Gate)"
-        failure = _Failure("dispatch_error", message, 0, None)
-        return _failed(runtime, who, sub, case_number, provider, failure)
-    runtime.gate.metrics.dispatches.labels(provider.id, "succeeded").inc()
-    runtime.gate.metrics.dispatch_seconds.labels(provider.id).observe(
-        (result.ended_at - result.started_at).total_seconds()
-    )
-    return _completed(runtime, who, sub, case_number, provider, result, probe_hashes)
-
-
-def _failed(
-    runtime: Dispatcher,
-    who: Caller | Actor,
-    sub: Submission,
-    case_number: str | None,
-    provider: Provider,
-    exc: _Failure,
-) -> DispatchResult:
-    at = runtime.gate.now()
-    reason = f"{exc.code}: {exc.message}"
-    outcome = draft(
-        who,
-        EventTag.SUBMISSION_DISPATCH_OUTCOME,
-        outcome=Outcome.FAILED,
-        subject=f"submission:{sub.id}",
-        component=COMPONENT,
-        case=case_number,
-        submission=sub.id,
-        provider=provider.id,
-        program_code=sub.program_code,
-        details={
-            "error": exc.code,
-            "message": exc.message[:400],
-            "attempts": exc.attempts,
-            "status_code": exc.status_code,
-            "ended_at": at.isoformat(),
-        },
-    )
-    # `sub` is as stored when it went out; the expected status guards against anyone else
-    # having moved it meanwhile (a Conflict then, never a silent overwrite).
-    sub.attempts = max(sub.attempts, exc.attempts or 1)
-    sub.fail(at=at, reason=reason[:500])
-    with unit_of_work(runtime.gate.engine) as uow:
-        uow.submissions.update(sub, expected_status=SubmissionStatus.dispatching)
-        runtime.gate.record(uow, [outcome])
-    return DispatchResult(submission=sub, candidate_list=None, error=reason)
-
-
-def _completed(
-    runtime: Dispatcher,
-    who: Caller | Actor,
-    sub: Submission,
-    case_number: str | None,
-    provider: Provider,
-    result: WireCandidateList | ComparisonResult,
-    probe_hashes: list[str],
-) -> DispatchResult:
-    at = runtime.gate.now()
-    list_id = new_id("clist")
-    is_comparison = isinstance(result, ComparisonResult)
-    database = result.database if isinstance(result, WireCandidateList) else None
-    candidate_list = CandidateList(
-        id=list_id,
-        submission_id=sub.id,
-        provider_id=provider.id,
-        match_type=sub.match_type,
-        database=database,
-        comparison_score=result.score if isinstance(result, ComparisonResult) else None,
-        sandbox=result.sandbox,
-        provider_notice=result.provider_notice,
-        received_at=at,
-    )
-    candidates: list[Candidate] = []
-    images: list[CandidateImage] = []
-    if isinstance(result, WireCandidateList):
-        for c in result.candidates:
-            cid = new_id("cand")
-            digest = hashlib.sha256(c.image).hexdigest() if c.image is not None else None
-            candidates.append(
-                Candidate(
-                    id=cid,
-                    candidate_list_id=list_id,
-                    rank=c.rank,
-                    score=c.score,
-                    gallery_ref=c.gallery_ref,
-                    source_database=c.source_database,
-                    image_sha256=digest,
-                    media_type=c.media_type if c.image is not None else None,
-                )
-            )
-            if c.image is not None:
-                blob = seal(c.image, kek=runtime.kek, associated_data=candidate_aad(cid))
-                images.append(
-                    CandidateImage(
-                        candidate_id=cid, sealed=blob.to_bytes(), key_ref=runtime.kek.kek_id_hex
-                    )
-                )
-    details: dict[str, Any] = {
-        "candidate_list": list_id,
-        "match_type": sub.match_type,
-        "database": database,
-        "list_size": len(candidates),
-        "negative": not candidates and not is_comparison,
-        "scores": [c.score for c in candidates],
-        "comparison_score": candidate_list.comparison_score,
-        "probe_sha256": probe_hashes,
-        "started_at": result.started_at.isoformat(),
-        "ended_at": result.ended_at.isoformat(),
-        "attempts": result.attempts,
-        "sandbox": result.sandbox,
-    }
-    outcome = draft(
-        who,
-        EventTag.SUBMISSION_DISPATCH_OUTCOME,
-        outcome=Outcome.SUCCEEDED,
-        subject=f"submission:{sub.id}",
-        component=COMPONENT,
-        case=case_number,
-        submission=sub.id,
-        provider=provider.id,
-        program_code=sub.program_code,
-        details=details,
-    )
-    sub.attempts = max(sub.attempts, result.attempts)
-    sub.complete(at=at)
-    with unit_of_work(runtime.gate.engine) as uow:
-        uow.submissions.update(sub, expected_status=SubmissionStatus.dispatching)
-        uow.candidate_lists.add(candidate_list)
-        uow.candidates.add_all(candidates)
-        uow.candidates.add_images(images)
-        runtime.gate.record(uow, [outcome])
-    return DispatchResult(submission=sub, candidate_list=candidate_list)
-
-
-def recover_interrupted(runtime: Dispatcher) -> list[str]:
-    """At start-up: every submission left `dispatching` gets an `outcome_unknown` entry and
-    becomes a supervisor queue item (the FRS may or may not have received the probe)."""
-    with read_only(runtime.gate.engine) as uow:
-        stuck = uow.submissions.with_status(SubmissionStatus.dispatching)
-        owners = {s.id: purposes.of_submission(uow, s) for s in stuck}
-    recovered: list[str] = []
-    for sub in stuck:
-        at = runtime.gate.now()
-        purpose = owners[sub.id]
-        unknown = draft(
-            Actor.system(),
-            EventTag.SUBMISSION_DISPATCH_OUTCOME_UNKNOWN,
-            outcome=Outcome.UNKNOWN,
-            subject=f"submission:{sub.id}",
-            component=COMPONENT,
-            source="system",
-            case=purpose.case_number,
-            submission=sub.id,
-            provider=sub.provider_id,
-            program_code=sub.program_code,
-            details={
-                "idempotency_key": sub.idempotency_key,
-                "dispatched_at": sub.dispatched_at.isoformat() if sub.dispatched_at else None,
-                "queued_for": "supervisor",
-                "purpose": purpose.ref,
-                "supervisor_id": purpose.supervisor_id,
-            },
-        )
-        with unit_of_work(runtime.gate.engine) as uow:
-            current = uow.submissions.get(sub.id, lock=True)
-            current.mark_outcome_unknown(at=at)
-            uow.submissions.update(current, expected_status=SubmissionStatus.dispatching)
-            runtime.gate.record(uow, [unknown])
-        recovered.append(sub.id)
-    return recovered

@@ -13,6 +13,7 @@ approval request in the supervisor's queue.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from frsgate.domain import (
@@ -29,15 +30,16 @@ from frsgate.domain import (
 )
 from frsgate.domain.errors import InvalidEntity
 from frsgate.domain.values import new_id
-from frsgate.ledger import EntryDraft, EventTag
+from frsgate.errors import NotFound, ValidationFailed
+from frsgate.ledger import EntryDraft, EventTag, Outcome
 from frsgate.policy.decision import Decision
 from frsgate.policy.decision import Outcome as DecisionOutcome
 from frsgate.policy.facts import Action, Resource, ResourceKind
-from frsgate.services import facts, purposes
+from frsgate.services import facts, lookup, purposes
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
 from frsgate.services.purposes import Purpose
 from frsgate.services.submit import approval_request_draft
-from frsgate.store.unit import UnitOfWork
+from frsgate.store.unit import UnitOfWork, unit_of_work
 from frsgate.vault import ImageLimits, KeyEncryptionKey, probe_aad, seal
 from frsgate.vault.images import validate_and_reencode
 
@@ -87,6 +89,37 @@ def _read_edit(value: str) -> ImageEdit | RefusedImageEdit:
     raise InvalidEntity("probe", "image_edit", f"{value!r} is not one of {known}")
 
 
+def _record_refused_image(
+    gate: Gate, caller: Caller, request: ProbeRequest, image: bytes, reason: str
+) -> None:
+    with unit_of_work(gate.engine) as uow:
+        try:
+            case = lookup.case(uow, request.case) if request.case else None
+        except NotFound:
+            case = None  # the refusal of the image is recorded all the same
+        gate.record(
+            uow,
+            [
+                draft(
+                    caller,
+                    EventTag.PROBE_INTAKE_REFUSE,
+                    outcome=Outcome.DENIED,
+                    action=Action.probe_create,
+                    subject="probe:refused",
+                    component=COMPONENT,
+                    case=case.number if case is not None else None,
+                    program_code=request.program_code,
+                    details={
+                        "reason": reason[:500],
+                        "received_sha256": hashlib.sha256(image).hexdigest(),
+                        "received_size": len(image),
+                        "case_ref": request.case,
+                    },
+                )
+            ],
+        )
+
+
 def create_probe(
     *,
     gate: Gate,
@@ -99,9 +132,14 @@ def create_probe(
     """Take in one probe photo for a case; returns the stored probe and the decision."""
     capture_source = _read_source(request.capture_source)
     image_edit = _read_edit(request.image_edit)
-    # The image is checked before anything is decided or recorded: a refused image names its
-    # problem (422) and leaves nothing behind.
-    clean = validate_and_reencode(image, limits=limits)
+    # The image is checked before anything is decided: a refused image names its problem
+    # (422), stores nothing, and is on the ledger with its reason and the SHA-256 of the bytes
+    # received (never the bytes).
+    try:
+        clean = validate_and_reencode(image, limits=limits)
+    except ValidationFailed as refused:
+        _record_refused_image(gate, caller, request, image, refused.message)
+        raise
     probe_id = new_id("probe")
     stated = facts.probe(
         subject_role=request.subject_role,

@@ -15,7 +15,12 @@ from frsgate.domain import Provider, ReviewStatus, Submission, SubmissionStatus
 from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import admin, purposes
-from frsgate.services.approvals import PendingApproval, ask_to_decide
+from frsgate.services.approvals import (
+    PendingApproval,
+    decidable,
+    queue_ask,
+    queue_read_draft,
+)
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
 from frsgate.store.unit import UnitOfWork
 
@@ -28,49 +33,23 @@ class SupervisorQueue:
     outcome_unknown: list[Submission]
 
 
-def _queue_ask(caller: Caller, queue: str) -> Ask:
-    return Ask(
-        action=Action.queue_view,
-        resource=Resource(kind=ResourceKind.queue, id=queue, owner_id=caller.user_id),
-        contexts=[Context(queue=queue)],
-        subject=f"queue:{queue}",
-        component=COMPONENT,
-        details={"queue": queue},
-    )
-
-
-def _read(caller: Caller, queue: str, size: int) -> EntryDraft:
-    return draft(
-        caller,
-        EventTag.QUEUE_ITEMS_READ,
-        action=Action.queue_view,
-        subject=f"queue:{queue}",
-        component=COMPONENT,
-        details={"queue": queue, "items": size},
-    )
-
-
 def supervisor_queue(*, gate: Gate, caller: Caller) -> SupervisorQueue:
     """What waits on this supervisor: the pending approvals of the cases they supervise that
     the pack lets them decide (overdue first), and their cases' unknown outcomes."""
-    now = gate.now()
 
     def ask(uow: UnitOfWork) -> Ask:
-        return _queue_ask(caller, "supervisor")
+        return queue_ask(caller, "supervisor")
 
     def read(uow: UnitOfWork, ruling: Ruling) -> tuple[SupervisorQueue, list[EntryDraft]]:
         cases = {c.id for c in uow.cases.supervised_by(caller.user_id)}
         programs = {p.id for p in uow.programs.supervised_by(caller.user_id)}
-        previewer = caller.internal()  # a preview of decisions, none of them recorded
-        items = []
-        for approval in uow.approvals.pending():
-            mine = approval.case_id in cases or approval.program_id in programs
-            if not mine and approval.assigned_to != caller.user_id:
-                continue  # another case's, unless it was escalated to this supervisor
-            question = ask_to_decide(uow, previewer, approval)
-            if gate.rule(previewer, question).decision.allowed:
-                items.append(PendingApproval(approval, question.case, approval.is_overdue(now)))
-        items.sort(key=lambda p: (not p.overdue, p.approval.requested_at, p.approval.id))
+        # Their cases' and programs' requests, and those sent up to them (a supervisor's own).
+        mine = [
+            a
+            for a in uow.approvals.pending()
+            if a.case_id in cases or a.program_id in programs or a.assigned_to == caller.user_id
+        ]
+        items = decidable(uow, gate, caller, mine)
         unknown = [
             s
             for s in uow.submissions.with_status(SubmissionStatus.outcome_unknown)
@@ -78,7 +57,7 @@ def supervisor_queue(*, gate: Gate, caller: Caller) -> SupervisorQueue:
             or (s.case_id is None and purposes.of_submission(uow, s).program_id in programs)
         ]
         queue = SupervisorQueue(approvals=items, outcome_unknown=unknown)
-        return queue, [_read(caller, "supervisor", len(items) + len(unknown))]
+        return queue, [queue_read_draft(caller, "supervisor", len(items) + len(unknown))]
 
     return gate.enforce(caller, ask=ask, act=read).result
 
@@ -126,11 +105,11 @@ def review_outcome(*, gate: Gate, caller: Caller, submission_id: str, note: str)
 
 def osdm_queue(*, gate: Gate, caller: Caller) -> list[Provider]:
     def ask(uow: UnitOfWork) -> Ask:
-        return _queue_ask(caller, "osdm")
+        return queue_ask(caller, "osdm")
 
     def read(uow: UnitOfWork, ruling: Ruling) -> tuple[list[Provider], list[EntryDraft]]:
         found = uow.providers.by_review_status(ReviewStatus.unreviewed, ReviewStatus.pending)
-        return found, [_read(caller, "osdm", len(found))]
+        return found, [queue_read_draft(caller, "osdm", len(found))]
 
     return gate.enforce(caller, ask=ask, act=read).result
 

@@ -47,9 +47,20 @@ def test_bad_images_are_refused_and_nothing_is_stored(
     assert callable(build)
     with gateway.client("alice") as alice:
         response = post_probe(alice, build(), media_type=media_type)
-    assert 400 <= response.status_code < 500, (label, response.text)
+    assert response.status_code == 422, (label, response.text)
     assert named.lower() in response.json()["message"].lower(), response.text
     _nothing_stored(gateway)
+    _refusal_recorded(gateway, response.json()["message"])
+
+
+def _refusal_recorded(gateway: Gateway, message: str) -> None:
+    """An image refusal is on the ledger with its reason and the SHA-256 of what was sent."""
+    ledger = gateway.runtime.ledger
+    last = json.loads(ledger.entries(ledger.size() - 1, ledger.size())[0])
+    assert last["event"] == "probe:intake:refuse"
+    assert last["outcome"] == "denied"
+    assert last["details"]["reason"] == message[:500]
+    assert len(last["details"]["received_sha256"]) == 64
 
 
 def test_oversized_file_is_refused(gateway: Gateway) -> None:
@@ -57,8 +68,9 @@ def test_oversized_file_is_refused(gateway: Gateway) -> None:
     with gateway.client("alice") as alice:
         response = post_probe(alice, images.oversized_jpeg(limit + 1))
     assert response.status_code == 422, response.text
-    assert "larger than the limit" in response.json()["message"]
+    assert "over the limit" in response.json()["message"]
     _nothing_stored(gateway)
+    _refusal_recorded(gateway, response.json()["message"])
 
 
 def _cited_on_the_ledger(gateway: Gateway, response: object, rule: str, section: str) -> None:

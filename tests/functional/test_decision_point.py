@@ -21,7 +21,6 @@ from helpers import exigent_body, probe_for_result, submission_body
 from frsgate.api.app import ROUTERS
 from frsgate.api.deps import declared_actions
 from frsgate.policy.facts import Action
-from frsgate.services.dispatch import recover_interrupted
 from frsgate.services.gate import Caller
 from frsgate.store.unit import unit_of_work
 
@@ -118,7 +117,7 @@ def _ids(gateway: Gateway) -> Ids:
                 status="dispatching")
         )  # fmt: skip
         provider = uow.providers.get_by_name("exigent-unreviewed")
-    recover_interrupted(gateway.runtime.dispatcher)
+    gateway.runtime.dispatcher.recover_interrupted()
     return Ids(
         probe=probe["id"],
         submission=done["submission"]["id"],

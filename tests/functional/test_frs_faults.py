@@ -14,7 +14,6 @@ from images import astronaut_jpeg
 
 from frsgate.domain import SubmissionStatus
 from frsgate.ledger.verify import verify_ledger
-from frsgate.services.dispatch import recover_interrupted
 from frsgate.store.unit import unit_of_work
 
 
@@ -79,7 +78,7 @@ def test_crash_between_intent_and_outcome_becomes_outcome_unknown(gateway: Gatew
             .where(uow.submissions.table.c.id == sub.id)
             .values(status=SubmissionStatus.dispatching.value)
         )
-    assert recover_interrupted(runtime) == [sub.id]
+    assert runtime.dispatcher.recover_interrupted() == [sub.id]
     with unit_of_work(runtime.engine) as uow:
         assert uow.submissions.get(sub.id).status is SubmissionStatus.outcome_unknown
     unknown = [e for e in _outcomes(gateway, sub.id) if e["outcome"] == "unknown"]

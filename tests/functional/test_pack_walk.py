@@ -38,7 +38,6 @@ from frsgate.policy.facts import Action, Context, Principal, Resource
 from frsgate.services import admin
 from frsgate.services.approvals import decide_approval
 from frsgate.services.bootstrap import initialize
-from frsgate.services.dispatch import recover_interrupted
 from frsgate.services.errors import PolicyDenied
 from frsgate.services.gate import Caller
 from frsgate.services.policy_admin import request_activation
@@ -395,7 +394,7 @@ def _walk_reviews(w: Walk, subs: dict[str, Any]) -> None:
     with unit_of_work(w.gate.engine) as uow:
         table = uow.submissions.table
         uow.conn.execute(table.update().where(table.c.id == lost).values(status="dispatching"))
-    recover_interrupted(w.gw.runtime.dispatcher)
+    w.gw.runtime.dispatcher.recover_interrupted()
     with w.client("sue") as sue:
         _expect(sue.post(f"/api/v1/submissions/{lost}/outcome-review", json={"note": "n"}), 403,
                 "outcome.case_supervisor")  # fmt: skip

@@ -12,7 +12,6 @@ from helpers import exigent_body, post_probe, submission_body
 from images import astronaut_jpeg
 
 from frsgate.domain import SubmissionStatus
-from frsgate.services.dispatch import recover_interrupted
 from frsgate.store.unit import unit_of_work
 
 
@@ -63,7 +62,7 @@ def test_unknown_outcome_is_queued_and_reviewed(gateway: Gateway) -> None:
     with unit_of_work(runtime.engine) as uow:
         table = uow.submissions.table
         uow.conn.execute(table.update().where(table.c.id == sub_id).values(status="dispatching"))
-    recover_interrupted(runtime)
+    runtime.dispatcher.recover_interrupted()
     with gateway.client("sam") as sam, gateway.client("sue") as sue:
         queue = sam.get("/api/v1/queue/supervisor").json()
         assert [s["id"] for s in queue["outcome_unknown"]] == [sub_id]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.routes.submissions import submission_json
+from frsgate.api.schemas import ApprovalDecisionOut, ApprovalListOut, error_responses
 from frsgate.domain import Approval
 from frsgate.policy.facts import Action
 from frsgate.services.approvals import PendingApproval, decide_approval, list_pending
@@ -48,7 +49,12 @@ def approval_json(a: Approval) -> dict[str, Any]:
     }
 
 
-@router.get("/approvals", summary="Pending approvals the caller may decide, overdue first")
+@router.get(
+    "/approvals",
+    summary="Pending approvals the caller may decide, overdue first",
+    response_model=ApprovalListOut,
+    responses=error_responses(),
+)
 def get_approvals(
     caller: Annotated[Caller, requires(Action.queue_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
@@ -56,7 +62,12 @@ def get_approvals(
     return {"approvals": [pending_json(p) for p in list_pending(gate=runtime.gate, caller=caller)]}
 
 
-@router.post("/approvals/{approval_id}/decision", summary="Approve or deny a pending request")
+@router.post(
+    "/approvals/{approval_id}/decision",
+    summary="Approve or deny a pending request",
+    response_model=ApprovalDecisionOut,
+    responses=error_responses(404, 409),
+)
 def post_decision(
     approval_id: str,
     body: DecisionIn,

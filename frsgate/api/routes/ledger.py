@@ -7,6 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from frsgate.api.deps import get_runtime, requires
+from frsgate.api.schemas import (
+    CheckpointOut,
+    ConsistencyProofOut,
+    InclusionProofOut,
+    LedgerEntriesOut,
+    error_responses,
+)
 from frsgate.policy.facts import Action
 from frsgate.services import ledger_reads
 from frsgate.services.gate import Caller
@@ -18,12 +25,22 @@ Reader = Annotated[Caller, requires(Action.ledger_read)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-@router.get("/checkpoint", summary="A signed C2SP checkpoint of the whole log")
+@router.get(
+    "/checkpoint",
+    summary="A signed C2SP checkpoint of the whole log",
+    response_model=CheckpointOut,
+    responses=error_responses(),
+)
 def get_checkpoint(caller: Reader, runtime: RuntimeDep) -> dict[str, Any]:
     return ledger_reads.checkpoint(gate=runtime.gate, caller=caller)
 
 
-@router.get("/entries", summary="Canonical entries [start, end), base64")
+@router.get(
+    "/entries",
+    summary="Canonical entries [start, end), base64",
+    response_model=LedgerEntriesOut,
+    responses=error_responses(),
+)
 def get_entries(
     caller: Reader,
     runtime: RuntimeDep,
@@ -33,7 +50,12 @@ def get_entries(
     return ledger_reads.entries(gate=runtime.gate, caller=caller, start=start, end=end)
 
 
-@router.get("/proof/inclusion", summary="RFC 9162 inclusion proof")
+@router.get(
+    "/proof/inclusion",
+    summary="RFC 9162 inclusion proof",
+    response_model=InclusionProofOut,
+    responses=error_responses(),
+)
 def get_inclusion(
     caller: Reader,
     runtime: RuntimeDep,
@@ -45,7 +67,12 @@ def get_inclusion(
     )
 
 
-@router.get("/proof/consistency", summary="RFC 9162 consistency proof")
+@router.get(
+    "/proof/consistency",
+    summary="RFC 9162 consistency proof",
+    response_model=ConsistencyProofOut,
+    responses=error_responses(),
+)
 def get_consistency(
     caller: Reader,
     runtime: RuntimeDep,

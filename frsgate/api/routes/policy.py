@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.routes.approvals import approval_json
+from frsgate.api.schemas import PolicyActivationOut, error_responses
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller
 from frsgate.services.policy_admin import request_activation
@@ -23,7 +24,14 @@ class ActivationIn(BaseModel):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-@router.post("/activations", status_code=201, summary="Ask IGP to approve the loaded pack")
+@router.post(
+    "/activations",
+    status_code=201,
+    summary="Ask IGP to approve the loaded pack",
+    response_model=PolicyActivationOut,
+    # 409: this pack version is already approved, or already waiting for IGP.
+    responses=error_responses(409),
+)
 def post_activation(
     body: ActivationIn,
     caller: Annotated[Caller, requires(Action.policy_pack_request)],

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.idempotency import IdempotencyKey, answer_once
-from frsgate.errors import ValidationFailed
+from frsgate.api.schemas import ProbeOut, error_responses, image_response, json_response
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller
 from frsgate.services.intake import ProbeRequest, ProbeResult, create_probe
@@ -21,18 +21,26 @@ from frsgate.services.runtime import Runtime
 router = APIRouter(prefix="/api/v1", tags=["probes"])
 
 POST_PROBES = "POST /api/v1/probes"  # the scope of its idempotency keys
+_SHA256_HEADER = {
+    "X-Content-SHA256": {"description": "The probe's sha256", "schema": {"type": "string"}}
+}
 
 
 def _read_limited(upload: UploadFile, limit: int) -> bytes:
-    data = upload.file.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationFailed(f"image is larger than the limit of {limit} bytes")
-    if not data:
-        raise ValidationFailed("image is empty")
-    return data
+    # One byte past the limit is enough for intake to refuse (and record) an oversized image
+    # without holding all of it.
+    return upload.file.read(limit + 1)
 
 
-@router.post("/probes", status_code=201, summary="Take in one probe photo for a case")
+@router.post(
+    "/probes",
+    status_code=201,
+    summary="Take in one probe photo for a case",
+    responses={
+        201: json_response(ProbeOut, "Stored; waiting for `approvals` if there are any"),
+        **error_responses(404, 409),
+    },
+)
 def post_probe(
     caller: Annotated[Caller, requires(Action.probe_create)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
@@ -132,7 +140,15 @@ def _probe_json(result: ProbeResult) -> dict[str, Any]:
     }
 
 
-@router.get("/probes/{probe_id}/image", summary="The probe's re-encoded image (a logged read)")
+@router.get(
+    "/probes/{probe_id}/image",
+    summary="The probe's re-encoded image (a logged read)",
+    response_class=Response,
+    responses={
+        200: image_response("The re-encoded image, without metadata", _SHA256_HEADER),
+        **error_responses(404),
+    },
+)
 def get_probe_image(
     probe_id: str,
     caller: Annotated[Caller, requires(Action.probe_image_view)],

@@ -10,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.routes.approvals import pending_json
 from frsgate.api.routes.submissions import submission_json
+from frsgate.api.schemas import (
+    OsdmQueueOut,
+    ProviderOut,
+    SubmissionOut,
+    SupervisorQueueOut,
+    error_responses,
+)
 from frsgate.domain import Provider
 from frsgate.policy.facts import Action
 from frsgate.services import queues
@@ -48,7 +55,10 @@ def provider_json(p: Provider) -> dict[str, Any]:
 
 
 @router.get(
-    "/queue/supervisor", summary="Your cases' approvals (overdue first) and unknown outcomes"
+    "/queue/supervisor",
+    summary="Your cases' approvals (overdue first) and unknown outcomes",
+    response_model=SupervisorQueueOut,
+    responses=error_responses(),
 )
 def get_supervisor_queue(
     caller: Annotated[Caller, requires(Action.queue_view)], runtime: RuntimeDep
@@ -61,7 +71,12 @@ def get_supervisor_queue(
     }
 
 
-@router.post("/submissions/{submission_id}/outcome-review", summary="Close an unknown outcome")
+@router.post(
+    "/submissions/{submission_id}/outcome-review",
+    summary="Close an unknown outcome",
+    response_model=SubmissionOut,
+    responses=error_responses(404, 409),
+)
 def post_outcome_review(
     submission_id: str,
     body: NoteIn,
@@ -74,7 +89,12 @@ def post_outcome_review(
     return submission_json(reviewed)
 
 
-@router.get("/queue/osdm", summary="FRS providers waiting for OSDM's review")
+@router.get(
+    "/queue/osdm",
+    summary="FRS providers waiting for OSDM's review",
+    response_model=OsdmQueueOut,
+    responses=error_responses(),
+)
 def get_osdm_queue(
     caller: Annotated[Caller, requires(Action.queue_view)], runtime: RuntimeDep
 ) -> dict[str, Any]:
@@ -82,7 +102,12 @@ def get_osdm_queue(
     return {"providers": [provider_json(p) for p in found]}
 
 
-@router.post("/providers/{provider_id}/review", summary="OSDM approves or does not approve")
+@router.post(
+    "/providers/{provider_id}/review",
+    summary="OSDM approves or does not approve",
+    response_model=ProviderOut,
+    responses=error_responses(404, 409),
+)
 def post_provider_review(
     provider_id: str,
     body: ReviewIn,

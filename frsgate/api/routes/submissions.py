@@ -10,6 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.idempotency import IdempotencyKey, answer_once
+from frsgate.api.schemas import (
+    CandidateListOut,
+    SubmissionListOut,
+    SubmissionResultOut,
+    SubmissionViewOut,
+    error_responses,
+    image_response,
+    json_response,
+)
 from frsgate.connectors.protocol import MATCH_TYPE_NAME_PATTERN, SUBJECT_REF_MAX_LENGTH
 from frsgate.domain import MatchType, Submission
 from frsgate.policy.facts import Action
@@ -135,7 +144,18 @@ def _result_json(result: SubmissionResult) -> dict[str, Any]:
     return body
 
 
-@router.post("/submissions", summary="Ask the policy, then (if allowed) the FRS")
+# The route answers its own JSONResponse (201 or 202, or an idempotent replay), so FastAPI
+# does not check it: the two statuses are declared here, the default 200 is not.
+@router.post(
+    "/submissions",
+    status_code=201,
+    summary="Ask the policy, then (if allowed) the FRS",
+    responses={
+        201: json_response(SubmissionResultOut, "Allowed and dispatched to the FRS"),
+        202: json_response(SubmissionResultOut, "Stored, waiting for `approvals`"),
+        **error_responses(404, 409, 429),
+    },
+)
 def post_submission(
     body: SubmissionIn,
     caller: Annotated[Caller, requires(Action.submission_create)],
@@ -163,7 +183,12 @@ def post_submission(
     )
 
 
-@router.get("/submissions/{submission_id}/candidates", summary="The candidate list (a logged read)")
+@router.get(
+    "/submissions/{submission_id}/candidates",
+    summary="The candidate list (a logged read)",
+    response_model=CandidateListOut,
+    responses=error_responses(404, 409),
+)
 def get_candidates(
     submission_id: str,
     caller: Annotated[Caller, requires(Action.candidates_view)],
@@ -202,7 +227,12 @@ def get_candidates(
     }
 
 
-@router.get("/candidates/{candidate_id}/image", summary="A candidate's image (a logged read)")
+@router.get(
+    "/candidates/{candidate_id}/image",
+    summary="A candidate's image (a logged read)",
+    response_class=Response,
+    responses={200: image_response("The candidate's image"), **error_responses(404, 409)},
+)
 def get_candidate_image(
     candidate_id: str,
     caller: Annotated[Caller, requires(Action.candidates_view)],
@@ -234,7 +264,12 @@ def _view_json(view: SubmissionView) -> dict[str, Any]:
     }
 
 
-@router.get("/submissions", summary="Your own submissions, newest first (a logged read)")
+@router.get(
+    "/submissions",
+    summary="Your own submissions, newest first (a logged read)",
+    response_model=SubmissionListOut,
+    responses=error_responses(),
+)
 def get_my_submissions(
     caller: Annotated[Caller, requires(Action.submission_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
@@ -243,7 +278,12 @@ def get_my_submissions(
     return {"submissions": [_view_json(v) for v in views]}
 
 
-@router.get("/submissions/{submission_id}", summary="One submission and what it waits for")
+@router.get(
+    "/submissions/{submission_id}",
+    summary="One submission and what it waits for",
+    response_model=SubmissionViewOut,
+    responses=error_responses(404),
+)
 def get_submission(
     submission_id: str,
     caller: Annotated[Caller, requires(Action.submission_view)],

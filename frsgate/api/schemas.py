@@ -1,0 +1,457 @@
+"""The shapes of what `/api/v1` answers, for the OpenAPI document (`/openapi.json`).
+
+The routes build their JSON bodies as they always have (the `*_json` functions beside them,
+`frsgate.ledger.http` for the ledger contract, `frsgate.api.errors.error_body` for errors);
+these models describe those bodies so a client can rely on the document. They do not shape
+anything: a route that returns a dict declares its model as `response_model`, and FastAPI
+checks the dict against it on the way out.
+
+Every model forbids keys it does not name. FastAPI's response check would otherwise drop a
+key a route added and the schema forgot, silently; forbidden, it fails loudly (a 500 that the
+functional tests hit at once). Nothing here sets `response_model_exclude_none`: `null` is part
+of these bodies (a submission not yet dispatched has `"dispatched_at": null`).
+
+Timestamps stay strings typed `date-time`: parsing them into `datetime` and writing them back
+would change their text (`+00:00` would become `Z`). Keys that are present only sometimes (a
+decision's `approver_role`, an error's `awaiting`) default to `None` and are left out of the
+body when absent, as before.
+
+`error_responses(...)` is the one place the error statuses of a route are documented.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from frsgate.domain import (
+    ApprovalKind,
+    ApprovalStatus,
+    ApprovalSubject,
+    ProbeStatus,
+    ProviderKind,
+    ReviewStatus,
+    Role,
+    SubjectRole,
+    SubmissionStatus,
+)
+from frsgate.policy.decision import Outcome
+
+# The text as the route wrote it (datetime.isoformat()); documented as a date-time.
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+Sha256Hex = Annotated[str, Field(description="SHA-256, 64 lowercase hexadecimal digits")]
+Base64 = Annotated[str, Field(description="Standard base64 (RFC 4648 section 4)")]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- the policy decision and the error body -------------------------------------------------
+
+
+class CitationOut(_Out):
+    """One rule that decided: its id, the memo section it encodes, what the user must do."""
+
+    rule: str
+    section: str
+    message: str
+
+
+class PolicyRefOut(_Out):
+    """The policy pack a decision was made under."""
+
+    pack: str
+    sha256: Sha256Hex
+
+
+class DecisionOut(_Out):
+    """A policy decision (the DESIGN contract). `approver_role` and `approvals` are present
+    only when `decision` is `needs_approval`."""
+
+    decision: Outcome
+    citations: list[CitationOut]
+    policy: PolicyRefOut
+    approver_role: str | None = Field(
+        default=None,
+        description="needs_approval only: who may approve (several roles are comma-joined)",
+    )
+    approvals: list[str] | None = Field(
+        default=None, description="needs_approval only: the approval kinds that cure it"
+    )
+
+
+class AwaitingApprovalOut(_Out):
+    """An approval request a read held for an approval waits for."""
+
+    id: str
+    kind: ApprovalKind
+    approver_role: Role
+    status: ApprovalStatus
+    deadline: Timestamp | None
+    overdue: bool
+
+
+class ErrorOut(_Out):
+    """Every error body. `decision` comes with a policy refusal (403) and a read held for an
+    approval (409, with `awaiting`); `problems` lists each malformed field of a 422."""
+
+    error: str = Field(description="The kind of error, e.g. PolicyDenied, ValidationFailed")
+    message: str
+    decision: DecisionOut | None = None
+    awaiting: list[AwaitingApprovalOut] | None = None
+    problems: list[str] | None = None
+
+
+# --- probes -----------------------------------------------------------------------------
+
+
+class ApprovalRefOut(_Out):
+    """An approval request an act created."""
+
+    id: str
+    kind: ApprovalKind
+    approver_role: Role
+
+
+class ProbeOut(_Out):
+    """A probe taken in (`POST /api/v1/probes`): stored, and waiting if `approvals` is not
+    empty (a witness probe waits for a supervisor)."""
+
+    id: str
+    case_id: str | None
+    program_code: str | None
+    status: ProbeStatus
+    subject_role: SubjectRole
+    sha256: Sha256Hex = Field(description="Of the re-encoded image that is sealed and sent")
+    original_sha256: Sha256Hex = Field(description="Of the bytes as received")
+    media_type: str
+    width: int
+    height: int
+    decision: DecisionOut
+    approvals: list[ApprovalRefOut]
+
+
+# --- submissions and candidate lists ----------------------------------------------------
+
+
+class SubmissionOut(_Out):
+    """One request to use an FRS, as recorded."""
+
+    id: str
+    case_id: str | None = Field(description="None: the use serves the probe's program")
+    probe_id: str
+    second_probe_id: str | None
+    provider_id: str
+    match_type: str
+    program_code: str
+    status: SubmissionStatus
+    status_reason: str | None
+    exigent: bool
+    impracticable_reason: str | None = Field(
+        description="Why no supervisor could approve before an exigent use (memo 4.C.3)"
+    )
+    provider_review_status_at_use: ReviewStatus | None = Field(
+        description="OSDM's review of the provider when the request was decided"
+    )
+    attempts: int
+    created_at: Timestamp
+    dispatched_at: Timestamp | None
+    finished_at: Timestamp | None
+
+
+class SubmissionApprovalRefOut(ApprovalRefOut):
+    """An approval request a submission waits for, with its deadline (exigent use)."""
+
+    deadline: Timestamp | None
+
+
+class CandidateListRefOut(_Out):
+    """The candidate list a dispatched submission received (read it with
+    `GET /api/v1/submissions/{id}/candidates`)."""
+
+    id: str
+    sandbox: bool = Field(description="Synthetic data from a sandbox FRS: never evidence")
+
+
+class SubmissionResultOut(_Out):
+    """The answer of `POST /api/v1/submissions`: 201 when dispatched, 202 when it waits for
+    `approvals`. `candidate_list` is present only when the FRS answered with one."""
+
+    submission: SubmissionOut
+    decision: DecisionOut
+    approvals: list[SubmissionApprovalRefOut]
+    candidate_list: CandidateListRefOut | None = None
+
+
+class WaitingForOut(_Out):
+    """A pending approval request a submission (or one of its probes) waits for."""
+
+    id: str
+    kind: ApprovalKind
+    status: ApprovalStatus
+    approver_role: Role
+    deadline: Timestamp | None
+
+
+class ApprovalStateOut(_Out):
+    """An approval request of a submission or its probes, whatever its status."""
+
+    id: str
+    kind: ApprovalKind
+    status: ApprovalStatus
+
+
+class SubmissionViewOut(SubmissionOut):
+    """A submission with its purpose and the approvals it has and waits for."""
+
+    purpose: str = Field(description="The case number, or program:CODE")
+    waiting_for: list[WaitingForOut]
+    approvals: list[ApprovalStateOut]
+
+
+class SubmissionListOut(_Out):
+    """The caller's own submissions, newest first."""
+
+    submissions: list[SubmissionViewOut]
+
+
+class CandidateListSummaryOut(_Out):
+    """What the FRS answered: the gallery it searched and what it said about its data."""
+
+    id: str
+    provider_id: str
+    match_type: str
+    database: str | None
+    sandbox: bool = Field(description="Synthetic data from a sandbox FRS: never evidence")
+    provider_notice: str | None
+    comparison_score: float | None = Field(description="two_photo: the likeness, in [0, 1]")
+    received_at: Timestamp
+    size: int
+    negative: bool = Field(description="The FRS found nobody: a result, and recorded as one")
+
+
+class CandidateOut(_Out):
+    """One candidate, as the FRS ranked it: a lead, never an identification."""
+
+    id: str
+    rank: int
+    score: float = Field(description="The FRS's similarity in [0, 1]; not a probability")
+    gallery_ref: str
+    source_database: str
+    image_sha256: Sha256Hex | None
+    image: str | None = Field(description="The path of the candidate's image, if it has one")
+
+
+class CandidateListOut(_Out):
+    """A candidate list. Every list is an investigative lead only, never a positive
+    identification (memo 4.D.2): `investigative_lead_only` is always true."""
+
+    investigative_lead_only: Literal[True]
+    notice: str
+    submission: SubmissionOut
+    candidate_list: CandidateListSummaryOut
+    candidates: list[CandidateOut]
+
+
+# --- approvals and queues ---------------------------------------------------------------
+
+
+class ApprovalOut(_Out):
+    """An approval request and, once decided, who decided and when."""
+
+    id: str
+    kind: ApprovalKind
+    status: ApprovalStatus
+    subject_kind: ApprovalSubject
+    subject_id: str
+    case_id: str | None
+    requester_id: str
+    assigned_to: str | None
+    approver_role: Role
+    approver_id: str | None
+    reason: str
+    requested_at: Timestamp
+    deadline: Timestamp | None
+    decided_at: Timestamp | None
+
+
+class PendingApprovalOut(ApprovalOut):
+    """An approval in a decider's queue, with its case number and whether it is overdue."""
+
+    case_number: str | None
+    overdue: bool
+
+
+class ApprovalListOut(_Out):
+    """The approvals the caller may decide, overdue first."""
+
+    approvals: list[PendingApprovalOut]
+
+
+class ApprovalDecisionOut(_Out):
+    """A decided approval and what followed: the submissions it let go to the FRS, or the
+    ids of those it refused."""
+
+    approval: ApprovalOut
+    late: bool = Field(description="Decided after its deadline (recorded as late)")
+    dispatched: list[SubmissionOut]
+    rejected_submissions: list[str]
+
+
+class SupervisorQueueOut(_Out):
+    """A supervisor's cases: approvals (overdue first), the overdue ones again, and
+    submissions whose outcome is unknown after a crash."""
+
+    approvals: list[PendingApprovalOut]
+    overdue: list[PendingApprovalOut]
+    outcome_unknown: list[SubmissionOut]
+
+
+class ProviderOut(_Out):
+    """An FRS provider, its terms and OSDM's review of it."""
+
+    id: str
+    name: str
+    kind: ProviderKind
+    review_status: ReviewStatus
+    match_types: list[str]
+    candidate_cap: int
+    law_enforcement_use: bool
+    terms_ref: str
+    reviewed_by: str | None
+
+
+class OsdmQueueOut(_Out):
+    """FRS providers waiting for OSDM's review."""
+
+    providers: list[ProviderOut]
+
+
+# --- policy -------------------------------------------------------------------------------
+
+
+class PolicyPackOut(_Out):
+    """The loaded policy pack."""
+
+    id: str
+    version: str
+    sha256: Sha256Hex
+    active: bool
+
+
+class PolicyActivationOut(_Out):
+    """The request to IGP to approve the loaded pack."""
+
+    approval: ApprovalOut
+    pack: PolicyPackOut
+
+
+# --- the ledger contract (docs/audit-log-format.md; frsgate.ledger.http) -------------------
+
+
+class CheckpointOut(_Out):
+    """A signed C2SP checkpoint of the log."""
+
+    origin: str
+    tree_size: int
+    root: Base64
+    note: str = Field(description="The signed note (C2SP signed-note), verbatim")
+
+
+class LedgerEntryOut(_Out):
+    """One entry: its canonical JSON text and its RFC 9162 leaf hash."""
+
+    seq: int
+    entry: str
+    leaf_hash: Base64
+
+
+class LedgerEntriesOut(_Out):
+    """Entries with start <= seq < end."""
+
+    start: int
+    end: int
+    tree_size: int
+    entries: list[LedgerEntryOut]
+
+
+class InclusionProofOut(_Out):
+    """RFC 9162 inclusion proof of one leaf in the tree of `tree_size` leaves."""
+
+    leaf_index: int
+    tree_size: int
+    hashes: list[Base64]
+
+
+class ConsistencyProofOut(_Out):
+    """RFC 9162 consistency proof that the tree of `first_size` leaves is a prefix of the
+    tree of `tree_size` leaves."""
+
+    first_size: int
+    tree_size: int
+    hashes: list[Base64]
+
+
+# --- the responses= of the routes ----------------------------------------------------------
+
+Responses = dict[int | str, dict[str, Any]]
+
+_ERRORS: dict[int, dict[str, Any]] = {
+    401: {
+        "model": ErrorOut,
+        "description": "No bearer token, or one that is not valid",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    },
+    403: {
+        "model": ErrorOut,
+        "description": "Refused: by the policy pack (`decision.citations` names the memo "
+        "sections), or the act is not the caller's to do (nobody decides their own request)",
+    },
+    404: {"model": ErrorOut, "description": "No such record (or not one the caller may know)"},
+    409: {
+        "model": ErrorOut,
+        "description": "A conflict with the record's state or an Idempotency-Key; or a read "
+        "held for an approval (`awaiting` names the approval requests it waits for)",
+    },
+    422: {
+        "model": ErrorOut,
+        "description": "Malformed input: `problems` names each field (nothing is recorded)",
+    },
+    429: {
+        "model": ErrorOut,
+        "description": "Past a rate limit (memo 4.B.4); a supervisor is told",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the window allows another submission",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
+}
+
+
+def error_responses(*statuses: int) -> Responses:
+    """The error responses of a route: 401, 403 and 422, which every `/api/v1` route can
+    answer, and `statuses` besides (404 for an id, 409, 429)."""
+    return {status: _ERRORS[status] for status in sorted({401, 403, 422, *statuses})}
+
+
+def json_response(model: type[BaseModel], description: str) -> dict[str, Any]:
+    """A JSON success response, for routes that answer a `JSONResponse` themselves."""
+    return {"model": model, "description": description}
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+def image_response(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A 200 whose body is a JPEG or PNG image."""
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"image/jpeg": _BINARY, "image/png": _BINARY},
+    }
+    if headers:
+        response["headers"] = headers
+    return response

@@ -1,0 +1,392 @@
+"""The OpenAPI document (`/openapi.json`, served without a token) describes what `/api/v1`
+answers: every operation declares its success and error statuses with their schemas, and
+what the running gateway answers validates against the schema the document declares for it —
+with nothing the schema does not name (`frsgate.api.schemas` forbids unknown keys) and nothing
+lost when the pydantic model behind it reads the body and writes it out again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from fastapi.routing import APIRoute
+from harness import Gateway
+from helpers import exigent_body, post_probe, probe_for_result, submission_body
+from images import rotated_astronaut_jpeg
+from jsonschema import Draft202012Validator
+from pydantic import BaseModel
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from frsgate.api import schemas
+from frsgate.api.app import ROUTERS
+from frsgate.domain import ApprovalSubject
+from frsgate.store.unit import unit_of_work
+
+DOCUMENT_URI = "urn:frsgate:openapi"
+ERROR_REF = "#/components/schemas/ErrorOut"
+
+# The success statuses that are not a plain 200.
+CREATED = {
+    ("post", "/api/v1/probes"): {"201"},
+    ("post", "/api/v1/submissions"): {"201", "202"},  # 202: stored, waiting for approval
+    ("post", "/api/v1/policy/activations"): {"201"},
+}
+# The operations that can answer 409: an idempotency key, a record's state (already decided,
+# already reviewed, already requested), or a read held for an approval.
+CONFLICTS = {
+    ("post", "/api/v1/probes"),
+    ("post", "/api/v1/submissions"),
+    ("get", "/api/v1/submissions/{submission_id}/candidates"),
+    ("get", "/api/v1/candidates/{candidate_id}/image"),
+    ("post", "/api/v1/approvals/{approval_id}/decision"),
+    ("post", "/api/v1/submissions/{submission_id}/outcome-review"),
+    ("post", "/api/v1/providers/{provider_id}/review"),
+    ("post", "/api/v1/policy/activations"),
+}
+# The acts whose body names records (a case, a probe, a provider): 404 when one is unknown.
+NAMED_IN_BODY = {("post", "/api/v1/probes"), ("post", "/api/v1/submissions")}
+IMAGES = {
+    ("get", "/api/v1/probes/{probe_id}/image"),
+    ("get", "/api/v1/candidates/{candidate_id}/image"),
+}
+HOURS_PAST_DEADLINE = 25  # the demo's exigent approval deadline is 24 hours
+
+
+def _document(gateway: Gateway) -> dict[str, Any]:
+    with gateway.anonymous() as anonymous:
+        response = anonymous.get("/openapi.json")
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, operations in document["paths"].items():
+        if path.startswith("/api/v1/"):
+            for method, operation in operations.items():
+                yield method, path, operation
+
+
+def _expected_errors(method: str, path: str) -> set[str]:
+    expected = {"401", "403", "422"}
+    if "{" in path or (method, path) in NAMED_IN_BODY:
+        expected.add("404")
+    if (method, path) in CONFLICTS:
+        expected.add("409")
+    if (method, path) == ("post", "/api/v1/submissions"):
+        expected.add("429")
+    return expected
+
+
+def test_every_operation_declares_its_answers(gateway: Gateway) -> None:
+    document = _document(gateway)
+    served = {
+        (method.lower(), route.path)
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
+    assert {(m, p) for m, p, _ in _operations(document)} == served  # none left out
+    for method, path, operation in _operations(document):
+        where = f"{method.upper()} {path}"
+        responses = operation["responses"]
+        success = {code for code in responses if code.startswith("2")}
+        assert success == CREATED.get((method, path), {"200"}), where
+        for code in success:
+            content = responses[code]["content"]
+            if (method, path) in IMAGES:
+                assert set(content) == {"image/jpeg", "image/png"}, where
+                assert all(c["schema"]["format"] == "binary" for c in content.values()), where
+            else:
+                assert set(content) == {"application/json"}, where
+                assert content["application/json"]["schema"]["$ref"], where
+        errors = set(responses) - success
+        assert errors == _expected_errors(method, path), where
+        for code in errors:
+            schema = responses[code]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": ERROR_REF}, f"{where} {code}"
+        if "429" in errors:
+            assert "Retry-After" in responses["429"]["headers"], where
+        assert "WWW-Authenticate" in responses["401"]["headers"], where
+    # FastAPI's own 422 shape is never what the gateway answers.
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_the_candidate_list_schema_says_lead_only(gateway: Gateway) -> None:
+    document = _document(gateway)
+    operation = document["paths"]["/api/v1/submissions/{submission_id}/candidates"]["get"]
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert schema["properties"]["investigative_lead_only"]["const"] is True
+    assert {"investigative_lead_only", "notice", "candidates"} <= set(schema["required"])
+    assert schema["additionalProperties"] is False
+
+
+def test_error_body_schema(gateway: Gateway) -> None:
+    schemas_ = _document(gateway)["components"]["schemas"]
+    error = schemas_["ErrorOut"]
+    assert set(error["required"]) == {"error", "message"}
+    assert {"decision", "awaiting", "problems"} <= set(error["properties"])
+    decision = schemas_["DecisionOut"]
+    assert set(decision["required"]) == {"decision", "citations", "policy"}
+    assert set(schemas_["CitationOut"]["required"]) == {"rule", "section", "message"}
+    assert set(schemas_["PolicyRefOut"]["required"]) == {"pack", "sha256"}
+
+
+class _Checker:
+    """Checks live answers against the document the same gateway serves."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        self.registry: Registry[Any] = Registry().with_resource(DOCUMENT_URI, resource)
+        self.seen: set[tuple[str, str, int]] = set()
+
+    def json(self, response: httpx.Response, path: str, status: int) -> dict[str, Any]:
+        """Assert `response` has `status` and a body that fits what the document declares for
+        it at `path` (the template); return the body."""
+        method = response.request.method.lower()
+        assert response.status_code == status, response.text
+        declared = self.document["paths"][path][method]["responses"][str(status)]
+        assert response.headers["content-type"].startswith("application/json")
+        ref: str = declared["content"]["application/json"]["schema"]["$ref"]
+        body: dict[str, Any] = response.json()
+        validator = Draft202012Validator({"$ref": DOCUMENT_URI + ref}, registry=self.registry)
+        validator.validate(body)
+        # The model behind the schema reads the body and writes it out the same: no key
+        # dropped or renamed, no value changed (keys a body leaves out stay out).
+        model = getattr(schemas, ref.rsplit("/", 1)[1])
+        assert issubclass(model, BaseModel)
+        assert model.model_validate(body).model_dump(mode="json", exclude_unset=True) == body
+        self.seen.add((method, path, status))
+        return body
+
+    def image(self, response: httpx.Response, path: str) -> None:
+        method = response.request.method.lower()
+        assert response.status_code == 200, response.text
+        content = self.document["paths"][path][method]["responses"]["200"]["content"]
+        assert response.headers["content-type"] in content
+        self.seen.add((method, path, 200))
+
+
+@contextmanager
+def _later(gateway: Gateway, hours: int) -> Iterator[None]:
+    """The gateway's clock `hours` ahead (the deadline of an exigent approval passes)."""
+    gate = gateway.runtime.gate
+    real = gate.clock
+    gate.clock = lambda: real() + timedelta(hours=hours)
+    try:
+        yield
+    finally:
+        gate.clock = real
+
+
+def test_what_the_gateway_answers_fits_the_document(gateway: Gateway) -> None:
+    check = _Checker(_document(gateway))
+    with gateway.client("alice") as alice:
+        probe = probe_for_result(alice, negative=False)
+        witness = check.json(
+            post_probe(
+                alice,
+                rotated_astronaut_jpeg(),
+                subject_role="witness",
+                other_methods_exhausted="interviews and records checks exhausted",
+            ),
+            "/api/v1/probes",
+            201,
+        )
+        assert witness["decision"]["decision"] == "needs_approval"
+        assert witness["approvals"]
+        done = check.json(
+            alice.post("/api/v1/submissions", json=submission_body(probe["id"])),
+            "/api/v1/submissions",
+            201,
+        )
+        assert "candidate_list" in done
+        waiting = check.json(
+            alice.post(
+                "/api/v1/submissions",
+                json=submission_body(
+                    probe["id"], match_type="two_photo", second_probe_id=witness["id"]
+                ),
+            ),
+            "/api/v1/submissions",
+            202,
+        )
+        exigent = check.json(
+            alice.post(
+                "/api/v1/submissions",
+                json=exigent_body(probe["id"], "exigent-unreviewed", "suspect fleeing"),
+            ),
+            "/api/v1/submissions",
+            201,
+        )
+        assert exigent["submission"]["impracticable_reason"]
+        assert exigent["submission"]["provider_review_status_at_use"] == "unreviewed"
+        lost = check.json(
+            alice.post("/api/v1/submissions", json=submission_body(probe["id"])),
+            "/api/v1/submissions",
+            201,
+        )
+        mine = check.json(alice.get("/api/v1/submissions"), "/api/v1/submissions", 200)
+        assert any(s["waiting_for"] for s in mine["submissions"])
+        one = check.json(
+            alice.get(f"/api/v1/submissions/{waiting['submission']['id']}"),
+            "/api/v1/submissions/{submission_id}",
+            200,
+        )
+        assert one["waiting_for"]
+        assert one["purpose"]
+        page = check.json(
+            alice.get(f"/api/v1/submissions/{done['submission']['id']}/candidates"),
+            "/api/v1/submissions/{submission_id}/candidates",
+            200,
+        )
+        assert page["investigative_lead_only"] is True
+        assert page["candidates"]
+        check.image(
+            alice.get(f"/api/v1/candidates/{page['candidates'][0]['id']}/image"),
+            "/api/v1/candidates/{candidate_id}/image",
+        )
+        # Errors: malformed input, an unknown id.
+        malformed = check.json(
+            alice.post("/api/v1/submissions", json={"probe_id": probe["id"]}),
+            "/api/v1/submissions",
+            422,
+        )
+        assert malformed["problems"]
+        check.json(
+            alice.get("/api/v1/submissions/submission_nonexistent"),
+            "/api/v1/submissions/{submission_id}",
+            404,
+        )
+    with gateway.anonymous() as anonymous:
+        check.json(anonymous.get("/api/v1/submissions"), "/api/v1/submissions", 401)
+    with gateway.client("olga") as olga:
+        denied = check.json(olga.get("/api/v1/submissions"), "/api/v1/submissions", 403)
+        assert denied["decision"]["citations"]
+
+    with gateway.client("sam") as sam:
+        check.image(
+            sam.get(f"/api/v1/probes/{probe['id']}/image"), "/api/v1/probes/{probe_id}/image"
+        )
+        queue = check.json(sam.get("/api/v1/approvals"), "/api/v1/approvals", 200)
+        assert queue["approvals"]
+        decided = check.json(
+            sam.post(
+                f"/api/v1/approvals/{witness['approvals'][0]['id']}/decision",
+                json={"approve": True, "note": "other methods are exhausted"},
+            ),
+            "/api/v1/approvals/{approval_id}/decision",
+            200,
+        )
+        assert [s["id"] for s in decided["dispatched"]] == [waiting["submission"]["id"]]
+
+    # A read held for an overdue approval, and the supervisor's queue with it on top.
+    with _later(gateway, HOURS_PAST_DEADLINE):
+        with gateway.client("alice") as alice:
+            held = check.json(
+                alice.get(f"/api/v1/submissions/{exigent['submission']['id']}/candidates"),
+                "/api/v1/submissions/{submission_id}/candidates",
+                409,
+            )
+        assert held["decision"]["decision"] == "needs_approval"
+        assert [a["id"] for a in held["awaiting"]] == [exigent["approvals"][0]["id"]]
+        with gateway.client("sam") as sam:
+            supervisor = check.json(
+                sam.get("/api/v1/queue/supervisor"), "/api/v1/queue/supervisor", 200
+            )
+            assert supervisor["overdue"]
+            late = check.json(
+                sam.post(
+                    f"/api/v1/approvals/{exigent['approvals'][0]['id']}/decision",
+                    json={"approve": True, "note": "approved late"},
+                ),
+                "/api/v1/approvals/{approval_id}/decision",
+                200,
+            )
+            assert late["late"] is True
+
+    # An unknown outcome (as start-up recovery leaves one), reviewed by the supervisor.
+    with unit_of_work(gateway.runtime.engine) as uow:
+        table = uow.submissions.table
+        uow.conn.execute(
+            table.update()
+            .where(table.c.id == lost["submission"]["id"])
+            .values(status="outcome_unknown")
+        )
+    with gateway.client("sam") as sam:
+        supervisor = check.json(
+            sam.get("/api/v1/queue/supervisor"), "/api/v1/queue/supervisor", 200
+        )
+        assert [s["id"] for s in supervisor["outcome_unknown"]] == [lost["submission"]["id"]]
+        check.json(
+            sam.post(
+                f"/api/v1/submissions/{lost['submission']['id']}/outcome-review",
+                json={"note": "the provider confirms the search ran once"},
+            ),
+            "/api/v1/submissions/{submission_id}/outcome-review",
+            200,
+        )
+
+    with gateway.client("olga") as olga:
+        osdm = check.json(olga.get("/api/v1/queue/osdm"), "/api/v1/queue/osdm", 200)
+        [provider] = [p for p in osdm["providers"] if p["name"] == "exigent-unreviewed"]
+        check.json(
+            olga.post(
+                f"/api/v1/providers/{provider['id']}/review",
+                json={"approve": True, "note": "terms reviewed"},
+            ),
+            "/api/v1/providers/{provider_id}/review",
+            200,
+        )
+
+    with gateway.client("otto") as otto:
+        check.json(otto.get("/api/v1/ledger/checkpoint"), "/api/v1/ledger/checkpoint", 200)
+        entries = check.json(
+            otto.get("/api/v1/ledger/entries", params={"start": 0, "end": 3}),
+            "/api/v1/ledger/entries",
+            200,
+        )
+        assert len(entries["entries"]) == 3
+        check.json(
+            otto.get("/api/v1/ledger/proof/inclusion", params={"index": 1}),
+            "/api/v1/ledger/proof/inclusion",
+            200,
+        )
+        check.json(
+            otto.get("/api/v1/ledger/proof/consistency", params={"first": 1, "second": 3}),
+            "/api/v1/ledger/proof/consistency",
+            200,
+        )
+
+    # The demo's pack is approved already: asking again is a conflict; with that approval
+    # withdrawn (the gate stays active: it remembers), asking succeeds.
+    with gateway.client("ada") as ada:
+        check.json(
+            ada.post("/api/v1/policy/activations", json={"reason": "again"}),
+            "/api/v1/policy/activations",
+            409,
+        )
+        with unit_of_work(gateway.runtime.engine) as uow:
+            table = uow.approvals.table
+            uow.conn.execute(
+                table.update()
+                .where(table.c.subject_kind == ApprovalSubject.policy_pack.value)
+                .values(status="withdrawn")
+            )
+        activation = check.json(
+            ada.post("/api/v1/policy/activations", json={"reason": "a new version"}),
+            "/api/v1/policy/activations",
+            201,
+        )
+        assert activation["pack"]["active"] is True
+
+    # Every operation was answered with a success at least once.
+    answered = {(m, p) for m, p, s in check.seen if 200 <= s < 300}
+    assert answered == {(m, p) for m, p, _ in _operations(check.document)}
