@@ -87,7 +87,7 @@ class AwaitingApprovalOut(_Out):
 
     id: str
     kind: ApprovalKind
-    approver_role: Role
+    approver_role: Role | None
     status: ApprovalStatus
     deadline: Timestamp | None
     overdue: bool
@@ -112,7 +112,7 @@ class ApprovalRefOut(_Out):
 
     id: str
     kind: ApprovalKind
-    approver_role: Role
+    approver_role: Role | None
 
 
 class ProbeOut(_Out):
@@ -191,7 +191,7 @@ class WaitingForOut(_Out):
     id: str
     kind: ApprovalKind
     status: ApprovalStatus
-    approver_role: Role
+    approver_role: Role | None
     deadline: Timestamp | None
 
 
@@ -269,7 +269,7 @@ class ApprovalOut(_Out):
     case_id: str | None
     requester_id: str
     assigned_to: str | None
-    approver_role: Role
+    approver_role: Role | None
     approver_id: str | None
     reason: str
     requested_at: Timestamp

@@ -13,7 +13,6 @@ from typing import Any
 
 from frsgate.domain.approvals import (
     APPROVAL_MACHINE,
-    APPROVER_ROLE,
     Approval,
     ApprovalAct,
     ApprovalKind,
@@ -117,7 +116,6 @@ MACHINES: tuple[StateMachine[Any, Any], ...] = (
 
 __all__ = [
     "APPROVAL_MACHINE",
-    "APPROVER_ROLE",
     "CANDIDATE_LIST_MACHINE",
     "CASE_MACHINE",
     "LEAD_MACHINE",

@@ -1,7 +1,9 @@
 """Approvals that a second person must give: separation of duties as a lifecycle.
 
 Witness probes (memo 4.B.2) and exigent use of an FRS OSDM has not approved (memo 4.C.3) need a
-supervisor; a policy-pack version needs the privacy office. Nobody decides their own request.
+supervisor; a policy-pack version needs the privacy office. Who may decide is the policy pack's
+to say (`frsgate.services.gate.Gate.approver_role`); the domain keeps the lifecycle, and that
+nobody decides their own request.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from frsgate.domain.errors import DomainError, InvalidEntity, SelfApproval
-from frsgate.domain.roles import Role
 from frsgate.domain.statemachine import StateMachine
 from frsgate.domain.values import require_aware, require_text
 
@@ -22,15 +23,6 @@ class ApprovalKind(StrEnum):
     exigent_provider = "exigent_provider"  # memo 4.C.3: before use or soon after
     rate_limit_override = "rate_limit_override"
     policy_pack_activation = "policy_pack_activation"  # igp approves rules and log format
-
-
-APPROVER_ROLE: dict[ApprovalKind, Role] = {
-    ApprovalKind.witness_probe: Role.supervisor,
-    ApprovalKind.flagged_justification: Role.supervisor,
-    ApprovalKind.exigent_provider: Role.supervisor,
-    ApprovalKind.rate_limit_override: Role.supervisor,
-    ApprovalKind.policy_pack_activation: Role.igp,
-}
 
 
 class ApprovalSubject(StrEnum):
@@ -100,10 +92,6 @@ class Approval:
             raise InvalidEntity("approval", "deadline", "must be after requested_at")
         if self.assigned_to is not None and self.assigned_to == self.requester_id:
             raise SelfApproval(self.requester_id, self.id)
-
-    @property
-    def approver_role(self) -> Role:
-        return APPROVER_ROLE[self.kind]
 
     def is_overdue(self, at: datetime) -> bool:
         return (

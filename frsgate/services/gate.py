@@ -31,7 +31,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine
 
-from frsgate.domain import Certification, Role, User
+from frsgate.domain import ApprovalKind, Certification, Role, User
 from frsgate.errors import FrsGateError, NotFound
 from frsgate.ledger import Actor, EntryDraft, EventTag, Ledger, Outcome, PolicyRef
 from frsgate.policy.decision import Citation, Decision, PackRef, combine
@@ -277,6 +277,20 @@ class Gate:
         except Exception:  # readiness reports, it does not explain: details are in the log
             return False
         return True
+
+    def approver_role(self, kind: ApprovalKind) -> Role | None:
+        """The role the pack grants the decision of an approval of `kind` (a policy-pack
+        version: `policy_pack.activate`; the others: `approval.decide`), read from the pack's
+        grants, so it is never a second table beside them; None when the pack's grants are
+        not scoped by role alone."""
+        action = (
+            Action.policy_pack_activate
+            if kind is ApprovalKind.policy_pack_activation
+            else Action.approval_decide
+        )
+        grants = self.policy.compiled.grant_roles
+        granted = grants.get(action.value, frozenset()) if grants is not None else frozenset()
+        return next((r for r in _ROLE_ORDER if r.value in granted), None)
 
     def record(self, uow: UnitOfWork, drafts: Sequence[EntryDraft]) -> None:
         """Append entries of acts that follow a decision already recorded (an outcome)."""

@@ -243,9 +243,8 @@ def create_probe(
                 },
             )
         ]
-        drafts += [
-            approval_request_draft(caller, a, purpose.case_number, COMPONENT) for a in approvals
-        ]
+        number = purpose.case_number
+        drafts += [approval_request_draft(gate, caller, a, number, COMPONENT) for a in approvals]
         uow.probes.add(probe)
         uow.probes.add_image(
             ProbeImage(probe_id=probe_id, sealed=sealed.to_bytes(), key_ref=kek.kek_id_hex)

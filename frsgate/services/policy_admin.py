@@ -10,7 +10,7 @@ citing fn2: a changed rule never takes effect unreviewed. Who may ask is the pac
 
 from __future__ import annotations
 
-from frsgate.domain import Approval, ApprovalKind, ApprovalStatus, ApprovalSubject, Role
+from frsgate.domain import Approval, ApprovalKind, ApprovalStatus, ApprovalSubject
 from frsgate.domain.values import new_id
 from frsgate.errors import Conflict
 from frsgate.ledger import EntryDraft, EventTag
@@ -65,12 +65,17 @@ def request_activation(*, gate: Gate, caller: Caller, reason: str) -> Approval:
                 "pack": pack.id,
                 "version": pack.version,
                 "sha256": pack.sha256,
-                "approver_role": Role.igp.value,
+                "approver_role": _role_value(gate, approval),
             },
         )
         return approval, [entry]
 
     return gate.enforce(caller, ask=ask, act=act).result
+
+
+def _role_value(gate: Gate, approval: Approval) -> str | None:
+    role = gate.approver_role(approval.kind)
+    return role.value if role is not None else None
 
 
 def activation_draft(gate: Gate, caller: Caller, approval: Approval) -> EntryDraft | None:

@@ -128,12 +128,12 @@ def hold_for_use_approval(
         )
         uow.approvals.add(item)
         pending = [item]
-        drafts.append(approval_request_draft(caller, item, case_number, COMPONENT))
+        drafts.append(approval_request_draft(gate, caller, item, case_number, COMPONENT))
     awaiting = [
         {
             "id": a.id,
             "kind": a.kind.value,
-            "approver_role": a.approver_role.value,
+            "approver_role": _role(gate, a),
             "status": a.status.value,
             "deadline": a.deadline.isoformat() if a.deadline else None,
             "overdue": a.is_overdue(gate.now()),
@@ -141,6 +141,11 @@ def hold_for_use_approval(
         for a in pending
     ]
     return awaiting, drafts
+
+
+def _role(gate: Gate, approval: Approval) -> str | None:
+    role = gate.approver_role(approval.kind)
+    return role.value if role is not None else None
 
 
 def view_candidates(*, gate: Gate, caller: Caller, submission_id: str) -> CandidateView:

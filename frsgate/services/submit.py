@@ -310,7 +310,7 @@ def _store(
         )
     ]
     drafts += [
-        approval_request_draft(caller, a, purpose.case_number, COMPONENT) for a in approvals
+        approval_request_draft(gate, caller, a, purpose.case_number, COMPONENT) for a in approvals
     ]
     if submission.status is SubmissionStatus.dispatching:
         drafts.append(
@@ -383,7 +383,7 @@ def _check_rate_limits(
             requested_at=state.at,
         )
         uow.approvals.add(item)
-        drafts = [approval_request_draft(caller, item, purpose.case_number, COMPONENT)]
+        drafts = [approval_request_draft(gate, caller, item, purpose.case_number, COMPONENT)]
     refusal = draft(
         caller,
         event,
@@ -432,13 +432,14 @@ def _approval(
 
 
 def approval_request_draft(
-    caller: Caller, approval: Approval, case_number: str | None, component: str
+    gate: Gate, caller: Caller, approval: Approval, case_number: str | None, component: str
 ) -> EntryDraft:
+    role = gate.approver_role(approval.kind)
     details: dict[str, Any] = {
         "kind": approval.kind.value,
         "subject_kind": approval.subject_kind.value,
         "subject_id": approval.subject_id,
-        "approver_role": approval.approver_role.value,
+        "approver_role": role.value if role is not None else None,
         "assigned_to": approval.assigned_to,
         "deadline": approval.deadline.isoformat() if approval.deadline else None,
     }

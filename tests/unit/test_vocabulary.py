@@ -74,3 +74,14 @@ def _rule(text: str, rule_id: str) -> str:
     start = text.index(f'@id("{rule_id}")')
     end = text.find("@id(", start + 1)
     return text[start : end if end != -1 else len(text)]
+
+
+def test_who_decides_an_approval_is_read_from_the_packs_grants() -> None:
+    from frsgate.policy.engine import default_pack as pack_of
+    from frsgate.services.gate import Gate
+
+    gate = Gate(engine=None, ledger=None, policy=pack_of(), clock=lambda: None)  # type: ignore[arg-type]
+    assert gate.approver_role(ApprovalKind.witness_probe) is Role.supervisor  # memo 4.B.2
+    assert gate.approver_role(ApprovalKind.exigent_provider) is Role.supervisor  # memo 4.C.3
+    assert gate.approver_role(ApprovalKind.rate_limit_override) is Role.supervisor
+    assert gate.approver_role(ApprovalKind.policy_pack_activation) is Role.igp  # memo fn2

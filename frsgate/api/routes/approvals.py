@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from frsgate.api.deps import get_runtime, requires
-from frsgate.api.routes.submissions import submission_json
+from frsgate.api.routes.submissions import approver_role, submission_json
 from frsgate.api.schemas import ApprovalDecisionOut, ApprovalListOut, error_responses
 from frsgate.domain import Approval
 from frsgate.policy.facts import Action
 from frsgate.services.approvals import PendingApproval, decide_approval, list_pending
-from frsgate.services.gate import Caller
+from frsgate.services.gate import Caller, Gate
 from frsgate.services.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"])
@@ -26,11 +26,12 @@ class DecisionIn(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-def pending_json(p: PendingApproval) -> dict[str, Any]:
-    return approval_json(p.approval) | {"case_number": p.case_number, "overdue": p.overdue}
+def pending_json(p: PendingApproval, gate: Gate) -> dict[str, Any]:
+    extra = {"case_number": p.case_number, "overdue": p.overdue}
+    return approval_json(p.approval, gate) | extra
 
 
-def approval_json(a: Approval) -> dict[str, Any]:
+def approval_json(a: Approval, gate: Gate) -> dict[str, Any]:
     return {
         "id": a.id,
         "kind": a.kind.value,
@@ -40,7 +41,7 @@ def approval_json(a: Approval) -> dict[str, Any]:
         "case_id": a.case_id,
         "requester_id": a.requester_id,
         "assigned_to": a.assigned_to,
-        "approver_role": a.approver_role.value,
+        "approver_role": approver_role(a, gate),
         "approver_id": a.approver_id,
         "reason": a.reason,
         "requested_at": a.requested_at.isoformat(),
@@ -59,7 +60,8 @@ def get_approvals(
     caller: Annotated[Caller, requires(Action.queue_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:
-    return {"approvals": [pending_json(p) for p in list_pending(gate=runtime.gate, caller=caller)]}
+    pending = list_pending(gate=runtime.gate, caller=caller)
+    return {"approvals": [pending_json(p, runtime.gate) for p in pending]}
 
 
 @router.post(
@@ -79,7 +81,7 @@ def post_decision(
         approval_id=approval_id, approve=body.approve, note=body.note,
     )  # fmt: skip
     return {
-        "approval": approval_json(outcome.approval),
+        "approval": approval_json(outcome.approval, runtime.gate),
         "late": outcome.late,
         "dispatched": [submission_json(d.submission) for d in outcome.dispatched],
         "rejected_submissions": outcome.rejected_submissions,

@@ -39,7 +39,7 @@ def post_activation(
 ) -> dict[str, Any]:
     approval = request_activation(gate=runtime.gate, caller=caller, reason=body.reason)
     return {
-        "approval": approval_json(approval),
+        "approval": approval_json(approval, runtime.gate),
         "pack": {
             "id": runtime.policy.id,
             "version": runtime.policy.version,

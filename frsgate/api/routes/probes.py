@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse, Response
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.idempotency import IdempotencyKey, answer_once
+from frsgate.api.routes.submissions import approver_role
 from frsgate.api.schemas import ProbeOut, error_responses, image_response, json_response
 from frsgate.policy.facts import Action
-from frsgate.services.gate import Caller
+from frsgate.services.gate import Caller, Gate
 from frsgate.services.intake import ProbeRequest, ProbeResult, create_probe
 from frsgate.services.reads import probe_image
 from frsgate.services.runtime import Runtime
@@ -110,7 +111,7 @@ def post_probe(
             request=request,
             image=data,
         )
-        return 201, _probe_json(result)
+        return 201, _probe_json(result, runtime.gate)
 
     # The same request: the same form fields and the same image bytes (by their hash).
     fields = dataclasses.asdict(request) | {"image_sha256": hashlib.sha256(data).hexdigest()}
@@ -119,7 +120,7 @@ def post_probe(
     )
 
 
-def _probe_json(result: ProbeResult) -> dict[str, Any]:
+def _probe_json(result: ProbeResult, gate: Gate) -> dict[str, Any]:
     p = result.probe
     return {
         "id": p.id,
@@ -134,7 +135,7 @@ def _probe_json(result: ProbeResult) -> dict[str, Any]:
         "height": p.height,
         "decision": result.decision.to_dict(),
         "approvals": [
-            {"id": a.id, "kind": a.kind.value, "approver_role": a.approver_role.value}
+            {"id": a.id, "kind": a.kind.value, "approver_role": approver_role(a, gate)}
             for a in result.approvals
         ],
     }

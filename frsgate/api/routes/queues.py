@@ -65,8 +65,8 @@ def get_supervisor_queue(
 ) -> dict[str, Any]:
     queue = queues.supervisor_queue(gate=runtime.gate, caller=caller)
     return {
-        "approvals": [pending_json(p) for p in queue.approvals],
-        "overdue": [pending_json(p) for p in queue.approvals if p.overdue],
+        "approvals": [pending_json(p, runtime.gate) for p in queue.approvals],
+        "overdue": [pending_json(p, runtime.gate) for p in queue.approvals if p.overdue],
         "outcome_unknown": [submission_json(s) for s in queue.outcome_unknown],
     }
 

@@ -20,9 +20,9 @@ from frsgate.api.schemas import (
     json_response,
 )
 from frsgate.connectors.protocol import MATCH_TYPE_NAME_PATTERN, SUBJECT_REF_MAX_LENGTH
-from frsgate.domain import MatchType, Submission
+from frsgate.domain import Approval, MatchType, Submission
 from frsgate.policy.facts import Action
-from frsgate.services.gate import Caller
+from frsgate.services.gate import Caller, Gate
 from frsgate.services.reads import (
     LEAD_ONLY_NOTICE,
     SubmissionView,
@@ -124,7 +124,13 @@ def submission_json(sub: Submission) -> dict[str, Any]:
     }
 
 
-def _result_json(result: SubmissionResult) -> dict[str, Any]:
+def approver_role(a: Approval, gate: Gate) -> str | None:
+    """Who decides `a`: the role the policy pack grants its decision."""
+    role = gate.approver_role(a.kind)
+    return role.value if role is not None else None
+
+
+def _result_json(result: SubmissionResult, gate: Gate) -> dict[str, Any]:
     body: dict[str, Any] = {
         "submission": submission_json(result.submission),
         "decision": result.decision.to_dict(),
@@ -132,7 +138,7 @@ def _result_json(result: SubmissionResult) -> dict[str, Any]:
             {
                 "id": a.id,
                 "kind": a.kind.value,
-                "approver_role": a.approver_role.value,
+                "approver_role": approver_role(a, gate),
                 "deadline": a.deadline.isoformat() if a.deadline else None,
             }
             for a in result.approvals
@@ -171,7 +177,7 @@ def post_submission(
             request=SubmissionRequest(**body.model_dump()),
         )
         status = 201 if result.decision.allowed else 202
-        return status, _result_json(result)
+        return status, _result_json(result, runtime.gate)
 
     return answer_once(
         runtime,
@@ -244,7 +250,7 @@ def get_candidate_image(
     return Response(content=data, media_type=media_type, headers={"Cache-Control": "no-store"})
 
 
-def _view_json(view: SubmissionView) -> dict[str, Any]:
+def _view_json(view: SubmissionView, gate: Gate) -> dict[str, Any]:
     return submission_json(view.submission) | {
         "purpose": view.purpose,
         "waiting_for": [
@@ -252,7 +258,7 @@ def _view_json(view: SubmissionView) -> dict[str, Any]:
                 "id": a.id,
                 "kind": a.kind.value,
                 "status": a.status.value,
-                "approver_role": a.approver_role.value,
+                "approver_role": approver_role(a, gate),
                 "deadline": a.deadline.isoformat() if a.deadline else None,
             }
             for a in view.approvals
@@ -275,7 +281,7 @@ def get_my_submissions(
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:
     views = my_submissions(gate=runtime.gate, caller=caller)
-    return {"submissions": [_view_json(v) for v in views]}
+    return {"submissions": [_view_json(v, runtime.gate) for v in views]}
 
 
 @router.get(
@@ -290,4 +296,4 @@ def get_submission(
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:
     view = view_submission(gate=runtime.gate, caller=caller, submission_id=submission_id)
-    return _view_json(view)
+    return _view_json(view, runtime.gate)

@@ -8,8 +8,6 @@ import domain_builders as b
 import pytest
 
 from frsgate.domain import (
-    APPROVER_ROLE,
-    ApprovalKind,
     CaptureSource,
     Disposition,
     DispositionKind,
@@ -314,25 +312,6 @@ def test_only_the_requester_withdraws() -> None:
 def test_deadline_must_follow_the_request() -> None:
     with pytest.raises(InvalidEntity, match="deadline"):
         b.approval(deadline=b.T0)
-
-
-def test_approver_roles() -> None:
-    assert APPROVER_ROLE[ApprovalKind.witness_probe] is Role.supervisor  # memo 4.B.2
-    assert APPROVER_ROLE[ApprovalKind.exigent_provider] is Role.supervisor  # memo 4.C.3
-    assert b.approval(kind=ApprovalKind.policy_pack_activation).approver_role is Role.igp
-    assert set(APPROVER_ROLE) == set(ApprovalKind)
-
-
-# --- results and leads (memo 4.D) ----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "claim", ["positive_identification", "Positive Identification", "identified", "match"]
-)
-def test_no_disposition_claims_identification(claim: str) -> None:
-    with pytest.raises(RefusedValue) as caught:
-        parse_disposition_kind(claim)
-    assert caught.value.citation == "memo 4.D.2"
 
 
 def test_disposition_kinds_parse_and_lead_needs_traditional_comparison() -> None:
