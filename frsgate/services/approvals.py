@@ -39,7 +39,7 @@ from frsgate.services.dispatch import Dispatcher, DispatchResult, begin_dispatch
 from frsgate.services.errors import PolicyDenied
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
 from frsgate.services.policy_admin import activation_draft
-from frsgate.services.submit import queue_provider_review, review_queue_draft
+from frsgate.services.records import queue_provider_review, review_queue_draft
 from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
 
 COMPONENT = "services.approvals"

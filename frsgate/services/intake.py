@@ -38,7 +38,7 @@ from frsgate.policy.facts import Action, Resource, ResourceKind
 from frsgate.services import facts, lookup, purposes
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
 from frsgate.services.purposes import Purpose
-from frsgate.services.submit import approval_request_draft
+from frsgate.services.records import approval_request_draft
 from frsgate.store.unit import UnitOfWork, unit_of_work
 from frsgate.vault import ImageLimits, KeyEncryptionKey, probe_aad, seal
 from frsgate.vault.images import validate_and_reencode

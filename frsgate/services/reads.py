@@ -29,7 +29,7 @@ from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, purposes
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
-from frsgate.services.submit import approval_request_draft
+from frsgate.services.records import approval_request_draft
 from frsgate.store.unit import UnitOfWork
 from frsgate.vault import KeyEncryptionKey, candidate_aad, open_sealed, probe_aad
 from frsgate.vault.crypto import SealedBlob
