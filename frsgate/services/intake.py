@@ -108,7 +108,7 @@ def _record_refused_image(
                     subject="probe:refused",
                     component=COMPONENT,
                     case=case.number if case is not None else None,
-                    program_code=request.program_code,
+                    program_code=request.program_code or None,
                     details={
                         "reason": reason[:500],
                         "received_sha256": hashlib.sha256(image).hexdigest(),
@@ -163,7 +163,7 @@ def create_probe(
             subject=f"probe:{probe_id}",
             component=COMPONENT,
             case=purpose.case_number,
-            program_code=request.program_code,
+            program_code=request.program_code or None,
             details={
                 "purpose": purpose.ref,
                 "probe_sha256": clean.sha256,
@@ -228,7 +228,7 @@ def create_probe(
                 subject=f"probe:{probe_id}",
                 component=COMPONENT,
                 case=purpose.case_number,
-                program_code=request.program_code,
+                program_code=request.program_code or None,
                 details={
                     "purpose": purpose.ref,
                     "probe_sha256": clean.sha256,

@@ -224,7 +224,7 @@ def _ask(uow: UnitOfWork, caller: Caller, request: SubmissionRequest, state: _Lo
         case=purpose.case_number,
         submission=state.submission_id,
         provider=provider.id,
-        program_code=request.program_code,
+        program_code=request.program_code.strip() or None,
         details={
             "purpose": purpose.ref,
             "match_type": request.match_type,

@@ -389,3 +389,19 @@ def test_a_supervisors_own_request_goes_up_the_chain_not_sideways(gateway: Gatew
             json={"approve": True, "note": "witness approved"},
         )
     assert decided.status_code == 200, decided.text
+
+
+def test_a_missing_program_code_is_a_cited_refusal_on_the_ledger(gateway: Gateway) -> None:
+    with gateway.client("alice") as alice:
+        probe = _probe(alice)
+        body = submission_body(probe["id"])
+        body.pop("program_code")
+        before = gateway.runtime.ledger.size()
+        missing = alice.post("/api/v1/submissions", json=body)
+        unknown = alice.post("/api/v1/submissions", json=body | {"program_code": "NO-SUCH"})
+    assert missing.status_code == 403, missing.text
+    assert _rules(missing) == {"submission.program_code"}
+    assert unknown.status_code == 403, unknown.text
+    assert _rules(unknown) == {"submission.program_code_established"}
+    decisions = [e for e in _entries(gateway, before) if e["event"] == "policy:decision:evaluate"]
+    assert [c["section"] for e in decisions for c in e["citations"]] == ["4.E.3", "4.E.3"]

@@ -55,7 +55,10 @@ class SubmissionIn(BaseModel):
         pattern=MATCH_TYPE_NAME_PATTERN,
         description="one_to_one, two_photo, one_to_many or a further use the provider's terms name",
     )
-    program_code: str = Field(description="The mandatory FRS program code (memo 4.E.3)")
+    # Left out or blank, the policy refuses it citing 4.E.3 (on the ledger), not a bare 422.
+    program_code: str = Field(
+        default="", max_length=64, description="The mandatory FRS program code (memo 4.E.3)"
+    )
     justification: str = Field(min_length=1, max_length=4000)
     exigent: bool = False
     exigent_reason: str | None = Field(default=None, max_length=4000)
