@@ -437,9 +437,8 @@ def _redecide_and_dispatch(
         number = purposes.of_submission(uow, current).case_number
         provider = uow.providers.get(current.provider_id)
         probes = [uow.probes.get(pid) for pid in current.probe_ids]
-        sealed = [uow.probes.get_image(pid).sealed for pid in current.probe_ids]
     return dispatcher.send(approver, current, case_number=number, provider=provider,
-                           probes=probes, sealed=sealed)  # fmt: skip
+                           probes=probes)  # fmt: skip
 
 
 def _pending(gate: Gate, submission_id: str) -> Submission | None:

@@ -99,11 +99,9 @@ class Dispatcher:
             case_number = uow.cases.get(sub.case_id).number if sub.case_id else None
             provider = uow.providers.get(sub.provider_id)
             probes = [uow.probes.get(pid) for pid in sub.probe_ids]
-            sealed = [uow.probes.get_image(pid).sealed for pid in sub.probe_ids]
             # Log before act: the intent commits with `dispatching`, before the FRS is called.
             self.gate.record(uow, [intent_draft(who, sub, case_number, provider, probes)])
-        return self.send(who, sub, case_number=case_number, provider=provider, probes=probes,
-                    sealed=sealed)  # fmt: skip
+        return self.send(who, sub, case_number=case_number, provider=provider, probes=probes)
 
     def send(
         self, who: Caller | Actor,
@@ -112,14 +110,17 @@ class Dispatcher:
         case_number: str | None,
         provider: Provider,
         probes: list[Probe],
-        sealed: list[bytes],
     ) -> DispatchResult:
         """Call the FRS for a submission stored `dispatching` with its intent committed, then
-        record and store the outcome together."""
+        record and store the outcome together. The sealed probe images are read here, after
+        the intent's transaction (no writer lock is held for a blob read), and any failure
+        from then on, reading them included, ends as a failed outcome on the ledger."""
         probe_hashes = [p.sha256 for p in probes]
         assert sub.idempotency_key is not None
         result: WireCandidateList | ComparisonResult
         try:
+            with read_only(self.gate.engine) as uow:
+                sealed = [uow.probes.get_image(pid).sealed for pid in sub.probe_ids]
             images = [
                 open_sealed(
                     SealedBlob.from_bytes(img), kek=self.kek, associated_data=probe_aad(pid)

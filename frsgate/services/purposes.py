@@ -81,7 +81,8 @@ def of(
     program's row: concurrent uses of one purpose queue there)."""
     case = uow.cases.get(case_id, lock=lock) if case_id else None
     program = None
-    if program_code:
+    # A case takes precedence (memo 4.A.1): the program is read only for a use without one.
+    if program_code and case is None:
         try:
             program = uow.programs.get_by_code(program_code, lock=lock and case is None)
         except NotFound:

@@ -108,7 +108,6 @@ class _Loaded:
     purpose: Purpose
     provider: Provider
     probes: list[Probe]
-    sealed: list[bytes]
     submission_id: str
     at: datetime
 
@@ -142,8 +141,7 @@ def create_submission(
     submission = stored.submission
     if submission.status is SubmissionStatus.dispatching:
         result = dispatcher.send(caller, submission, case_number=state.purpose.case_number,
-                                 provider=state.provider, probes=state.probes,
-                                 sealed=state.sealed)  # fmt: skip
+                                 provider=state.provider, probes=state.probes)  # fmt: skip
         submission = result.submission
     return SubmissionResult(
         submission=submission, decision=ruled.decision, approvals=stored.approvals,
@@ -162,7 +160,7 @@ def _load(uow: UnitOfWork, gate: Gate, caller: Caller, request: SubmissionReques
     # case): concurrent submissions by the same user or on the same case queue here, so the
     # rate-limit count below and the insert are one atomic step (PostgreSQL row locks;
     # SQLite's writer lock already serializes write transactions).
-    uow.users.get(caller.user_id, lock=True)
+    uow.users.lock(caller.user_id)
     probe = uow.probes.get(request.probe_id)
     purpose = purposes.of_probe(uow, probe, lock=True)
     probes = [probe]
@@ -176,8 +174,7 @@ def _load(uow: UnitOfWork, gate: Gate, caller: Caller, request: SubmissionReques
                 "both probes of a two_photo comparison must serve the same case or program"
             )
     provider = lookup.provider(uow, request.provider)
-    sealed = [uow.probes.get_image(p.id).sealed for p in probes]
-    return _Loaded(purpose=purpose, provider=provider, probes=probes, sealed=sealed,
+    return _Loaded(purpose=purpose, provider=provider, probes=probes,
                    submission_id=new_id("sub"), at=gate.now())  # fmt: skip
 
 

@@ -127,6 +127,16 @@ class Repository(Generic[E]):
             raise NotFound(f"{self.label} {entity_id!r} does not exist")
         return self._load(row)
 
+    def lock(self, entity_id: str) -> None:
+        """Hold the row of `entity_id` until the transaction ends without loading it
+        (SELECT id ... FOR UPDATE on PostgreSQL; on SQLite the writer lock, taken when the
+        transaction began, already holds every row)."""
+        if self.conn.dialect.name == "sqlite":
+            return
+        stmt = select(self.table.c.id).where(self.table.c.id == entity_id).with_for_update()
+        if self.conn.execute(stmt).first() is None:
+            raise NotFound(f"{self.label} {entity_id!r} does not exist")
+
     def find(self, entity_id: str) -> E | None:
         try:
             return self.get(entity_id)
