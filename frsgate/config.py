@@ -2,10 +2,13 @@
 
 Outside development the settings refuse to start with a missing key or a default secret, and
 the refusal names the setting. Secrets are `SecretStr`, so they never appear in a repr or a log.
+FRSGATE_HOME, when FRS Gate creates it, is private to the service (mode 0700).
 """
 
 from __future__ import annotations
 
+import logging
+import stat
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +20,9 @@ from frsgate.errors import ConfigurationError
 
 SUPPORTED_URL_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 DEVELOPMENT_SECRET = "development-only-secret"  # noqa: S105 - refused outside development
+HOME_MODE = 0o700
+
+log = logging.getLogger(__name__)
 
 
 class Environment(StrEnum):
@@ -51,6 +57,10 @@ class Settings(BaseSettings):
     oidc_audience: str = "frsgate"
     oidc_jwks_url: str | None = None
     local_token_ttl_seconds: Annotated[int, Field(ge=60, le=86400)] = 3600
+    # The longest lifetime (`exp - iat`) a bearer token may claim, from any issuer: a stolen
+    # token is only useful until it expires, so an issuer's long-lived tokens are refused
+    # rather than trusted. The local issuer's default TTL is capped at this too.
+    token_max_lifetime_seconds: Annotated[int, Field(ge=60)] = 3600
     session_secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
 
     # Sandbox FRS started beside the service on the embedded default.
@@ -110,8 +120,24 @@ class Settings(BaseSettings):
         return self.environment is not Environment.production
 
     def require_home_writable(self) -> None:
-        """Create FRSGATE_HOME if needed and prove it is writable, or name the setting."""
+        """Create FRSGATE_HOME (0700) if needed and prove it is writable, or name the setting.
+
+        A home that already exists is not ours to re-permission (it may be a directory the
+        operator shares on purpose), so a group- or world-accessible one only gets a warning;
+        the files FRS Gate keeps in it are private on their own.
+        """
         try:
+            if not self.home.exists():
+                self.home.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
+                # mkdir's mode is filtered by the umask, which can only remove bits; chmod
+                # states the mode outright.
+                self.home.chmod(HOME_MODE)
+            elif self.home.is_dir() and self.home.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                log.warning(
+                    "FRSGATE_HOME=%s may be accessed by group or others (%s); 0700 is advised",
+                    self.home,
+                    stat.filemode(self.home.stat().st_mode),
+                )
             self.home.mkdir(parents=True, exist_ok=True)
             probe = self.home / ".write-test"
             probe.write_bytes(b"")

@@ -19,6 +19,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 import frsgate
 from frsgate.api.deps import authenticate
 from frsgate.api.errors import install_error_handlers
+from frsgate.api.limits import BodyLimit
 from frsgate.api.observability import Metrics, request_middleware
 from frsgate.api.routes import approvals, ledger, policy, probes, queues, submissions
 from frsgate.services.gate import Caller
@@ -91,6 +92,10 @@ def create_app(
     app.state.runtime = runtime
     app.state.verifier = verifier or TokenVerifier(runtime.settings)
     app.state.metrics = metrics
+    # Added first, so it runs inside the request log: a 413 is logged and counted like any
+    # answer. Nothing between the two reads the body, so its limit still comes before any
+    # parsing and before the token check.
+    app.add_middleware(BodyLimit, max_probe_bytes=runtime.settings.max_probe_bytes)
     app.middleware("http")(request_middleware(metrics))
     install_error_handlers(app)
     for router in ROUTERS:

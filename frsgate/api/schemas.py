@@ -415,6 +415,11 @@ _ERRORS: dict[int, dict[str, Any]] = {
         "description": "A conflict with the record's state or an Idempotency-Key; or a read "
         "held for an approval (`awaiting` names the approval requests it waits for)",
     },
+    413: {
+        "model": ErrorOut,
+        "description": "The body is over the route's size limit (the message names it); "
+        "refused before the body is read or the token is checked (nothing is recorded)",
+    },
     422: {
         "model": ErrorOut,
         "description": "Malformed input: `problems` names each field (nothing is recorded)",
@@ -434,7 +439,8 @@ _ERRORS: dict[int, dict[str, Any]] = {
 
 def error_responses(*statuses: int) -> Responses:
     """The error responses of a route: 401, 403 and 422, which every `/api/v1` route can
-    answer, and `statuses` besides (404 for an id, 409, 429)."""
+    answer, and `statuses` besides (404 for an id, 409, 413 for a route that takes a body,
+    429)."""
     return {status: _ERRORS[status] for status in sorted({401, 403, 422, *statuses})}
 
 

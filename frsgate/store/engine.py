@@ -3,21 +3,36 @@
 SQLite runs with WAL, ``synchronous=FULL`` and ``foreign_keys=ON``; PostgreSQL with
 ``synchronous_commit=on`` and ``fsync=on``. A commit is only durable under these settings, and
 `append` in the ledger promises durability, so start-up refuses anything weaker.
+
+A SQLite database file is private to the service: `make_engine` creates it with mode 0600
+before SQLite opens it, and tightens an existing database, ``-wal`` or ``-shm`` file that group
+or others may access (with a warning naming the file). SQLite's unix VFS creates the ``-wal``
+and ``-shm`` files with the database file's own mode, so they are 0600 from their first write
+on, without touching the process umask (which is shared by every thread of a server).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 
 from frsgate.errors import ConfigurationError, StoreError
+
+log = logging.getLogger(__name__)
+
+PRIVATE_FILE_MODE = 0o600
+SQLITE_SIDE_FILES = ("-wal", "-shm")
 
 
 def normalize_url(url: str) -> URL:
@@ -77,6 +92,62 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
     cursor.close()
 
 
+def tighten_private_file(path: Path, mode: int = PRIVATE_FILE_MODE) -> bool:
+    """Restrict an existing file or directory we own to `mode`; warn when it was wider.
+
+    Returns whether the mode was changed. A missing path is not an error (the ``-wal`` and
+    ``-shm`` files come and go with the connections).
+    """
+    try:
+        current = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    if not current & (stat.S_IRWXG | stat.S_IRWXO):
+        return False
+    path.chmod(mode)
+    # The name and the modes only: the file is the service's own, its contents never logged.
+    log.warning(
+        "tightened permissions of %s from %s to %s (group or others could access it)",
+        path,
+        stat.filemode(current),
+        stat.filemode(stat.S_IFMT(current) | mode),
+    )
+    return True
+
+
+def _sqlite_file(parsed: URL) -> Path | None:
+    """The database file a SQLite URL names, or None when SQLite interprets the name itself."""
+    if str(parsed.query.get("uri", "")).lower() in ("true", "1"):
+        return None  # a `file:` URI with its own parameters; leave it to SQLite
+    if not parsed.database:
+        return None
+    return Path(parsed.database)
+
+
+def prepare_sqlite_files(database: Path) -> None:
+    """Create the database file 0600 if absent; tighten it and its ``-wal``/``-shm`` if wider.
+
+    Creating the (empty) file ourselves, rather than letting SQLite create it, is what makes it
+    private: SQLite would use 0644 minus the umask, and it gives the ``-wal`` and ``-shm``
+    files the database file's mode. An absent parent directory is left for SQLite to report.
+    """
+    if not database.exists() and database.parent.is_dir():
+        try:
+            fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        except FileExistsError:
+            pass  # another process created it first; tightened below like any existing file
+        else:
+            os.close(fd)
+    for path in (database, *(Path(f"{database}{suffix}") for suffix in SQLITE_SIDE_FILES)):
+        try:
+            tighten_private_file(path)
+        except PermissionError as exc:
+            raise StoreError(
+                f"database file {path} may be read by group or others and cannot be made "
+                f"0600: {exc.strerror or exc}"
+            ) from None
+
+
 READ_ONLY = "frsgate_read_only"
 
 
@@ -106,6 +177,9 @@ def make_engine(url: str, *, check: bool = True, **kwargs: Any) -> Engine:
                 "FRSGATE_DATABASE_URL names an in-memory SQLite database; FRS Gate needs a file "
                 "(its ledger must survive the process)"
             )
+        database = _sqlite_file(parsed)
+        if database is not None:
+            prepare_sqlite_files(database)
         # A pool keeps connections (and their pragmas) across transactions; each connection
         # is used by one thread at a time, which is what check_same_thread guards against.
         kwargs.setdefault("pool_size", 8)

@@ -79,6 +79,8 @@ def _expected_errors(method: str, path: str) -> set[str]:
         expected.add("409")
     if (method, path) == ("post", "/api/v1/submissions"):
         expected.add("429")
+    if method == "post":  # every POST takes a body, and a body has a size limit
+        expected.add("413")
     return expected
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -117,3 +118,31 @@ def test_concurrent_key_creation_yields_one_key(tmp_path: Path) -> None:
         for k in keys
     }
     assert len(raw) == 1
+
+
+def test_home_created_by_frsgate_is_private(tmp_path: Path) -> None:
+    previous = os.umask(0o022)  # the usual umask would otherwise leave it 0755
+    try:
+        settings = load_settings(home=tmp_path / "new" / "home")
+        settings.require_home_writable()
+    finally:
+        os.umask(previous)
+    assert settings.home.stat().st_mode & 0o777 == 0o700
+
+
+def test_existing_shared_home_is_kept_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    home = tmp_path / "shared"
+    home.mkdir()
+    home.chmod(0o755)
+    with caplog.at_level(logging.WARNING, logger="frsgate.config"):
+        load_settings(home=home).require_home_writable()
+    assert home.stat().st_mode & 0o777 == 0o755  # the operator's directory, not ours
+    assert any(str(home) in r.getMessage() for r in caplog.records)
+
+
+def test_token_max_lifetime_has_a_floor() -> None:
+    assert load_settings().token_max_lifetime_seconds == 3600
+    with pytest.raises(ConfigurationError, match="FRSGATE_TOKEN_MAX_LIFETIME_SECONDS"):
+        load_settings(token_max_lifetime_seconds=59)

@@ -68,7 +68,7 @@ def get_approvals(
     "/approvals/{approval_id}/decision",
     summary="Approve or deny a pending request",
     response_model=ApprovalDecisionOut,
-    responses=error_responses(404, 409),
+    responses=error_responses(404, 409, 413),
 )
 def post_decision(
     approval_id: str,

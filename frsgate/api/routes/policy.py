@@ -30,7 +30,7 @@ class ActivationIn(BaseModel):
     summary="Ask IGP to approve the loaded pack",
     response_model=PolicyActivationOut,
     # 409: this pack version is already approved, or already waiting for IGP.
-    responses=error_responses(409),
+    responses=error_responses(409, 413),
 )
 def post_activation(
     body: ActivationIn,

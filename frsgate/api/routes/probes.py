@@ -39,7 +39,7 @@ def _read_limited(upload: UploadFile, limit: int) -> bytes:
     summary="Take in one probe photo for a case",
     responses={
         201: json_response(ProbeOut, "Stored; waiting for `approvals` if there are any"),
-        **error_responses(404, 409),
+        **error_responses(404, 409, 413),
     },
 )
 def post_probe(

@@ -75,7 +75,7 @@ def get_supervisor_queue(
     "/submissions/{submission_id}/outcome-review",
     summary="Close an unknown outcome",
     response_model=SubmissionOut,
-    responses=error_responses(404, 409),
+    responses=error_responses(404, 409, 413),
 )
 def post_outcome_review(
     submission_id: str,
@@ -106,7 +106,7 @@ def get_osdm_queue(
     "/providers/{provider_id}/review",
     summary="OSDM approves or does not approve",
     response_model=ProviderOut,
-    responses=error_responses(404, 409),
+    responses=error_responses(404, 409, 413),
 )
 def post_provider_review(
     provider_id: str,

@@ -162,7 +162,7 @@ def _result_json(result: SubmissionResult, gate: Gate) -> dict[str, Any]:
     responses={
         201: json_response(SubmissionResultOut, "Allowed and dispatched to the FRS"),
         202: json_response(SubmissionResultOut, "Stored, waiting for `approvals`"),
-        **error_responses(404, 409, 429),
+        **error_responses(404, 409, 413, 429),
     },
 )
 def post_submission(
