@@ -127,7 +127,7 @@ def decidable(
     items: list[PendingApproval] = []
     for approval in pending:
         question = ask_to_decide(uow, previewer, approval)
-        if gate.rule(previewer, question).decision.allowed:
+        if gate.rule(previewer, question, preview=True).decision.allowed:
             items.append(PendingApproval(approval, question.case, approval.is_overdue(now)))
     items.sort(key=lambda p: (not p.overdue, p.approval.requested_at, p.approval.id))
     return items

@@ -186,9 +186,16 @@ class Gate:
     # --- deciding -----------------------------------------------------------------------------
 
     def evaluate(
-        self, caller: Caller, action: Action, resource: Resource, context: Context
+        self,
+        caller: Caller,
+        action: Action,
+        resource: Resource,
+        context: Context,
+        *,
+        preview: bool = False,
     ) -> Decision:
-        """Ask the active pack (nothing is recorded: `enforce` records)."""
+        """Ask the active pack (nothing is recorded: `enforce` records). A `preview` (which
+        queue items a user may decide) is not counted among the decisions made."""
         if caller.declared and action not in caller.declared:
             # The route declared other actions than the one its service decides: a defect
             # of the code, never something a request can cause.
@@ -206,11 +213,15 @@ class Gate:
             decision = self.policy.decide(principal, action, resource, context)
         else:
             decision = self._not_activated()
-        self.metrics.decisions.labels(action.value, decision.decision.value).inc()
+        if not preview:
+            self.metrics.decisions.labels(action.value, decision.decision.value).inc()
         return decision
 
-    def rule(self, caller: Caller, ask: Ask) -> Ruling:
-        decisions = [self.evaluate(caller, ask.action, ask.resource, c) for c in ask.contexts]
+    def rule(self, caller: Caller, ask: Ask, *, preview: bool = False) -> Ruling:
+        decisions = [
+            self.evaluate(caller, ask.action, ask.resource, c, preview=preview)
+            for c in ask.contexts
+        ]
         if not decisions:
             raise RuntimeError(f"{ask.action.value} asked with no context")  # a defect
         decision = combine(decisions)
