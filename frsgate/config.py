@@ -18,7 +18,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from frsgate.errors import ConfigurationError
 
-SUPPORTED_URL_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+# `postgres://` is what Heroku-style platforms and many hosted databases hand out; it names
+# the same database as `postgresql://` (frsgate.store.engine.normalize_url maps both).
+SUPPORTED_URL_SCHEMES = (
+    "sqlite",
+    "sqlite+pysqlite",
+    "postgresql",
+    "postgres",
+    "postgresql+psycopg",
+)
 DEVELOPMENT_SECRET = "development-only-secret"  # noqa: S105 - refused outside development
 HOME_MODE = 0o700
 

@@ -1,20 +1,32 @@
 """The FastAPI application: routers under /api/v1, error mapping, logs and metrics.
 
 Only liveness (/healthz) and readiness (/readyz), which say nothing but "ok", and the OpenAPI
-document are reachable without a token; /metrics and everything under /api/v1 need one.
+document (/openapi.json, and Swagger UI at /docs) are reachable without a token; /metrics and
+everything under /api/v1 need one.
+
+Swagger UI's script, style sheet and icon are served from the installed `fastapi_offline`
+package, never from a CDN: agency networks are often offline, and a CDN would also learn who
+reads the documentation. An unknown path or method answers in the API's own error shape.
 """
 
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse, Response
+import fastapi_offline
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import frsgate
 from frsgate.api.deps import authenticate
@@ -34,6 +46,11 @@ ROUTERS = (
     ledger.router,
     policy.router,
 )
+
+DOCS_URL = "/docs"
+DOCS_ASSETS_URL = "/docs/assets"
+# Swagger UI 5 (which renders OpenAPI 3.1, the version FastAPI writes), as the package ships it.
+DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 
 
 def create_app_in_worker() -> FastAPI:
@@ -87,6 +104,9 @@ def create_app(
             "(memo 4.D.2)."
         ),
         lifespan=lifespan,
+        # Served below from local files instead of FastAPI's CDN-backed pages.
+        docs_url=None,
+        redoc_url=None,
     )
     metrics = Metrics()
     app.state.runtime = runtime
@@ -98,8 +118,10 @@ def create_app(
     app.add_middleware(BodyLimit, max_probe_bytes=runtime.settings.max_probe_bytes)
     app.middleware("http")(request_middleware(metrics))
     install_error_handlers(app)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -117,3 +139,47 @@ def create_app(
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def install_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs (no token, like /openapi.json) from assets served by the app."""
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} — API",
+            swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png",
+            # Swagger UI would otherwise send the document's URL to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+
+def _error_name(status: int) -> str:
+    """`NotFound` for 404, `MethodNotAllowed` for 405: the phrase in the API's error style."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTPError"
+    return "".join(word.capitalize() for word in re.split(r"[^A-Za-z]+", phrase) if word)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own errors (no such route, method not allowed) in the API's error shape
+    (`ErrorOut`) rather than Starlette's `{"detail": ...}`, so a client parses one shape."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        message = f"no such resource: {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"method {request.method} not allowed on {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return JSONResponse(
+        {"error": _error_name(exc.status_code), "message": message},
+        status_code=exc.status_code,
+        headers=exc.headers,  # e.g. 405's Allow
+    )

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
+from frsgate.cli.database import require_installed_database
 from frsgate.config import Settings, load_settings
 from frsgate.errors import FrsGateError
 from frsgate.ledger.log import Ledger
@@ -44,6 +45,8 @@ def _errors() -> Iterator[None]:
 
 
 def _engine(settings: Settings) -> AbstractContextManager[Engine]:
+    # Before `frsgate init`: one line saying so, not an empty database file and a traceback.
+    require_installed_database(settings)
     return database(settings)  # pooled connections close before the process moves on
 
 
@@ -71,12 +74,11 @@ def checkpoint(
     """Issue, sign and store a checkpoint of the current tree; print its signed note."""
     with _errors():
         settings = load_settings()
-        signer = _signer(settings, create=True)
-        with (
-            _engine(settings) as engine,
-            Ledger(engine, signer=signer, origin=settings.ledger_origin) as ledger,
-        ):
-            signed = ledger.checkpoint()
+        # The database first: a checkpoint before `frsgate init` must not leave a key behind.
+        with _engine(settings) as engine:
+            signer = _signer(settings, create=True)
+            with Ledger(engine, signer=signer, origin=settings.ledger_origin) as ledger:
+                signed = ledger.checkpoint()
         if output is not None:
             output.write_text(signed.note)
         typer.echo(signed.note, nl=False)

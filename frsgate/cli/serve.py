@@ -83,9 +83,14 @@ def serve(
 
     from frsgate.api.app import create_app, tune_garbage_collector
     from frsgate.api.observability import configure_logging
+    from frsgate.cli.database import require_installed_database
     from frsgate.services.runtime import Runtime
 
     settings = load_settings()
+    # Refuse early, in the order the runtime checks (settings, then the database), before the
+    # sandbox starts or the runtime creates a missing home and an empty database file.
+    settings.require_production_ready()
+    require_installed_database(settings)
     configure_logging()
     _exit_on_sigterm()
     listen_host = host or settings.host

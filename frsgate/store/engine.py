@@ -9,6 +9,11 @@ before SQLite opens it, and tightens an existing database, ``-wal`` or ``-shm`` 
 or others may access (with a warning naming the file). SQLite's unix VFS creates the ``-wal``
 and ``-shm`` files with the database file's own mode, so they are 0600 from their first write
 on, without touching the process umask (which is shared by every thread of a server).
+With ``create=False`` (commands that only read or extend an installed database), a missing
+SQLite file is an error instead: nothing is left behind by a command run before `frsgate init`.
+
+A database that cannot be opened is a `StoreError` whose message is the driver's own words on
+one line, without SQLAlchemy's statement echo and link to its error pages.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from frsgate.errors import ConfigurationError, StoreError
 
@@ -36,7 +42,8 @@ SQLITE_SIDE_FILES = ("-wal", "-shm")
 
 
 def normalize_url(url: str) -> URL:
-    """Map plain `postgresql://` to the psycopg 3 driver; refuse unknown schemes."""
+    """Map plain `postgresql://` and its common alias `postgres://` to the psycopg 3 driver;
+    refuse unknown schemes."""
     try:
         parsed = make_url(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError with a terse text
@@ -168,8 +175,12 @@ def _postgres_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.commit()
 
 
-def make_engine(url: str, *, check: bool = True, **kwargs: Any) -> Engine:
-    """Create an engine for `url` with our pragmas; with `check`, verify durability settings."""
+def make_engine(url: str, *, check: bool = True, create: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine for `url` with our pragmas; with `check`, verify durability settings.
+
+    Without `create`, a SQLite database file that does not exist yet is refused (StoreError)
+    before anything creates it.
+    """
     parsed = normalize_url(url)
     if parsed.drivername.startswith("sqlite"):
         if parsed.database in (None, "", ":memory:"):
@@ -179,6 +190,10 @@ def make_engine(url: str, *, check: bool = True, **kwargs: Any) -> Engine:
             )
         database = _sqlite_file(parsed)
         if database is not None:
+            if not create and not database.exists():
+                raise StoreError(
+                    f"database file {database} does not exist; run `frsgate init` to create it"
+                )
             prepare_sqlite_files(database)
         # A pool keeps connections (and their pragmas) across transactions; each connection
         # is used by one thread at a time, which is what check_same_thread guards against.
@@ -223,4 +238,16 @@ def check_durability(engine: Engine) -> None:
     except StoreError:
         raise
     except Exception as exc:
-        raise StoreError(f"cannot open database {engine.url!r}: {exc}") from exc
+        raise StoreError(f"cannot open database {engine.url!r}: {describe_error(exc)}") from exc
+
+
+def describe_error(exc: BaseException) -> str:
+    """The driver's message about a database error, on one line.
+
+    SQLAlchemy's own text adds the SQL statement and a "Background on this error at:" link on
+    further lines, which tell an operator nothing about what to fix; drivers such as psycopg
+    put a hint on a second line, which is kept.
+    """
+    detail = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = [line.strip() for line in str(detail).splitlines() if line.strip()]
+    return "; ".join(lines) or type(detail).__name__

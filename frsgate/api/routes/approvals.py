@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.routes.submissions import approver_role, submission_json
-from frsgate.api.schemas import ApprovalDecisionOut, ApprovalListOut, error_responses
+from frsgate.api.schemas import ApprovalDecisionOut, ApprovalListOut, Id, Text, error_responses
 from frsgate.domain import Approval
 from frsgate.policy.facts import Action
 from frsgate.services.approvals import PendingApproval, decide_approval, list_pending
@@ -23,7 +23,7 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approve: bool
-    note: str | None = Field(default=None, max_length=4000)
+    note: Text | None = None
 
 
 def pending_json(p: PendingApproval, gate: Gate) -> dict[str, Any]:
@@ -71,7 +71,7 @@ def get_approvals(
     responses=error_responses(404, 409, 413),
 )
 def post_decision(
-    approval_id: str,
+    approval_id: Id,
     body: DecisionIn,
     caller: Annotated[Caller, requires(Action.approval_decide, Action.policy_pack_activate)],
     runtime: Annotated[Runtime, Depends(get_runtime)],

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.routes.approvals import approval_json
-from frsgate.api.schemas import PolicyActivationOut, error_responses
+from frsgate.api.schemas import PolicyActivationOut, Text, error_responses
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller
 from frsgate.services.policy_admin import request_activation
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1/policy", tags=["policy"])
 class ActivationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Annotated[Text, Field(min_length=1)]
 
 
 @router.post(

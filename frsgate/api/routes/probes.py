@@ -10,16 +10,26 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from frsgate.api.deps import get_runtime, requires
+from frsgate.api.forms import Utf8FormRoute
 from frsgate.api.idempotency import IdempotencyKey, answer_once
 from frsgate.api.routes.submissions import approver_role
-from frsgate.api.schemas import ProbeOut, error_responses, image_response, json_response
+from frsgate.api.schemas import (
+    TEXT_MAX_LENGTH,
+    WORD_MAX_LENGTH,
+    FormText,
+    Id,
+    ProbeOut,
+    error_responses,
+    image_response,
+    json_response,
+)
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller, Gate
 from frsgate.services.intake import ProbeRequest, ProbeResult, create_probe
 from frsgate.services.reads import probe_image
 from frsgate.services.runtime import Runtime
 
-router = APIRouter(prefix="/api/v1", tags=["probes"])
+router = APIRouter(prefix="/api/v1", tags=["probes"], route_class=Utf8FormRoute)
 
 POST_PROBES = "POST /api/v1/probes"  # the scope of its idempotency keys
 _SHA256_HEADER = {
@@ -47,44 +57,56 @@ def post_probe(
     runtime: Annotated[Runtime, Depends(get_runtime)],
     image: Annotated[UploadFile, File(description="JPEG or PNG, one face, a still image")],
     case: Annotated[
-        str | None,
+        FormText | None,
         Form(
             description="Case id or number; leave out only for the own use of a program whose "
             "assessment covers FRS use without a case (memo 4.A.1; give program_code)",
-            max_length=64,
+            max_length=WORD_MAX_LENGTH,
         ),
     ] = None,
     subject_role: Annotated[
-        str, Form(description="suspect, victim or witness (memo 4.B.1-4.B.2)", max_length=64)
+        FormText,
+        Form(
+            description="suspect, victim or witness (memo 4.B.1-4.B.2)", max_length=WORD_MAX_LENGTH
+        ),
     ] = "",
     capture_source: Annotated[
-        str,
+        FormText,
         Form(
             description=(
                 "booking_photo, recorded_video_still, social_media, identity_document or other "
                 "(never live or real-time: memo 4.B.4)"
             ),
-            max_length=64,
+            max_length=WORD_MAX_LENGTH,
         ),
     ] = "",
     # The memo governs these statements: left out, the policy refuses the probe with the
     # section that requires them (and the refusal is on the ledger), not a bare 422.
     lawful_basis: Annotated[
-        str, Form(description="How the image was lawfully obtained (memo 2)", max_length=4000)
+        FormText,
+        Form(
+            description="How the image was lawfully obtained (memo 2)", max_length=TEXT_MAX_LENGTH
+        ),
     ] = "",
     traditional_means: Annotated[
-        str, Form(description="Traditional means tried first (4.A.2)", max_length=4000)
+        FormText,
+        Form(description="Traditional means tried first (4.A.2)", max_length=TEXT_MAX_LENGTH),
     ] = "",
     attestation: Annotated[
         bool, Form(description="Not collected solely on a prohibited basis (memo 4.B.3)")
     ] = False,
     justification: Annotated[
-        str, Form(description="Why this probe is relevant and necessary (4.B.3)", max_length=4000)
+        FormText,
+        Form(
+            description="Why this probe is relevant and necessary (4.B.3)",
+            max_length=TEXT_MAX_LENGTH,
+        ),
     ] = "",
-    image_edit: Annotated[str, Form(max_length=64)] = "none",
-    other_methods_exhausted: Annotated[str | None, Form(max_length=4000)] = None,
+    image_edit: Annotated[FormText, Form(max_length=WORD_MAX_LENGTH)] = "none",
+    other_methods_exhausted: Annotated[FormText | None, Form(max_length=TEXT_MAX_LENGTH)] = None,
     program_code: Annotated[
-        str | None, Form(description="A program or task force (memo 4.A.1)", max_length=64)
+        FormText | None,
+        Form(description="A program or task force (memo 4.A.1)", max_length=WORD_MAX_LENGTH),
     ] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -151,7 +173,7 @@ def _probe_json(result: ProbeResult, gate: Gate) -> dict[str, Any]:
     },
 )
 def get_probe_image(
-    probe_id: str,
+    probe_id: Id,
     caller: Annotated[Caller, requires(Action.probe_image_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> Response:

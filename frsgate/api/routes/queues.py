@@ -11,10 +11,12 @@ from frsgate.api.deps import get_runtime, requires
 from frsgate.api.routes.approvals import pending_json
 from frsgate.api.routes.submissions import submission_json
 from frsgate.api.schemas import (
+    Id,
     OsdmQueueOut,
     ProviderOut,
     SubmissionOut,
     SupervisorQueueOut,
+    Text,
     error_responses,
 )
 from frsgate.domain import Provider
@@ -30,14 +32,14 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field(min_length=1, max_length=4000)
+    note: Annotated[Text, Field(min_length=1)]
 
 
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approve: bool
-    note: str = Field(min_length=1, max_length=4000)
+    note: Annotated[Text, Field(min_length=1)]
 
 
 def provider_json(p: Provider) -> dict[str, Any]:
@@ -78,7 +80,7 @@ def get_supervisor_queue(
     responses=error_responses(404, 409, 413),
 )
 def post_outcome_review(
-    submission_id: str,
+    submission_id: Id,
     body: NoteIn,
     caller: Annotated[Caller, requires(Action.outcome_review)],
     runtime: RuntimeDep,
@@ -109,7 +111,7 @@ def get_osdm_queue(
     responses=error_responses(404, 409, 413),
 )
 def post_provider_review(
-    provider_id: str,
+    provider_id: Id,
     body: ReviewIn,
     caller: Annotated[Caller, requires(Action.provider_review)],
     runtime: RuntimeDep,

@@ -6,15 +6,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.idempotency import IdempotencyKey, answer_once
 from frsgate.api.schemas import (
     CandidateListOut,
+    Clean,
+    Id,
+    RecordRef,
     SubmissionListOut,
     SubmissionResultOut,
     SubmissionViewOut,
+    Text,
+    Word,
     error_responses,
     image_response,
     json_response,
@@ -43,45 +48,47 @@ router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
 POST_SUBMISSIONS = "POST /api/v1/submissions"  # the scope of its idempotency keys
 
+# The connector's own limit, checked here so a request it would refuse is refused before
+# anything is recorded rather than after the dispatch intent is on the ledger.
+_SubjectRef = Annotated[Clean, StringConstraints(min_length=1, max_length=SUBJECT_REF_MAX_LENGTH)]
+
 
 class SubmissionIn(BaseModel):
     """One request to use an FRS. There is no batch form (memo 4.B.4)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    probe_id: str = Field(min_length=1, max_length=100)
-    provider: str = Field(min_length=1, max_length=200, description="Provider id or name")
+    probe_id: RecordRef
+    provider: Annotated[Clean, Field(min_length=1, max_length=200)] = Field(
+        description="Provider id or name"
+    )
+    # The pattern admits no NUL and at most 40 characters; max_length documents that bound.
     match_type: str = Field(
         pattern=MATCH_TYPE_NAME_PATTERN,
+        max_length=40,
         description="one_to_one, two_photo, one_to_many or a further use the provider's terms name",
     )
     # Left out or blank, the policy refuses it citing 4.E.3 (on the ledger), not a bare 422.
-    program_code: str = Field(
-        default="", max_length=64, description="The mandatory FRS program code (memo 4.E.3)"
+    program_code: Word = Field(
+        default="", description="The mandatory FRS program code (memo 4.E.3)"
     )
-    justification: str = Field(min_length=1, max_length=4000)
+    justification: Annotated[Text, Field(min_length=1)]
     exigent: bool = False
-    exigent_reason: str | None = Field(default=None, max_length=4000)
+    exigent_reason: Text | None = None
     prior_approval_impracticable: bool = Field(
         default=False,
         description="Exigent only: no supervisor can approve before use (memo 4.C.3)",
     )
-    impracticable_reason: str | None = Field(
+    impracticable_reason: Text | None = Field(
         default=None,
-        max_length=4000,
         description="Required with prior_approval_impracticable: why no supervisor could "
         "approve first; the supervisor who approves afterwards sees it (memo 4.C.3)",
     )
-    second_probe_id: str | None = Field(
-        default=None, min_length=1, max_length=100, description="two_photo: the other probe"
+    second_probe_id: RecordRef | None = Field(
+        default=None, description="two_photo: the other probe"
     )
-    # The connector's own limit, checked here so a request it would refuse is refused before
-    # anything is recorded rather than after the dispatch intent is on the ledger.
-    target_ref: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=SUBJECT_REF_MAX_LENGTH,
-        description="one_to_one: the gallery record",
+    target_ref: _SubjectRef | None = Field(
+        default=None, description="one_to_one: the gallery record"
     )
     max_candidates: int | None = Field(default=None, ge=1, le=1000)
 
@@ -199,7 +206,7 @@ def post_submission(
     responses=error_responses(404, 409),
 )
 def get_candidates(
-    submission_id: str,
+    submission_id: Id,
     caller: Annotated[Caller, requires(Action.candidates_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:
@@ -243,7 +250,7 @@ def get_candidates(
     responses={200: image_response("The candidate's image"), **error_responses(404, 409)},
 )
 def get_candidate_image(
-    candidate_id: str,
+    candidate_id: Id,
     caller: Annotated[Caller, requires(Action.candidates_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> Response:
@@ -294,7 +301,7 @@ def get_my_submissions(
     responses=error_responses(404),
 )
 def get_submission(
-    submission_id: str,
+    submission_id: Id,
     caller: Annotated[Caller, requires(Action.submission_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:

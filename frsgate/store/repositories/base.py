@@ -3,12 +3,15 @@
 A repository works on a `Connection` its caller opened (usually through `unit_of_work`), so a
 service composes several repositories and the ledger in one transaction. Lookups of a missing
 id raise `NotFound` naming the entity and id; a duplicate or dangling reference raises
-`Conflict`; an update whose row has moved on since it was read (another process decided the
+`Conflict` whose message names the entity and what to do, never the database's own text (that
+goes to the server log only: it names tables and constraints, which a client has no use for);
+an update whose row has moved on since it was read (another process decided the
 approval first, say) raises `Conflict` naming the state it found.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -19,6 +22,8 @@ from frsgate.errors import Conflict, NotFound
 from frsgate.store.repositories.mapping import EntityMapper
 
 E = TypeVar("E")
+
+log = logging.getLogger(__name__)
 
 
 class Repository(Generic[E]):
@@ -64,7 +69,7 @@ class Repository(Generic[E]):
         try:
             result = self.conn.execute(self._update_statement(tuple(row), guarded), params)
         except IntegrityError as exc:
-            raise Conflict(f"cannot update {self.label} {entity_id!r}: {_reason(exc)}") from None
+            raise _conflict(exc, f"cannot update {self.label} {entity_id!r}") from None
         if result.rowcount != 1:
             current = self._current_status(entity_id)
             if current is None:
@@ -101,13 +106,13 @@ class Repository(Generic[E]):
         try:
             self.conn.execute(table.insert(), row)
         except IntegrityError as exc:
-            raise Conflict(f"cannot add {self.label} {entity_id!r}: {_reason(exc)}") from None
+            raise _conflict(exc, f"cannot add {self.label} {entity_id!r}") from None
 
     def _insert_many(self, table: Table, rows: list[dict[str, Any]]) -> None:
         try:
             self.conn.execute(table.insert(), rows)
         except IntegrityError as exc:
-            raise Conflict(f"cannot add {len(rows)} {self.label} rows: {_reason(exc)}") from None
+            raise _conflict(exc, f"cannot add {len(rows)} {self.label} rows") from None
 
     def _current_status(self, entity_id: str) -> str | None:
         column = self.table.c[self.status_column] if self.status_column else self.table.c.id
@@ -155,9 +160,39 @@ class Repository(Generic[E]):
 
 
 def _reason(exc: IntegrityError) -> str:
-    """The driver's one-line reason (unique or foreign-key violation), without the SQL."""
+    """The driver's one-line reason (unique or foreign-key violation), without the SQL and
+    without PostgreSQL's DETAIL line, which quotes the values."""
     text = str(exc.orig) if exc.orig is not None else str(exc)
     return text.strip().splitlines()[0] if text.strip() else "integrity constraint violated"
+
+
+# SQLSTATE (PostgreSQL) and the start of SQLite's message, for each kind of constraint, and
+# what a client is told about it.
+_KINDS: tuple[tuple[str, str, str], ...] = (
+    ("23505", "unique", "a record with the same id or key already exists; do not add it again"),
+    (
+        "23503",
+        "foreign key",
+        "it refers to a record that does not exist (or is still referred to); "
+        "check the ids it names",
+    ),
+    ("23502", "not null", "a required value is missing"),
+    ("23514", "check", "a value is outside what the record allows"),
+)
+
+
+def _conflict(exc: IntegrityError, what: str) -> Conflict:
+    """A `Conflict` saying `what` failed and why in the entity's terms; the driver's reason is
+    logged here, for the operator, and never reaches the message a client sees."""
+    reason = _reason(exc)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    told = "it conflicts with the stored records; reload them and try again"
+    for state, sqlite_prefix, meaning in _KINDS:
+        if sqlstate == state or reason.upper().startswith(sqlite_prefix.upper()):
+            told = meaning
+            break
+    log.warning("integrity constraint refused a write: %s: %s", what, reason)
+    return Conflict(f"{what}: {told}")
 
 
 def statuses(values: Sequence[Any]) -> list[str]:

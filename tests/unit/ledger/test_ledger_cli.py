@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, update
 from typer.testing import CliRunner
 
@@ -16,6 +17,7 @@ from frsgate.config import load_settings
 from frsgate.ledger import EntryDraft, Ledger, NoteVerifier, verify_consistency, verify_inclusion
 from frsgate.ledger.merkle import leaf_hash
 from frsgate.ledger.notes import load_or_create_signing_key
+from frsgate.store.migrate import alembic_config
 from frsgate.store.schema.ledger import ledger_entries
 
 Draft = Callable[..., EntryDraft]
@@ -26,6 +28,10 @@ runner = CliRunner()
 def home(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, engine: Engine
 ) -> Path:
+    # The `engine` fixture builds the tables from code; record them as the migrations' head,
+    # as `frsgate init` would, since the commands refuse a database init has not made.
+    with engine.begin() as conn:
+        command.stamp(alembic_config(conn), "head")
     monkeypatch.setenv("FRSGATE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("FRSGATE_DATABASE_URL", database_url)
     return tmp_path / "home"
