@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ import images
 import pytest
 from harness import Gateway
 from helpers import post_probe, submission_body
-from test_serve_process import CLI, Served, _stop, _wait_ready, free_port, frsgate
+from processes import Served, serving
 
 from frsgate.api.limits import FORM_OVERHEAD_BYTES, JSON_LIMIT_BYTES, BodyLimit
 
@@ -186,32 +184,8 @@ def _memory_kib(pid: int, field: str) -> int:
 @pytest.fixture
 def one_process(tmp_path: Path, database_url: str) -> Iterator[Served]:
     """`frsgate serve` with one process: the pid that serves is the pid started."""
-    port, sandbox_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "FRSGATE_HOME": str(tmp_path / "home"),
-        "FRSGATE_DATABASE_URL": database_url,
-        "FRSGATE_PORT": str(port),
-        "FRSGATE_SANDBOX_FRS": "true",
-        "FRSGATE_SANDBOX_FRS_PORT": str(sandbox_port),
-        "FRSGATE_ENVIRONMENT": "development",
-    }
-    frsgate(env, "init", "--demo")
-    log = tmp_path / "serve.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    served = Served(f"http://127.0.0.1:{port}", env, process, log, sandbox_port)
-    try:
-        _wait_ready(served)
-        yield served
-    finally:
-        _stop(served)
+    with serving(tmp_path, database_url, workers=1) as running:
+        yield running
 
 
 GROWTH_LIMIT_KIB = 20 * 1024
