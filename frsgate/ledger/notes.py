@@ -136,6 +136,9 @@ class NoteVerifier:
                 raise InvalidProof("signature is not valid base64") from None
             if len(raw) != 4 + 64 or raw[:4] != self.key_hash:
                 continue  # another key under the same name
+            if base64.b64encode(raw).decode() != blob:
+                # Base64's unused trailing bits would let the stored text change unnoticed.
+                raise InvalidProof(f"the signature by {self.name} is not canonical base64")
             try:
                 self._key.verify(raw[4:], body.encode())
             except InvalidSignature:
