@@ -420,8 +420,7 @@ class _Verification:
 
     def _check_head(self, head_size: int, head_root: bytes) -> None:
         if head_size != self.count:
-            # The entries from where the head and the log part are the first not vouched for;
-            # a corrupted size may even be negative, and no seq is below 0.
+            # From where the head and the log part, nothing is vouched for (never below seq 0).
             self.problems.add(
                 max(0, min(head_size, self.count)),
                 f"the head says {head_size} entries but {self.count} are stored in sequence",

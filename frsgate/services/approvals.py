@@ -34,7 +34,7 @@ from frsgate.policy.facts import (
     Resource,
     ResourceKind,
 )
-from frsgate.services import facts, lookup, purposes
+from frsgate.services import lookup, purposes
 from frsgate.services.dispatch import Dispatcher, DispatchResult, begin_dispatch, intent_draft
 from frsgate.services.errors import PolicyDenied
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
@@ -381,8 +381,7 @@ def _redecide_and_dispatch(
         current = uow.submissions.get(submission_id, lock=True)
         if current.status is not SubmissionStatus.pending_approval:
             raise Conflict(f"submission {current.id} is {current.status.value} by now")
-        contexts, provider = facts.use_contexts(uow, current, gate.now())
-        purpose = purposes.of_submission(uow, current)
+        contexts, purpose, provider = purposes.use_contexts(uow, current, gate.now())
         held.append((current, purpose.case_number))
         return Ask(
             action=Action.submission_create,

@@ -104,7 +104,8 @@ class Dispatcher:
         return self.send(who, sub, case_number=case_number, provider=provider, probes=probes)
 
     def send(
-        self, who: Caller | Actor,
+        self,
+        who: Caller | Actor,
         sub: Submission,
         *,
         case_number: str | None,
@@ -182,7 +183,8 @@ class Dispatcher:
         return self._completed(who, sub, case_number, provider, result, probe_hashes)
 
     def _failed(
-        self, who: Caller | Actor,
+        self,
+        who: Caller | Actor,
         sub: Submission,
         case_number: str | None,
         provider: Provider,
@@ -218,7 +220,8 @@ class Dispatcher:
         return DispatchResult(submission=sub, candidate_list=None, error=reason)
 
     def _completed(
-        self, who: Caller | Actor,
+        self,
+        who: Caller | Actor,
         sub: Submission,
         case_number: str | None,
         provider: Provider,

@@ -32,7 +32,6 @@ from frsgate.domain import (
 )
 from frsgate.policy import facts as pf
 from frsgate.policy.screening import screen_justification
-from frsgate.services import lookup
 from frsgate.store.unit import UnitOfWork
 
 # The approval kinds a policy grant can stand for (each is a field of `pf.Approvals`).
@@ -208,41 +207,3 @@ def approvers(uow: UnitOfWork, decided: Iterable[Approval]) -> dict[str, User]:
 
 def probe_approvals(uow: UnitOfWork, probe_id: str) -> list[Approval]:
     return uow.approvals.for_subject(ApprovalSubject.probe, probe_id)
-
-
-def use_contexts(
-    uow: UnitOfWork, sub: Submission, at: datetime
-) -> tuple[list[pf.Context], Provider]:
-    """The policy's view of a stored submission, one context per probe: its purpose (case, or
-    the program of a use without a case), probe, provider, the use as it happened (OSDM's
-    review status at the time of use, when it reached the FRS, whether a supervisor refused it
-    afterwards, memo 4.C.3) and every approval given to the probe or to it."""
-    provider_ = uow.providers.get(sub.provider_id)
-    own = uow.approvals.for_subject(ApprovalSubject.submission, sub.id)
-    denied = any(
-        a.kind is ApprovalKind.exigent_provider and a.status is ApprovalStatus.denied for a in own
-    )
-    facts_of_use = submission(
-        sub,
-        program_code_established=program_code_established(uow, sub.program_code, sub.created_at),
-        prior_approval_impracticable=_present(sub.impracticable_reason),
-        exigent_approval_denied=denied,
-    )
-    contexts = []
-    for probe_id in sub.probe_ids:
-        stored = uow.probes.get(probe_id)
-        granted = probe_approvals(uow, probe_id) + own
-        # memo 4.A.1: the submission's case, or the program the probe was collected under.
-        case_ = uow.cases.get(sub.case_id) if sub.case_id else None
-        contexts.append(
-            pf.Context(
-                case=case(case_) if case_ is not None else None,
-                program=program(lookup.program(uow, stored.program_code), stored.program_code),
-                probe=stored_probe(stored),
-                provider=provider(provider_),
-                submission=facts_of_use,
-                approvals=approvals(granted, approvers(uow, granted)),
-                now=at,
-            )
-        )
-    return contexts, provider_

@@ -9,9 +9,21 @@ takes precedence when a probe names both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from frsgate.domain import Approval, Case, Probe, Program, Submission, User
+from frsgate.domain import (
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    ApprovalSubject,
+    Case,
+    Probe,
+    Program,
+    Provider,
+    Submission,
+    User,
+)
 from frsgate.errors import NotFound
 from frsgate.policy import facts as pf
 from frsgate.services import facts, lookup
@@ -121,3 +133,39 @@ def stated(uow: UnitOfWork, *, case_ref: str | None, program_code: str | None) -
             "(memo 4.A.1); leave program_code empty to work under the case alone"
         )
     return Purpose(case=case, program=program, program_code=program_code or None)
+
+
+def use_contexts(
+    uow: UnitOfWork, sub: Submission, at: datetime
+) -> tuple[list[pf.Context], Purpose, Provider]:
+    """The policy's view of a stored submission, one context per probe: its purpose, probe,
+    provider, the use as it happened (OSDM's review status at the time of use, when it reached
+    the FRS, whether a supervisor refused it afterwards, memo 4.C.3) and every approval given
+    to the probe or to the submission. Returns the purpose and the provider read for it too."""
+    purpose = of_submission(uow, sub)
+    provider = uow.providers.get(sub.provider_id)
+    own = uow.approvals.for_subject(ApprovalSubject.submission, sub.id)
+    denied = any(
+        a.kind is ApprovalKind.exigent_provider and a.status is ApprovalStatus.denied for a in own
+    )
+    facts_of_use = facts.submission(
+        sub,
+        program_code_established=facts.program_code_established(
+            uow, sub.program_code, sub.created_at
+        ),
+        prior_approval_impracticable=bool(sub.impracticable_reason),
+        exigent_approval_denied=denied,
+    )
+    contexts = []
+    for probe_id in sub.probe_ids:
+        granted = facts.probe_approvals(uow, probe_id) + own
+        contexts.append(
+            purpose.context(
+                probe=facts.stored_probe(uow.probes.get(probe_id)),
+                provider=facts.provider(provider),
+                submission=facts_of_use,
+                approvals=facts.approvals(granted, facts.approvers(uow, granted)),
+                now=at,
+            )
+        )
+    return contexts, purpose, provider

@@ -68,8 +68,7 @@ class SubmissionView:
 def _use_ask(
     uow: UnitOfWork, gate: Gate, sub: Submission, clist: CandidateList, subject: str
 ) -> Ask:
-    contexts, _ = facts.use_contexts(uow, sub, gate.now())
-    purpose = purposes.of_submission(uow, sub)
+    contexts, purpose, _ = purposes.use_contexts(uow, sub, gate.now())
     return Ask(
         action=Action.candidates_view,
         resource=Resource(kind=ResourceKind.candidate_list, id=clist.id, owner_id=sub.requested_by),

@@ -169,7 +169,7 @@ def _load(uow: UnitOfWork, gate: Gate, caller: Caller, request: SubmissionReques
     for p in probes:
         if p.status in (ProbeStatus.refused, ProbeStatus.purged):
             raise Conflict(f"probe {p.id} is {p.status.value} and cannot be submitted")
-        if purpose_key(p) != purpose_key(probe):
+        if _purpose_key(p) != _purpose_key(probe):
             raise Conflict(
                 "both probes of a two_photo comparison must serve the same case or program"
             )
@@ -178,7 +178,7 @@ def _load(uow: UnitOfWork, gate: Gate, caller: Caller, request: SubmissionReques
                    submission_id=new_id("sub"), at=gate.now())  # fmt: skip
 
 
-def purpose_key(probe: Probe) -> tuple[str | None, str | None]:
+def _purpose_key(probe: Probe) -> tuple[str | None, str | None]:
     """What a probe serves: its case, or (without one) its program."""
     return (probe.case_id, None) if probe.case_id else (None, probe.program_code)
 
