@@ -21,6 +21,7 @@ from images import astronaut_jpeg, rotated_astronaut_jpeg
 from frsgate.domain import Role
 from frsgate.ledger import Actor
 from frsgate.services import admin
+from frsgate.store.unit import unit_of_work
 
 HOURS_PAST_DEADLINE = 25  # the demo's exigent approval deadline is 24 hours
 
@@ -405,3 +406,86 @@ def test_a_missing_program_code_is_a_cited_refusal_on_the_ledger(gateway: Gatewa
     assert _rules(unknown) == {"submission.program_code_established"}
     decisions = [e for e in _entries(gateway, before) if e["event"] == "policy:decision:evaluate"]
     assert [c["section"] for e in decisions for c in e["citations"]] == ["4.E.3", "4.E.3"]
+
+
+# --- an adversary with a valid token ---------------------------------------------------------
+
+
+def test_another_cases_supervisor_reads_none_of_this_cases_records(gateway: Gateway) -> None:
+    with gateway.client("alice") as alice:
+        probe = probe_for_result(alice, negative=False)
+        done = alice.post("/api/v1/submissions", json=submission_body(probe["id"])).json()
+    sub_id = done["submission"]["id"]
+    with gateway.client("sue") as sue:
+        for path, rule in (
+            (f"/api/v1/submissions/{sub_id}", "submission.view_own_or_oversight"),
+            (f"/api/v1/submissions/{sub_id}/candidates", "purpose.case_assignment"),
+            (f"/api/v1/probes/{probe['id']}/image", "purpose.case_assignment"),
+        ):
+            refused = sue.get(path)
+            assert refused.status_code == 403, (path, refused.text)
+            assert rule in _rules(refused)
+        assert sub_id not in {s["id"] for s in sue.get("/api/v1/submissions").json()[
+            "submissions"]}  # fmt: skip
+
+
+def test_opr_reads_but_never_decides(gateway: Gateway) -> None:
+    with gateway.client("alice") as alice:
+        witness = _probe(alice, subject_role="witness", other_methods_exhausted="canvass done")
+    with gateway.client("otto") as otto:
+        refused = otto.post(
+            f"/api/v1/approvals/{witness['approvals'][0]['id']}/decision",
+            json={"approve": True},
+        )
+    assert refused.status_code == 403, refused.text
+    assert "opr.read_only" in _rules(refused)
+
+
+def test_two_concurrent_decisions_of_one_approval_act_once(gateway: Gateway) -> None:
+    with gateway.client("alice") as alice:
+        witness = _probe(alice, subject_role="witness", other_methods_exhausted="canvass done")
+        waiting = alice.post("/api/v1/submissions", json=submission_body(witness["id"]))
+        assert waiting.status_code == 202, waiting.text
+    approval = witness["approvals"][0]["id"]
+    statuses: list[int] = []
+    start = threading.Barrier(2)
+
+    def decide() -> None:
+        with gateway.client("sam") as sam:
+            start.wait()
+            answer = sam.post(f"/api/v1/approvals/{approval}/decision", json={"approve": True})
+        statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=decide) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(statuses) == [200, 409], statuses
+    entries = _entries(gateway)
+    decided = [e for e in entries if e["event"] == "approval:request:decide"
+               and e["subject"] == f"approval:{approval}"]  # fmt: skip
+    assert len(decided) == 1
+    assert [e["event"] for e in entries].count("submission:dispatch:intent") == 1
+
+
+def test_a_second_probe_from_another_case_is_refused_with_nothing_recorded(
+    gateway: Gateway,
+) -> None:
+    gate = gateway.runtime.gate
+    with unit_of_work(gate.engine) as uow:
+        sam = uow.users.get_by_username("sam")
+        alice = uow.users.get_by_username("alice")
+    admin.create_case(
+        gate, Actor.system(), number="HSI-2026-000009", title="Another case",
+        statutory_authority="18 U.S.C. 545", violation_codes=(), supervisor=sam,
+        assigned=[alice], opened_by=sam.id, under_hsi_authority=True,
+    )  # fmt: skip
+    with gateway.client("alice") as client:
+        first = _probe(client)
+        other = _probe(client, rotated_astronaut_jpeg(), case="HSI-2026-000009")
+        before = gateway.runtime.ledger.size()
+        body = submission_body(first["id"], match_type="two_photo", second_probe_id=other["id"])
+        refused = client.post("/api/v1/submissions", json=body)
+    assert refused.status_code == 409, refused.text
+    assert gateway.runtime.ledger.size() == before
