@@ -1,7 +1,7 @@
 """Multipart forms whose text fields must be valid UTF-8 (probe intake).
 
 Starlette decodes a multipart text field that is not valid UTF-8 as latin-1, silently. This
-parser turns such bytes into U+FFFD, which the field types of `frsgate.api.schemas` refuse
+parser turns such bytes into U+FFFD, which the field types of `frsgate.api.fields` refuse
 with a 422 naming the field. It leans on Starlette's multipart parser and `Request._get_form`;
 `tests/functional/test_text_fields.py` fails if a Starlette upgrade changes them.
 """

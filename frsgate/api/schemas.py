@@ -18,25 +18,14 @@ body when absent, as before.
 
 `error_responses(...)` is the one place the error statuses of a route are documented.
 
-What a client sends is bounded here too: `Text`, `Word`, `Id` and `FormText` are the text
-types of every request field, path id and form field under `/api/v1`, so each declares its
-`maxLength` in the document and refuses a NUL (PostgreSQL cannot store one in text; SQLite
-would store it silently, so the two backends would disagree).
+What a client sends is bounded by the text types of `frsgate.api.fields`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Path
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    WithJsonSchema,
-)
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from frsgate.domain import (
     ApprovalKind,
@@ -55,42 +44,6 @@ from frsgate.policy.decision import Outcome
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 Sha256Hex = Annotated[str, Field(description="SHA-256, 64 lowercase hexadecimal digits")]
 Base64 = Annotated[str, Field(description="Standard base64 (RFC 4648 section 4)")]
-
-
-# --- what a client sends: bounded text without NUL ------------------------------------------
-
-TEXT_MAX_LENGTH = 4000  # a statement: a justification, a reason, a note
-WORD_MAX_LENGTH = 64  # a word or a code: a role, a capture source, a program code
-ID_MAX_LENGTH = 100  # a record's id (prefix_ and 32 hex digits) or a case number
-
-
-def no_nul(value: str) -> str:
-    """Refuse a NUL: PostgreSQL refuses it in text (a 500 after the gate had decided), and
-    nothing a person writes contains one."""
-    if "\x00" in value:
-        raise ValueError("must not contain a NUL character (\\u0000)")
-    return value
-
-
-def valid_form_text(value: str) -> str:
-    """Refuse a form field that was not valid UTF-8: the probe route decodes such a field with
-    U+FFFD replacement characters (`frsgate.api.routes.probes`) so that it ends up here,
-    named, instead of reaching the record as mojibake."""
-    if "\ufffd" in value:
-        raise ValueError("must be valid UTF-8 text (it holds bytes that are not, or U+FFFD)")
-    return no_nul(value)
-
-
-# Text without NUL whose bound the field sets itself: `Annotated[Clean, Field(max_length=n)]`.
-Clean = Annotated[str, AfterValidator(no_nul)]
-Text = Annotated[Clean, StringConstraints(max_length=TEXT_MAX_LENGTH)]
-Word = Annotated[Clean, StringConstraints(max_length=WORD_MAX_LENGTH)]
-# A record's id in a request body (a probe, a second probe).
-RecordRef = Annotated[Clean, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH)]
-# A path parameter naming a record: over its bound or with a NUL it is a 422, never a lookup.
-Id = Annotated[Clean, Path(max_length=ID_MAX_LENGTH, description="A record's id")]
-# A multipart form field: the route's `Form(max_length=...)` bounds it.
-FormText = Annotated[str, AfterValidator(valid_form_text)]
 
 
 class _Out(BaseModel):

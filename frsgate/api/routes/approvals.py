@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from frsgate.api.deps import get_runtime, requires
+from frsgate.api.fields import Id, Text
 from frsgate.api.routes.submissions import approver_role, submission_json
-from frsgate.api.schemas import ApprovalDecisionOut, ApprovalListOut, Id, Text, error_responses
+from frsgate.api.schemas import ApprovalDecisionOut, ApprovalListOut, error_responses
 from frsgate.domain import Approval
 from frsgate.policy.facts import Action
 from frsgate.services.approvals import PendingApproval, decide_approval, list_pending

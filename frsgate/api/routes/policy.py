@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from frsgate.api.deps import get_runtime, requires
+from frsgate.api.fields import Text
 from frsgate.api.routes.approvals import approval_json
-from frsgate.api.schemas import PolicyActivationOut, Text, error_responses
+from frsgate.api.schemas import PolicyActivationOut, error_responses
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller
 from frsgate.services.policy_admin import request_activation

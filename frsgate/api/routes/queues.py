@@ -8,15 +8,14 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from frsgate.api.deps import get_runtime, requires
+from frsgate.api.fields import Id, Text
 from frsgate.api.routes.approvals import pending_json
 from frsgate.api.routes.submissions import submission_json
 from frsgate.api.schemas import (
-    Id,
     OsdmQueueOut,
     ProviderOut,
     SubmissionOut,
     SupervisorQueueOut,
-    Text,
     error_responses,
 )
 from frsgate.domain import Provider

@@ -9,17 +9,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from frsgate.api.deps import get_runtime, requires
+from frsgate.api.fields import Clean, Id, RecordRef, Text, Word
 from frsgate.api.idempotency import IdempotencyKey, answer_once
 from frsgate.api.schemas import (
     CandidateListOut,
-    Clean,
-    Id,
-    RecordRef,
     SubmissionListOut,
     SubmissionResultOut,
     SubmissionViewOut,
-    Text,
-    Word,
     error_responses,
     image_response,
     json_response,
