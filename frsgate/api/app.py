@@ -33,7 +33,18 @@ from frsgate.api.deps import authenticate
 from frsgate.api.errors import install_error_handlers
 from frsgate.api.limits import BodyLimit
 from frsgate.api.observability import Metrics, request_middleware
-from frsgate.api.routes import approvals, ledger, policy, probes, queues, submissions
+from frsgate.api.routes import (
+    admin_cases,
+    admin_certifications,
+    admin_providers,
+    admin_users,
+    approvals,
+    ledger,
+    policy,
+    probes,
+    queues,
+    submissions,
+)
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import TokenVerifier
@@ -45,6 +56,10 @@ ROUTERS = (
     queues.router,
     ledger.router,
     policy.router,
+    admin_users.router,
+    admin_cases.router,
+    admin_certifications.router,
+    admin_providers.router,
 )
 
 DOCS_URL = "/docs"

@@ -22,12 +22,16 @@ app = typer.Typer(
 
 
 def _register() -> None:
+    from frsgate.cli import cases as cases_cmd
+    from frsgate.cli import certifications as certifications_cmd
     from frsgate.cli import init as init_cmd
     from frsgate.cli import ledger as ledger_cmd
     from frsgate.cli import policy as policy_cmd
+    from frsgate.cli import providers as providers_cmd
     from frsgate.cli import sandbox as sandbox_cmd
     from frsgate.cli import serve as serve_cmd
     from frsgate.cli import token as token_cmd
+    from frsgate.cli import users as users_cmd
 
     app.command("init")(init_cmd.init)
     app.command("serve")(serve_cmd.serve)
@@ -35,6 +39,10 @@ def _register() -> None:
     app.add_typer(token_cmd.app, name="token")
     app.add_typer(ledger_cmd.app, name="ledger")
     app.add_typer(policy_cmd.app, name="policy")
+    app.add_typer(users_cmd.app, name="users")
+    app.add_typer(cases_cmd.app, name="cases")
+    app.add_typer(certifications_cmd.app, name="certifications")
+    app.add_typer(providers_cmd.app, name="providers")
 
 
 _register()

@@ -144,6 +144,7 @@ class Program:
     use_without_case: bool = False
     supervisor_id: str | None = None  # decides the approvals of the program's own uses
     member_ids: tuple[str, ...] = ()  # the users who work in the program or task force
+    registered_by: str | None = None  # who registered it (never the approver of its assessment)
     created_at: datetime
 
     def __post_init__(self) -> None:

@@ -43,6 +43,11 @@ class User:
     roles: frozenset[Role] = frozenset()
     status: UserStatus = UserStatus.active
     supervisor_id: str | None = None  # front-line supervisor (memo 4.E.4), if any
+    office: str | None = None  # the field office or unit the user works in
+    email: str | None = None
+    # The identity provider's (issuer, subject) for this user, when tokens are matched by it.
+    oidc_issuer: str | None = None
+    oidc_subject: str | None = None
     created_at: datetime
 
     def __post_init__(self) -> None:
@@ -51,6 +56,10 @@ class User:
         require_aware("user", "created_at", self.created_at)
         if self.supervisor_id == self.id:
             raise InvalidEntity("user", "supervisor_id", "cannot be the user themself")
+        if (self.oidc_issuer is None) != (self.oidc_subject is None):
+            raise InvalidEntity(
+                "user", "oidc_subject", "an OIDC subject and its issuer are set together"
+            )
 
     @property
     def is_active(self) -> bool:
@@ -84,6 +93,7 @@ class Certification:
     id: str
     user_id: str
     course: str = "ICE Use of Facial Recognition Services"
+    course_id: str | None = None  # the training system's id of the course
     palms_reference: str | None = None
     training_completed_at: datetime | None = None
     best_practices_attested_at: datetime | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -46,12 +46,16 @@ class ReviewStatus(StrEnum):
     pending = "pending"  # submitted to OSDM; still not approved
     approved = "approved"  # on the OSDM approved FRS list (memo 4.C.2)
     not_approved = "not_approved"  # prohibited, even in exigent circumstances (memo 4.C.3)
+    # OSDM took an approved FRS off the list pending a re-review: no use at all, exigent or
+    # not, until OSDM decides again (pack rule `provider.suspended`).
+    suspended = "suspended"
 
 
 class ReviewAct(StrEnum):
     submit_for_review = "submit_for_review"
     approve = "approve"
     not_approve = "not_approve"
+    suspend = "suspend"
 
 
 PROVIDER_REVIEW_MACHINE: StateMachine[ReviewStatus, ReviewAct] = StateMachine(
@@ -65,6 +69,13 @@ PROVIDER_REVIEW_MACHINE: StateMachine[ReviewStatus, ReviewAct] = StateMachine(
         (ReviewStatus.pending, ReviewAct.not_approve): ReviewStatus.not_approved,
         # Re-review (changed terms, say) takes an approved FRS off the list until decided.
         (ReviewStatus.approved, ReviewAct.submit_for_review): ReviewStatus.pending,
+        # Suspension stops use at once; OSDM's next review decides (never via `pending`,
+        # where exigent use would be allowed again).
+        (ReviewStatus.approved, ReviewAct.suspend): ReviewStatus.suspended,
+        (ReviewStatus.pending, ReviewAct.suspend): ReviewStatus.suspended,
+        (ReviewStatus.unreviewed, ReviewAct.suspend): ReviewStatus.suspended,
+        (ReviewStatus.suspended, ReviewAct.approve): ReviewStatus.approved,
+        (ReviewStatus.suspended, ReviewAct.not_approve): ReviewStatus.not_approved,
         # not_approved is final on purpose: were it re-reviewable it would pass through
         # `pending`, where exigent use is allowed, and memo 4.C.3 forbids that outright.
     },
@@ -95,6 +106,26 @@ class ProviderTerms:
         return self.law_enforcement_use and match_type in self.match_types
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProviderTls:
+    """How FRS Gate reaches an `http` provider over TLS: certificate verification is on unless
+    turned off on purpose; an extra CA bundle and a client certificate (mutual TLS) are files
+    on the gateway's host, named by path."""
+
+    verify: bool = True
+    ca_bundle: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.client_key is not None and self.client_cert is None:
+            raise InvalidEntity("provider", "client_key", "needs a client certificate too")
+        if not self.verify and self.ca_bundle is not None:
+            raise InvalidEntity(
+                "provider", "ca_bundle", "is unused when verification is turned off"
+            )
+
+
 @dataclass(slots=True, kw_only=True)
 class Provider:
     """A third-party FRS reachable only through FRS Gate."""
@@ -103,6 +134,12 @@ class Provider:
     name: str
     kind: ProviderKind
     base_url: str | None = None
+    tls: ProviderTls = field(default_factory=lambda: ProviderTls())
+    # The API key is kept sealed under the vault's key-encryption key; the record carries only
+    # its fingerprint (the first 16 hex digits of its SHA-256), which is what logs and the
+    # ledger may show.
+    api_key_fingerprint: str | None = None
+    registered_by: str | None = None
     terms: ProviderTerms
     review_status: ReviewStatus = ReviewStatus.unreviewed
     reviewed_by: str | None = None  # the osdm user who decided
@@ -138,9 +175,76 @@ class Provider:
         require_text("provider", "review_note", note)
         self._decide(ReviewAct.not_approve, by=by, at=at, note=note)
 
+    def suspend(self, *, by: str, at: datetime, note: str) -> None:
+        """OSDM takes the FRS off the approved list at once, pending its re-review."""
+        require_text("provider", "review_note", note)
+        self._decide(ReviewAct.suspend, by=by, at=at, note=note)
+
     def _decide(self, act: ReviewAct, *, by: str, at: datetime, note: str | None) -> None:
         require_aware("provider", "reviewed_at", at)
         self.review_status = PROVIDER_REVIEW_MACHINE.apply(self.review_status, act)
         self.reviewed_by = by
         self.reviewed_at = at
         self.review_note = note
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccuracyEvidence:
+    """One piece of evidence of an FRS's accuracy OSDM weighed: e.g. NIST FRTE 1:N results or a
+    demographic-differentials report, with the document it is taken from."""
+
+    source: str  # e.g. "NIST FRTE 1:N", "vendor test report"
+    reference: str  # the document: report number, URL, file id
+    summary: str = ""
+
+    def __post_init__(self) -> None:
+        require_text("provider_review", "accuracy_evidence.source", self.source)
+        require_text("provider_review", "accuracy_evidence.reference", self.reference)
+
+
+# The decisions a review records, with what each one makes the provider's status.
+REVIEW_DECISIONS = (ReviewStatus.approved, ReviewStatus.not_approved, ReviewStatus.suspended)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProviderReview:
+    """OSDM's structured review of an FRS (memo 4.C.1-4.C.3; fn1: the review process of the
+    PIA): what it can do, its terms, the evidence of its accuracy, how it handles and keeps
+    data, the rationale, the decision, who decided and when. An approval must rest on all of
+    them; a refusal or a suspension needs its rationale."""
+
+    id: str
+    provider_id: str
+    decision: ReviewStatus
+    reviewer_id: str
+    decided_at: datetime
+    capabilities: str
+    terms: ProviderTerms
+    accuracy_evidence: tuple[AccuracyEvidence, ...] = ()
+    demographic_differentials: str = ""
+    data_handling: str = ""
+    retention: str = ""
+    rationale: str
+
+    def __post_init__(self) -> None:
+        require_aware("provider_review", "decided_at", self.decided_at)
+        require_text("provider_review", "rationale", self.rationale)
+        if self.decision not in REVIEW_DECISIONS:
+            allowed = ", ".join(d.value for d in REVIEW_DECISIONS)
+            raise InvalidEntity(
+                "provider_review", "decision", f"{self.decision.value!r} is not one of {allowed}"
+            )
+        if self.decision is ReviewStatus.approved:
+            # memo 4.C.1: an FRS is approved only after review; fn1: the review weighs its
+            # accuracy and its handling of data. An approval without them is no review.
+            require_text("provider_review", "capabilities", self.capabilities)
+            if not self.accuracy_evidence:
+                raise InvalidEntity(
+                    "provider_review", "accuracy_evidence",
+                    "an approval must cite at least one piece of accuracy evidence",
+                )  # fmt: skip
+            require_text(
+                "provider_review", "demographic_differentials", self.demographic_differentials
+            )
+            require_text("provider_review", "data_handling", self.data_handling)
+            require_text("provider_review", "retention", self.retention)

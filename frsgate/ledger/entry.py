@@ -114,6 +114,10 @@ _ALWAYS_REFUSED = frozenset(
     {"bytes", "blob", "base64", "b64", "pixels", "raw", "password", "passwd", "secret",
      "credential", "credentials", "private", "apikey", "authorization", "cookie"}
 )  # fmt: skip
+# Words that, ending a key, make it name a credential ("api_key", "access_token"): the ledger
+# records a credential's fingerprint ("api_key_fingerprint"), never the credential.
+_CREDENTIAL_ENDINGS = frozenset({"token", "apikey"})
+_CREDENTIAL_QUALIFIERS = frozenset({"api", "access", "bearer", "client", "signing", "session"})
 # Image payloads passed as text: data URIs and the base64 openings of JPEG, PNG, GIF, WebP.
 _IMAGE_TEXT = re.compile(r"^(data:image/|/9j/|iVBORw0KGgo|R0lGOD|UklGR)", re.IGNORECASE)
 
@@ -128,6 +132,11 @@ def refused_key_reason(key: str) -> str | None:
     words = _key_words(key)
     if any(w in _ALWAYS_REFUSED for w in words):
         return "it names raw bytes or a secret"
+    if words and (
+        words[-1] in _CREDENTIAL_ENDINGS
+        or (words[-1] == "key" and any(w in _CREDENTIAL_QUALIFIERS for w in words[:-1]))
+    ):
+        return "it names a credential (record its fingerprint instead)"
     if any(w in _IMAGE_WORDS for w in words) and (not words or words[-1] not in _HARMLESS_SUFFIXES):
         return "it names image content (record the image's SHA-256 instead, e.g. probe_sha256)"
     return None

@@ -16,6 +16,9 @@ class EventTag(StrEnum):
     # Users and roles: every role change is itself a ledger entry.
     USER_ACCOUNT_CREATE = "user:account:create"
     USER_ACCOUNT_DEACTIVATE = "user:account:deactivate"
+    USER_ACCOUNT_UPDATE = "user:account:update"
+    USER_ACCOUNT_ACTIVATE = "user:account:activate"
+    USER_RECORDS_VIEW = "user:records:view"
     USER_ROLE_GRANT = "user:role:grant"
     USER_ROLE_REVOKE = "user:role:revoke"
     USER_LOGIN_SUCCEED = "user:login:succeed"
@@ -24,17 +27,28 @@ class EventTag(StrEnum):
     # Cases and programs (memo 4.A).
     CASE_RECORD_CREATE = "case:record:create"
     CASE_ASSIGNMENT_ADD = "case:assignment:add"
+    CASE_ASSIGNMENT_REMOVE = "case:assignment:remove"
+    CASE_RECORD_UPDATE = "case:record:update"
     CASE_STATUS_CHANGE = "case:status:change"
+    CASE_RECORDS_VIEW = "case:records:view"
     PROGRAM_RECORD_CREATE = "program:record:create"
+    PROGRAM_RECORD_UPDATE = "program:record:update"
     PROGRAM_ASSESSMENT_APPROVE = "program:assessment:approve"
     PROGRAM_CODE_ESTABLISH = "program:code:establish"
+    PROGRAM_RECORDS_VIEW = "program:records:view"
     CERTIFICATION_RECORD_CREATE = "certification:record:create"
+    CERTIFICATION_IMPORT_RUN = "certification:import:run"
 
     # FRS providers and their review (memo 4.C.1-4.C.3).
     PROVIDER_RECORD_CREATE = "provider:record:create"
+    PROVIDER_RECORD_UPDATE = "provider:record:update"
+    PROVIDER_CREDENTIAL_SET = "provider:credential:set"
+    PROVIDER_HEALTH_CHECK = "provider:health:check"
     PROVIDER_REVIEW_START = "provider:review:start"
     PROVIDER_REVIEW_DECIDE = "provider:review:decide"
+    PROVIDER_REVIEW_SUSPEND = "provider:review:suspend"
     PROVIDER_REVIEW_QUEUE = "provider:review:queue"
+    PROVIDER_RECORDS_VIEW = "provider:records:view"
 
     # Policy packs and decisions.
     POLICY_DECISION_EVALUATE = "policy:decision:evaluate"

@@ -46,6 +46,14 @@ class Action(StrEnum):
     queue_view = "queue.view"
     outcome_review = "outcome.review"
     submission_view = "submission.view"
+    # Administration: the records the memo's duties rest on (who is trained, which cases and
+    # programs are purposes, which FRS may be reached and how).
+    case_manage = "case.manage"
+    program_manage = "program.manage"
+    program_assess = "program.assess"
+    program_code_establish = "program_code.establish"
+    certification_record = "certification.record"
+    provider_manage = "provider.manage"
 
 
 class ResourceKind(StrEnum):
@@ -63,6 +71,10 @@ class ResourceKind(StrEnum):
     policy_pack = "policy_pack"
     account = "account"
     queue = "queue"
+    case = "case"
+    program = "program"
+    program_code = "program_code"
+    certification = "certification"
 
 
 RESOURCE_KIND: dict[Action, ResourceKind] = {
@@ -86,6 +98,12 @@ RESOURCE_KIND: dict[Action, ResourceKind] = {
     Action.queue_view: ResourceKind.queue,
     Action.outcome_review: ResourceKind.submission,
     Action.submission_view: ResourceKind.submission,
+    Action.case_manage: ResourceKind.case,
+    Action.program_manage: ResourceKind.program,
+    Action.program_assess: ResourceKind.program,
+    Action.program_code_establish: ResourceKind.program_code,
+    Action.certification_record: ResourceKind.certification,
+    Action.provider_manage: ResourceKind.provider,
 }
 
 
@@ -247,6 +265,36 @@ class ExportFacts:
     authority_recorded: bool = False
 
 
+class ChangeOp(StrEnum):
+    """What an administrative act does to a record (`ChangeFacts.op`)."""
+
+    view = "view"  # read the records (a list, one record)
+    create = "create"
+    update = "update"
+    grant = "grant"  # a role added to an account
+    revoke = "revoke"
+    disable = "disable"
+    enable = "enable"
+    assign = "assign"  # a user added to a case or a program
+    unassign = "unassign"
+    close = "close"
+    reopen = "reopen"
+    suspend = "suspend"
+    check = "check"  # a provider's connectivity check
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFacts:
+    """An administrative change as it would leave the stored record, read from the record and
+    the request together: the account's roles once changed (separation of duties), whether the
+    decider supervises the case changed, whether the record is about the decider themself."""
+
+    op: ChangeOp
+    roles_after: frozenset[Role] = frozenset()
+    decider_supervises: bool = False
+    own_record: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """The situation of the request. Fill what the action needs; `PolicyPack.decide` names a
@@ -265,6 +313,7 @@ class Context:
     share: ShareFacts | None = None
     export: ExportFacts | None = None
     queue: str | None = None  # which queue `queue.view` reads
+    change: ChangeFacts | None = None  # an administrative act's change
     now: datetime | None = None
 
 

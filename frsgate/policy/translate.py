@@ -45,6 +45,10 @@ CEDAR_RESOURCE_TYPE: dict[ResourceKind, str] = {
     ResourceKind.policy_pack: "PolicyPack",
     ResourceKind.account: "Account",
     ResourceKind.queue: "Queue",
+    ResourceKind.case: "Case",
+    ResourceKind.program: "Program",
+    ResourceKind.program_code: "ProgramCode",
+    ResourceKind.certification: "Certification",
 }
 
 # The context records each action's rules read (mirrors schema.cedarschema).
@@ -79,8 +83,15 @@ _SUBMISSION_REQUIRED = frozenset(
 )
 # Acts whose separation of duties depends on who made the request.
 _OWNER_REQUIRED = frozenset(
-    {Action.approval_decide, Action.policy_pack_activate, Action.submission_view}
+    {
+        Action.approval_decide,
+        Action.policy_pack_activate,
+        Action.submission_view,
+        Action.program_assess,
+    }
 )
+# Administrative acts whose rules read the change they make.
+_CHANGE_ACTS = frozenset({Action.user_manage, Action.case_manage, Action.certification_record})
 # Acts that decide on someone's request: the requester is the owner, never the decider.
 _DECIDES_OTHERS_REQUEST = _OWNER_REQUIRED | {Action.provider_review}
 
@@ -269,6 +280,16 @@ class Translator:
             if context.queue is None:
                 raise _missing(action, "queue")
             ctx["queue"] = context.queue
+        elif action in _CHANGE_ACTS:
+            change = context.change
+            if change is None:
+                raise _missing(action, "change")
+            ctx["change"] = {
+                "op": change.op.value,
+                "roles_after": sorted(r.value for r in change.roles_after),
+                "decider_supervises": change.decider_supervises,
+                "own_record": change.own_record,
+            }
         elif action is Action.export_run:
             export = context.export
             if export is None:

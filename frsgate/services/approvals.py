@@ -385,9 +385,7 @@ def _redecide_and_dispatch(
         held.append((current, purpose.case_number))
         return Ask(
             action=Action.submission_create,
-            resource=Resource(
-                kind=ResourceKind.submission, id=current.id, owner_id=requester.id
-            ),
+            resource=Resource(kind=ResourceKind.submission, id=current.id, owner_id=requester.id),
             contexts=contexts,
             subject=f"submission:{current.id}",
             component=COMPONENT,

@@ -369,5 +369,3 @@ def intent_draft(
             "requested_by": sub.requested_by,
         },
     )
-
-

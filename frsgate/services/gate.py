@@ -54,13 +54,24 @@ _ACTING_ROLES: dict[Action, tuple[Role, ...]] = {
     Action.policy_pack_activate: (Role.igp,),
     Action.policy_pack_request: (Role.admin, Role.igp),
     Action.user_manage: (Role.admin,),
+    Action.case_manage: (Role.admin, Role.supervisor),
+    Action.program_manage: (Role.admin,),
+    Action.program_assess: (Role.igp,),
+    Action.program_code_establish: (Role.osdm,),
+    Action.certification_record: (Role.admin,),
+    Action.provider_manage: (Role.admin,),
     Action.ledger_read: (Role.opr, Role.supervisor, Role.igp),
     Action.export_run: (Role.opr, Role.igp),
     Action.queue_view: (Role.supervisor, Role.osdm, Role.igp),
     Action.outcome_review: (Role.supervisor,),
 }
 _ROLE_ORDER = tuple(Role)
-_BEFORE_ACTIVATION = frozenset({Action.policy_pack_request, Action.policy_pack_activate})
+# Before IGP approved the loaded pack (memo fn2) only these are decided by it: asking for and
+# deciding its activation, and managing the accounts of those who do (on a new install the
+# first administrator creates the IGP approvers). Everything else is refused, citing why.
+_BEFORE_ACTIVATION = frozenset(
+    {Action.policy_pack_request, Action.policy_pack_activate, Action.user_manage}
+)
 
 
 @dataclass(frozen=True, slots=True)

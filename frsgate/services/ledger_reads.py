@@ -49,9 +49,7 @@ def entries(*, gate: Gate, caller: Caller, start: int, end: int | None) -> dict[
     return entries_json(gate.ledger, start, end)
 
 
-def inclusion(
-    *, gate: Gate, caller: Caller, index: int, tree_size: int | None
-) -> dict[str, Any]:
+def inclusion(*, gate: Gate, caller: Caller, index: int, tree_size: int | None) -> dict[str, Any]:
     _authorize(gate, caller, "inclusion", {"index": index, "tree_size": tree_size})
     return inclusion_json(gate.ledger, index, tree_size)
 

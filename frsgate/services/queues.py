@@ -72,9 +72,7 @@ def review_outcome(*, gate: Gate, caller: Caller, submission_id: str, note: str)
         held.append(sub)
         return Ask(
             action=Action.outcome_review,
-            resource=Resource(
-                kind=ResourceKind.submission, id=sub.id, owner_id=sub.requested_by
-            ),
+            resource=Resource(kind=ResourceKind.submission, id=sub.id, owner_id=sub.requested_by),
             contexts=[purpose.context()],
             subject=f"submission:{sub.id}",
             component=COMPONENT,

@@ -314,9 +314,7 @@ def _store(
         approval_request_draft(gate, caller, a, purpose.case_number, COMPONENT) for a in approvals
     ]
     if submission.status is SubmissionStatus.dispatching:
-        drafts.append(
-            intent_draft(caller, submission, purpose.case_number, provider, state.probes)
-        )
+        drafts.append(intent_draft(caller, submission, purpose.case_number, provider, state.probes))
     uow.submissions.add(submission)
     for approval in approvals:
         uow.approvals.add(approval)

@@ -32,6 +32,8 @@ from frsgate.store.repositories import (
     ProbeRepository,
     ProgramRepository,
     ProviderRepository,
+    ProviderReviewRepository,
+    ProviderSecretRepository,
     RoiEntryRepository,
     ShareRepository,
     SubmissionRepository,
@@ -50,6 +52,8 @@ class UnitOfWork:
         self.programs = ProgramRepository(conn)
         self.frs_program_codes = FrsProgramCodeRepository(conn)
         self.providers = ProviderRepository(conn)
+        self.provider_secrets = ProviderSecretRepository(conn)
+        self.provider_reviews = ProviderReviewRepository(conn)
         self.probes = ProbeRepository(conn)
         self.submissions = SubmissionRepository(conn)
         self.approvals = ApprovalRepository(conn)

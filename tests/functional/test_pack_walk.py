@@ -55,6 +55,12 @@ NO_ROUTE_YET = frozenset(
         Action.share_create,
         Action.export_run,
         Action.user_manage,
+        Action.case_manage,
+        Action.program_manage,
+        Action.program_assess,
+        Action.program_code_establish,
+        Action.certification_record,
+        Action.provider_manage,
         # The log is append-only by construction: there is no path that alters it, ever; the
         # rule answers anyone who asks.
         Action.ledger_alter,

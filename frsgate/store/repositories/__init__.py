@@ -15,7 +15,12 @@ from frsgate.store.repositories.leads import (
 )
 from frsgate.store.repositories.people import CertificationRepository, UserRepository
 from frsgate.store.repositories.probes import ProbeRepository
-from frsgate.store.repositories.providers import ProviderRepository
+from frsgate.store.repositories.providers import (
+    ProviderRepository,
+    ProviderReviewRepository,
+    ProviderSecretRepository,
+    SealedSecret,
+)
 from frsgate.store.repositories.results import (
     CandidateListRepository,
     CandidateRepository,
@@ -39,7 +44,10 @@ __all__ = [
     "ProbeRepository",
     "ProgramRepository",
     "ProviderRepository",
+    "ProviderReviewRepository",
+    "ProviderSecretRepository",
     "RoiEntryRepository",
+    "SealedSecret",
     "ShareRepository",
     "SubmissionRepository",
     "UserRepository",

@@ -90,9 +90,7 @@ class ProgramRepository(Repository[Program]):
     mapper = EntityMapper(Program, programs, external=("member_ids",))
 
     def _after_write(self, entity: Program) -> None:
-        self.conn.execute(
-            program_members.delete().where(program_members.c.program_id == entity.id)
-        )
+        self.conn.execute(program_members.delete().where(program_members.c.program_id == entity.id))
         if entity.member_ids:
             self.conn.execute(
                 program_members.insert(),

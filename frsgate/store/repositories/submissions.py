@@ -74,9 +74,7 @@ class SubmissionRepository(Repository[Submission]):
         """How many submissions were requested for `case_id` at or after `since`."""
         return self._count(submissions.c.case_id == case_id, since, statuses)
 
-    def counts_since(
-        self, user_id: str, case_id: str | None, since: datetime
-    ) -> tuple[int, int]:
+    def counts_since(self, user_id: str, case_id: str | None, since: datetime) -> tuple[int, int]:
         """(by the user, on the case) since a time, in one round trip (rate limits); without
         a case, the second count is of the uses that serve no case."""
         recent = submissions.c.created_at >= since

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 from frsgate.domain import (
@@ -85,8 +86,13 @@ users = Table(
     Column("display_name", String(256), nullable=False),
     Column("status", enum_string(UserStatus), nullable=False),
     _user("supervisor_id", nullable=True, index=True),
+    Column("office", String(256), nullable=True),
+    Column("email", String(320), nullable=True, unique=True),
+    Column("oidc_issuer", String(512), nullable=True),
+    Column("oidc_subject", String(256), nullable=True),
     _at("created_at"),
     enum_check("status", UserStatus),
+    UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_issuer_oidc_subject"),
 )
 
 user_roles = Table(
@@ -106,6 +112,7 @@ certifications = Table(
     _id(),
     _user("user_id", index=True),
     Column("course", Text, nullable=False),
+    Column("course_id", String(64), nullable=True),
     Column("palms_reference", String(256), nullable=True),
     _at("training_completed_at", nullable=True),
     _at("best_practices_attested_at", nullable=True),
@@ -130,6 +137,7 @@ programs = Table(
     _at("assessment_approved_at", nullable=True),
     Column("use_without_case", Boolean, nullable=False, server_default=false()),
     _user("supervisor_id", nullable=True, index=True),
+    _user("registered_by", nullable=True),
     _at("created_at"),
     enum_check("kind", ProgramKind),
     enum_check("status", ProgramStatus),
@@ -197,6 +205,13 @@ providers = Table(
     Column("name", String(256), nullable=False, unique=True),
     Column("kind", enum_string(ProviderKind), nullable=False),
     Column("base_url", String(2048), nullable=True),
+    # TLS to an http provider (ProviderTls): verification on unless turned off on purpose.
+    Column("tls_verify", Boolean, nullable=False, server_default=true()),
+    Column("tls_ca_bundle", Text, nullable=True),
+    Column("tls_client_cert", Text, nullable=True),
+    Column("tls_client_key", Text, nullable=True),
+    Column("api_key_fingerprint", String(16), nullable=True),
+    _user("registered_by", nullable=True),
     # The terms (memo 4.C.4), flattened: match_types, candidate_cap, law_enforcement_use, ref.
     Column("match_types", JSON, nullable=False),
     Column("candidate_cap", Integer, nullable=False),
@@ -210,6 +225,49 @@ providers = Table(
     _at("created_at"),
     enum_check("kind", ProviderKind),
     enum_check("review_status", ReviewStatus),
+)
+
+# A provider's API key, sealed under the vault's key-encryption key (AES-256-GCM, bound to the
+# provider's id); kept apart from the provider's record so no read of the record carries it.
+provider_secrets = Table(
+    "provider_secrets",
+    metadata,
+    Column(
+        "provider_id",
+        String(ID_LENGTH),
+        ForeignKey("providers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("key_ref", String(128), nullable=False),
+    Column("fingerprint", String(16), nullable=False),
+    _at("set_at"),
+    _user("set_by", nullable=True),
+)
+
+# OSDM's structured review of a provider (memo 4.C.1-4.C.3, fn1): one row per decision.
+provider_reviews = Table(
+    "provider_reviews",
+    metadata,
+    _id(),
+    Column(
+        "provider_id", String(ID_LENGTH), ForeignKey("providers.id"), nullable=False, index=True
+    ),
+    Column("decision", enum_string(ReviewStatus), nullable=False),
+    _user("reviewer_id"),
+    _at("decided_at"),
+    Column("capabilities", Text, nullable=False),
+    Column("match_types", JSON, nullable=False),
+    Column("candidate_cap", Integer, nullable=False),
+    Column("law_enforcement_use", Boolean, nullable=False),
+    Column("edited_probes_allowed", Boolean, nullable=False),
+    Column("terms_ref", Text, nullable=False),
+    Column("accuracy_evidence", JSON, nullable=False),
+    Column("demographic_differentials", Text, nullable=False),
+    Column("data_handling", Text, nullable=False),
+    Column("retention", Text, nullable=False),
+    Column("rationale", Text, nullable=False),
+    enum_check("decision", ReviewStatus),
 )
 
 # --- probes --------------------------------------------------------------------------------

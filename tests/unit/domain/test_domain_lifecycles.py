@@ -84,6 +84,7 @@ DRIVERS: tuple[Driver, ...] = (
         {
             ReviewAct.submit_for_review: lambda p: p.submit_for_review(),
             ReviewAct.approve: lambda p: p.approve(by="usr_osdm", at=LATER),
+            ReviewAct.suspend: lambda p: p.suspend(by="usr_osdm", at=LATER, note="breach"),
             ReviewAct.not_approve: lambda p: p.not_approve(
                 by="usr_osdm", at=LATER, note="terms forbid law-enforcement use"
             ),

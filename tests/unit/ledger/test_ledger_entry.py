@@ -110,6 +110,10 @@ def test_entry_seq_ignores_a_nested_seq_key(draft: Draft) -> None:
         {"raw": "abc"},
         {"password": "hunter2"},
         {"api_secret": "x"},
+        {"api_key": "x"},
+        {"apiKey": "x"},
+        {"access_token": "x"},
+        {"nested": {"client_key": "x"}},
         {"thumbnail": "x"},
         {"x": "data:image/png;base64,iVBORw0KGgo"},
         {"x": "/9j/4AAQSkZJRgABAQ"},
@@ -123,7 +127,8 @@ def test_refused_details(draft: Draft, details: dict[object, object]) -> None:
 
 
 def test_allowed_keys_name_digests_and_counts() -> None:
-    for key in ("probe_sha256", "image_count", "face_count", "probe_id", "match_type", "n"):
+    for key in ("probe_sha256", "image_count", "face_count", "probe_id", "match_type", "n",
+                "api_key_fingerprint", "idempotency_key", "tls_client_key_path"):  # fmt: skip
         assert refused_key_reason(key) is None, key
 
 

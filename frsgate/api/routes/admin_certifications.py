@@ -1,0 +1,7 @@
+"""Administration over HTTP: certifications (see frsgate.services.administration)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
