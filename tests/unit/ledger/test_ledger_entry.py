@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import rfc8785
@@ -169,12 +170,19 @@ def test_string_event_and_outcome_are_coerced(draft: Draft) -> None:
 
 
 _json_leaf = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=20)
+
+
+def _json_of(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    # A named function: Hypothesis checks that `extend` uses its argument by reading its
+    # source, which it cannot always do for a lambda spread over several lines.
+    return st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(_SAFE_KEYS), inner, max_size=4
+    )
+
+
 _json = st.recursive(
     _json_leaf | st.floats(allow_nan=False, allow_infinity=False),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.sampled_from(_SAFE_KEYS), inner, max_size=4)
-    ),
+    _json_of,
     max_leaves=12,
 )
 
