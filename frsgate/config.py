@@ -29,6 +29,7 @@ SUPPORTED_URL_SCHEMES = (
 )
 DEVELOPMENT_SECRET = "development-only-secret"  # noqa: S105 - refused outside development
 HOME_MODE = 0o700
+DEFAULT_HOME = "./var"  # relative: resolved against the working directory at start-up
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FRSGATE_", extra="ignore", frozen=True)
 
     environment: Environment = Environment.development
-    home: Path = Path("./var")
+    home: Path = Path(DEFAULT_HOME)
     database_url: str | None = None
 
     # Ledger
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_audience: str = "frsgate"
     oidc_jwks_url: str | None = None
+    # The claim of an OIDC token that names the user: "sub" matches the token's (iss, sub) to
+    # the user's stored OIDC identity, "email" the user's e-mail address, any other claim
+    # (e.g. "preferred_username") the username. The local issuer's `sub` is the user id.
+    oidc_user_claim: Annotated[str, Field(min_length=1, max_length=128)] = "sub"
     local_token_ttl_seconds: Annotated[int, Field(ge=60, le=86400)] = 3600
     # The longest lifetime (`exp - iat`) a bearer token may claim, from any issuer: a stolen
     # token is only useful until it expires, so an issuer's long-lived tokens are refused
@@ -87,6 +92,27 @@ class Settings(BaseSettings):
     rate_limit_per_case_per_hour: Annotated[int, Field(ge=1)] = 60
     frs_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     frs_max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+
+    # PALMS certifications (memo 4.A.3) imported from the training system: the training
+    # system's ids of the IGP-approved courses (comma-separated), and how long a
+    # certification stays current after its latest date.
+    certification_courses: str = "ICE-FRS-101"
+    certification_valid_days: Annotated[int, Field(ge=1, le=3650)] = 365
+
+    @field_validator("certification_courses")
+    @classmethod
+    def _course_ids(cls, value: str) -> str:
+        ids = [part.strip() for part in value.split(",")]
+        if not any(ids) or any(not i or len(i) > 64 or not i.isprintable() for i in ids):
+            raise ValueError(
+                "FRSGATE_CERTIFICATION_COURSES must list one or more course ids separated by "
+                "commas, each 1-64 printable characters"
+            )
+        return ",".join(ids)
+
+    @property
+    def certification_course_ids(self) -> tuple[str, ...]:
+        return tuple(self.certification_courses.split(","))
 
     @field_validator("database_url")
     @classmethod
@@ -151,9 +177,21 @@ class Settings(BaseSettings):
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise ConfigurationError(
-                f"FRSGATE_HOME={self.home} is not writable: {exc.strerror or exc}"
-            ) from exc
+            # mkdir on a file says only "File exists"; name the real problem.
+            problem = (
+                "it is a file, not a directory"
+                if self.home.exists() and not self.home.is_dir()
+                else exc.strerror or str(exc)
+            )
+            raise ConfigurationError(f"{self.home_described} is not writable: {problem}") from exc
+
+    @property
+    def home_described(self) -> str:
+        """FRSGATE_HOME as an error names it: when the operator did not set it, say so and
+        which default was used, since a relative default depends on the working directory."""
+        if "home" in self.model_fields_set:
+            return f"FRSGATE_HOME={self.home}"
+        return f"FRSGATE_HOME is not set; the default {DEFAULT_HOME} (here {self.home.absolute()})"
 
     def require_production_ready(self) -> None:
         """Outside development: refuse default secrets and missing keys, naming the setting."""

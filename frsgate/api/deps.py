@@ -48,7 +48,7 @@ def authenticate(
         raise AuthenticationFailed("a bearer token is required (Authorization: Bearer ...)")
     identity = verifier.verify(credentials.credentials)
     source = request.client.host if request.client else "unknown"
-    return runtime.gate.caller(identity.user_id, source=source)
+    return runtime.gate.caller_for(identity, source=source)
 
 
 def requires(action: Action, *more: Action) -> Any:

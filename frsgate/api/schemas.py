@@ -31,7 +31,10 @@ from frsgate.domain import (
     ApprovalKind,
     ApprovalStatus,
     ApprovalSubject,
+    CaseStatus,
     ProbeStatus,
+    ProgramKind,
+    ProgramStatus,
     ProviderKind,
     ReviewStatus,
     Role,
@@ -323,12 +326,95 @@ class ProviderOut(_Out):
     law_enforcement_use: bool
     terms_ref: str
     reviewed_by: str | None
+    # The structured review just recorded (absent from the queue and from a re-review).
+    review: ProviderReviewOut | None = None
 
 
 class OsdmQueueOut(_Out):
     """FRS providers waiting for OSDM's review."""
 
     providers: list[ProviderOut]
+
+
+class ProviderTlsOut(_Out):
+    """How FRS Gate reaches the provider over TLS (paths on the gateway's host)."""
+
+    verify: bool
+    ca_bundle: str | None
+    client_cert: str | None
+    client_key: str | None
+
+
+class ProviderTermsOut(_Out):
+    """The terms that bind the provider's use (memo 4.C.4)."""
+
+    match_types: list[str]
+    candidate_cap: int
+    law_enforcement_use: bool
+    edited_probes_allowed: bool
+    terms_ref: str
+
+
+class AccuracyEvidenceOut(_Out):
+    source: str
+    reference: str
+    summary: str
+
+
+class ProviderReviewOut(_Out):
+    """OSDM's structured review of an FRS (memo 4.C.1-4.C.3, fn1)."""
+
+    id: str
+    provider_id: str
+    decision: ReviewStatus
+    reviewer_id: str
+    decided_at: Timestamp
+    capabilities: str
+    terms: ProviderTermsOut
+    accuracy_evidence: list[AccuracyEvidenceOut]
+    demographic_differentials: str
+    data_handling: str
+    retention: str
+    rationale: str
+
+
+class ProviderRecordOut(_Out):
+    """A provider as an administrator keeps it; the API key only as its fingerprint."""
+
+    id: str
+    name: str
+    kind: ProviderKind
+    base_url: str | None
+    tls: ProviderTlsOut
+    api_key_fingerprint: str | None
+    registered_by: str | None
+    terms: ProviderTermsOut
+    review_status: ReviewStatus
+    reviewed_by: str | None
+    reviewed_at: Timestamp | None
+    review_note: str | None
+    created_at: Timestamp
+
+
+class ProviderDetailOut(ProviderRecordOut):
+    """One provider with OSDM's reviews of it, oldest first."""
+
+    reviews: list[ProviderReviewOut]
+
+
+class ProviderRecordListOut(_Out):
+    providers: list[ProviderRecordOut]
+
+
+class ProviderCheckOut(_Out):
+    """A connectivity check of the provider's health route, through its connector."""
+
+    provider_id: str
+    name: str
+    ok: bool
+    reason: str
+    database: str | None
+    match_types: list[str]
 
 
 # --- policy -------------------------------------------------------------------------------
@@ -394,6 +480,134 @@ class ConsistencyProofOut(_Out):
     first_size: int
     tree_size: int
     hashes: list[Base64]
+
+
+# --- administration: accounts ----------------------------------------------------------------
+
+
+class UserOut(_Out):
+    """A user account: who signs in (username, e-mail, OIDC identity), their roles, status
+    and front-line supervisor (memo 4.E.4)."""
+
+    id: str
+    username: str
+    display_name: str
+    office: str | None
+    email: str | None
+    roles: list[Role]
+    status: Literal["active", "disabled"]
+    supervisor: str | None = Field(description="The supervisor's username")
+    supervisor_id: str | None
+    oidc_issuer: str | None
+    oidc_subject: str | None
+    created_at: Timestamp
+
+
+class UserListOut(_Out):
+    users: list[UserOut]
+
+
+# --- administration: PALMS certifications (memo 4.A.3) -----------------------------------
+
+
+class CertificationOut(_Out):
+    """A PALMS certification on file: its dates (null: not made), until when it runs, and
+    whether it is current now (`missing` says what keeps it from being so)."""
+
+    id: str
+    user_id: str
+    username: str
+    course: str
+    course_id: str | None
+    palms_reference: str | None
+    training_completed_at: Timestamp | None
+    best_practices_attested_at: Timestamp | None
+    safeguards_attested_at: Timestamp | None
+    expires_at: Timestamp
+    recorded_at: Timestamp
+    recorded_by: str | None
+    current: bool
+    missing: list[str]
+
+
+class CertificationListOut(_Out):
+    certifications: list[CertificationOut]
+
+
+class CertificationImportOut(_Out):
+    """What an import did: the file's SHA-256, its rows, how many were new (listed) and how
+    many the store already held (unchanged)."""
+
+    sha256: Sha256Hex
+    rows: int
+    new: int
+    unchanged: int
+    certifications: list[CertificationOut] = Field(description="The new certifications")
+
+
+# --- administration: cases, programs, FRS program codes (memo 4.A.1, 4.E.3) ---------------
+
+
+class CaseOut(_Out):
+    """A case: an HSI investigation an FRS use may serve while it is open (memo 4.A.1).
+    People are named by username."""
+
+    id: str
+    number: str
+    title: str
+    statutory_authority: str
+    violation_codes: list[str]
+    under_hsi_authority: bool = Field(description="Stated when the case is opened (memo 1, 3)")
+    status: CaseStatus
+    supervisor: str | None
+    assigned: list[str] = Field(description="The agents and examiners who work the case")
+    opened_by: str | None
+    created_at: Timestamp
+    closed_at: Timestamp | None
+
+
+class CaseListOut(_Out):
+    cases: list[CaseOut]
+
+
+class ProgramOut(_Out):
+    """A program or task force and its privacy/civil-rights assessment: a purpose for FRS
+    use only once IGP approved that assessment (`status` assessed; memo 4.A.1)."""
+
+    id: str
+    code: str
+    name: str
+    kind: ProgramKind
+    status: ProgramStatus
+    assessment_ref: str = Field(description="The assessment document on record")
+    assessment_approved_by: str | None
+    assessment_approved_at: Timestamp | None
+    use_without_case: bool
+    supervisor: str | None
+    members: list[str]
+    registered_by: str | None
+    created_at: Timestamp
+
+
+class ProgramListOut(_Out):
+    programs: list[ProgramOut]
+
+
+class ProgramCodeOut(_Out):
+    """An FRS program code OSDM established (memo 4.E.3); a submission must name one that is
+    valid when it is made."""
+
+    code: str
+    description: str
+    established_by: str
+    valid_from: Timestamp
+    valid_until: Timestamp | None
+    valid_now: bool
+    created_at: Timestamp
+
+
+class ProgramCodeListOut(_Out):
+    program_codes: list[ProgramCodeOut]
 
 
 # --- the responses= of the routes ----------------------------------------------------------

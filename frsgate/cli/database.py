@@ -36,9 +36,11 @@ def require_installed_database(settings: Settings) -> None:
     url = settings.effective_database_url
     sqlite_file = _sqlite_file(url)
     if sqlite_file is not None and not sqlite_file.exists():
-        # Checked before opening: opening a SQLite file creates it.
+        # Checked before opening: opening a SQLite file creates it. Run from another working
+        # directory, the relative default home is another folder: say which one was used.
+        where = "" if settings.database_url else f" ({settings.home_described})"
         raise StoreError(
-            f"database file {sqlite_file} does not exist; run `frsgate init` to create it"
+            f"database file {sqlite_file} does not exist{where}; run `frsgate init` to create it"
         )
     # Opening checks the connection and its durability settings (a one-line StoreError).
     with database(settings) as engine, engine.connect() as conn:

@@ -24,9 +24,11 @@ app = typer.Typer(
 def _register() -> None:
     from frsgate.cli import cases as cases_cmd
     from frsgate.cli import certifications as certifications_cmd
+    from frsgate.cli import demo as demo_cmd
     from frsgate.cli import init as init_cmd
     from frsgate.cli import ledger as ledger_cmd
     from frsgate.cli import policy as policy_cmd
+    from frsgate.cli import programs as programs_cmd
     from frsgate.cli import providers as providers_cmd
     from frsgate.cli import sandbox as sandbox_cmd
     from frsgate.cli import serve as serve_cmd
@@ -37,10 +39,13 @@ def _register() -> None:
     app.command("serve")(serve_cmd.serve)
     app.command("sandbox-frs")(sandbox_cmd.sandbox_frs)
     app.add_typer(token_cmd.app, name="token")
+    app.add_typer(demo_cmd.app, name="demo")
     app.add_typer(ledger_cmd.app, name="ledger")
     app.add_typer(policy_cmd.app, name="policy")
     app.add_typer(users_cmd.app, name="users")
     app.add_typer(cases_cmd.app, name="cases")
+    app.add_typer(programs_cmd.app, name="programs")
+    app.add_typer(programs_cmd.codes_app, name="program-codes")
     app.add_typer(certifications_cmd.app, name="certifications")
     app.add_typer(providers_cmd.app, name="providers")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,25 @@ import typer
 from frsgate.config import Settings, load_settings
 from frsgate.errors import ConfigurationError
 
+SANDBOX_HOST = "127.0.0.1"  # where `frsgate sandbox-frs` listens by default
+
+
+def require_free_port(host: str, port: int, setting: str) -> None:
+    """Refuse (one line naming the port and its setting) when another process listens there.
+
+    The probe binds the way the server will (SO_REUSEADDR, as uvicorn does), so a port left
+    in TIME_WAIT by a previous run is free, and a listener on any address of the port is not.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"port {port} ({setting}) is already in use by another process "
+                f"({exc.strerror or exc}); stop it or set {setting} to a free port"
+            ) from None
+
 
 @contextlib.contextmanager
 def sandbox_beside(settings: Settings) -> Iterator[None]:
@@ -28,12 +48,17 @@ def sandbox_beside(settings: Settings) -> Iterator[None]:
     if not settings.sandbox_frs:
         yield
         return
-    url = f"http://127.0.0.1:{settings.sandbox_frs_port}/v1/health"
+    # Otherwise a process already on the port would answer the health check below and the
+    # service would send probes to it, taking it for the sandbox.
+    require_free_port(SANDBOX_HOST, settings.sandbox_frs_port, "FRSGATE_SANDBOX_FRS_PORT")
+    url = f"http://{SANDBOX_HOST}:{settings.sandbox_frs_port}/v1/health"
     command = [
         sys.executable,
         "-c",
         "from frsgate.cli.main import main; main()",
         "sandbox-frs",
+        "--host",
+        SANDBOX_HOST,
         "--port",
         str(settings.sandbox_frs_port),
     ]

@@ -10,6 +10,8 @@ Dispatch is made robust the same way for every provider:
   `Retry-After`;
 - every attempt of one submission carries the same `Idempotency-Key`, so the provider can
   de-duplicate (draft-ietf-httpapi-idempotency-key-header);
+- TLS as the provider's record says (`verify`: a context with its CA bundle and client
+  certificate, see `registry.tls_context`); the API key travels only in `Authorization`;
 - the response body is size-limited and validated strictly; the provider's terms are enforced
   on what goes out and what comes back (memo 4.C.4, `terms`).
 
@@ -20,6 +22,7 @@ Faults surface as `FrsTimeout`, `FrsUnavailable`, `FrsProtocolError`, `FrsReject
 from __future__ import annotations
 
 import random
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -87,6 +90,7 @@ class HttpConnector:
         timeout_s: float = 10.0,
         max_attempts: int = 3,
         api_key: SecretStr | None = None,
+        verify: ssl.SSLContext | bool = True,
         transport: httpx.BaseTransport | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         backoff_base_s: float = 0.1,
@@ -122,6 +126,7 @@ class HttpConnector:
             timeout=httpx.Timeout(timeout_s),
             headers=headers,
             follow_redirects=False,
+            verify=verify,
         )
 
     def __repr__(self) -> str:  # no credentials in reprs
@@ -352,7 +357,7 @@ class HttpConnector:
             raise _Retry(timeout, None) from None
         except httpx.TransportError as exc:
             unreachable = FrsUnavailable(
-                f"provider {name!r} could not be reached for {path}: {type(exc).__name__}",
+                f"provider {name!r} could not be reached for {path}: {_transport_reason(exc)}",
                 provider_id=name,
                 attempts=attempt,
             )
@@ -412,6 +417,20 @@ class _Retry(Exception):
         super().__init__(error.message)
         self.error = error
         self.retry_after = retry_after
+
+
+def _transport_reason(exc: httpx.TransportError) -> str:
+    """Why a connection failed, as far as it is safe to say: the exception's type, and for TLS
+    the handshake's own reason (an untrusted or expired certificate, a refused client
+    certificate), which names no credential."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return f"TLS certificate verification failed ({_printable(seen.verify_message)})"
+        if isinstance(seen, ssl.SSLError):
+            return f"TLS handshake failed ({_printable(seen.reason or type(seen).__name__)})"
+        seen = seen.__cause__ or seen.__context__
+    return type(exc).__name__
 
 
 def _retry_after(response: httpx.Response) -> float | None:

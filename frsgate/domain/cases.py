@@ -8,6 +8,7 @@ recognition has been assessed for privacy, civil-rights and civil-liberties impa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,6 +16,24 @@ from enum import StrEnum
 from frsgate.domain.errors import InvalidEntity
 from frsgate.domain.statemachine import StateMachine
 from frsgate.domain.values import require_aware, require_text
+
+# A case number or a program code: upper-case letters and digits in groups joined by single
+# hyphens ("HSI-2026-000123", "CEU-VID"), at most 64 characters (the stored width). It appears
+# in URLs, ledger entries and reports, so it carries no spaces, slashes or lower-case twins.
+RECORD_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+RECORD_CODE_MAX = 64
+
+
+def check_record_code(entity: str, field: str, value: str) -> str:
+    """`value` if it is a well-formed case number or code (see `RECORD_CODE`)."""
+    if not 3 <= len(value) <= RECORD_CODE_MAX or RECORD_CODE.fullmatch(value) is None:
+        raise InvalidEntity(
+            entity,
+            field,
+            f"{value!r} is not a valid {field}: use 3 to {RECORD_CODE_MAX} upper-case letters "
+            "and digits in groups joined by single hyphens, e.g. HSI-2026-000123",
+        )
+    return value
 
 
 class CaseStatus(StrEnum):
@@ -179,6 +198,13 @@ class Program:
     def retire(self) -> None:
         self.status = PROGRAM_MACHINE.apply(self.status, ProgramAct.retire)
 
+    def add_member(self, user_id: str) -> None:
+        if user_id not in self.member_ids:
+            self.member_ids = (*self.member_ids, user_id)
+
+    def remove_member(self, user_id: str) -> None:
+        self.member_ids = tuple(u for u in self.member_ids if u != user_id)
+
 
 @dataclass(slots=True, kw_only=True)
 class FrsProgramCode:
@@ -200,6 +226,13 @@ class FrsProgramCode:
             require_aware("frs_program_code", name, getattr(self, name))
         if self.valid_until is not None and self.valid_until <= self.valid_from:
             raise InvalidEntity("frs_program_code", "valid_until", "must be after valid_from")
+
+    def end_validity(self, until: datetime | None) -> None:
+        """Set (or, with None, lift) the end of the code's validity: OSDM closing it early."""
+        require_aware("frs_program_code", "valid_until", until)
+        if until is not None and until <= self.valid_from:
+            raise InvalidEntity("frs_program_code", "valid_until", "must be after valid_from")
+        self.valid_until = until
 
     def is_valid(self, at: datetime) -> bool:
         return self.valid_from <= at and (self.valid_until is None or at < self.valid_until)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from frsgate.domain.errors import InvalidEntity
@@ -132,3 +133,31 @@ class Certification:
 
     def is_current(self, at: datetime) -> bool:
         return not self.missing(at)
+
+    @staticmethod
+    def expiry(moments: Iterable[datetime | None], valid_for: timedelta) -> datetime:
+        """When a certification made of `moments` (the completion and the attestations, None
+        where not made) stops being current: `valid_for` after the latest of them, so the
+        period runs from the last thing the user did in PALMS."""
+        present = [m for m in moments if m is not None]
+        if not present:
+            raise InvalidEntity("certification", "training_completed_at", "no date to run from")
+        for moment in present:
+            require_aware("certification", "expiry", moment)
+        return max(present) + valid_for
+
+    def records(
+        self,
+        course_id: str | None,
+        completed_at: datetime | None,
+        best_practices_at: datetime | None,
+        safeguards_at: datetime | None,
+    ) -> bool:
+        """True when this certification already records exactly that training-system row
+        (same course and the same three dates): importing it again adds nothing."""
+        return (
+            self.course_id == course_id
+            and self.training_completed_at == completed_at
+            and self.best_practices_attested_at == best_practices_at
+            and self.safeguards_attested_at == safeguards_at
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,12 @@ def require_match_type_name(entity: str, field: str, value: str) -> None:
         raise InvalidEntity(
             entity, field, f"{value!r} is not a match type name (a-z, 0-9, _; 1-40 chars)"
         )
+
+
+def api_key_fingerprint(api_key: str) -> str:
+    """What may be shown of an API key: the first 16 hex digits of its SHA-256. Enough to tell
+    two keys apart on the ledger, useless for calling the provider."""
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:16]
 
 
 class ProviderKind(StrEnum):
@@ -180,6 +187,18 @@ class Provider:
         require_text("provider", "review_note", note)
         self._decide(ReviewAct.suspend, by=by, at=at, note=note)
 
+    def take_review(self, review: ProviderReview) -> None:
+        """OSDM's structured decision (memo 4.C.1-4.C.3): the status follows it, and unless it
+        suspends the FRS, the terms OSDM accepted become the terms that bind its use (4.C.4)."""
+        if review.provider_id != self.id:
+            raise InvalidEntity("provider_review", "provider_id", "names another provider")
+        act = _REVIEW_ACTS[review.decision]
+        if self.review_status is ReviewStatus.unreviewed and act is not ReviewAct.suspend:
+            self.submit_for_review()  # a decision is the end of a review: begin it first
+        self._decide(act, by=review.reviewer_id, at=review.decided_at, note=review.rationale)
+        if review.decision is not ReviewStatus.suspended:
+            self.terms = review.terms
+
     def _decide(self, act: ReviewAct, *, by: str, at: datetime, note: str | None) -> None:
         require_aware("provider", "reviewed_at", at)
         self.review_status = PROVIDER_REVIEW_MACHINE.apply(self.review_status, act)
@@ -204,6 +223,11 @@ class AccuracyEvidence:
 
 # The decisions a review records, with what each one makes the provider's status.
 REVIEW_DECISIONS = (ReviewStatus.approved, ReviewStatus.not_approved, ReviewStatus.suspended)
+_REVIEW_ACTS = {
+    ReviewStatus.approved: ReviewAct.approve,
+    ReviewStatus.not_approved: ReviewAct.not_approve,
+    ReviewStatus.suspended: ReviewAct.suspend,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -38,6 +38,7 @@ class EventTag(StrEnum):
     PROGRAM_RECORDS_VIEW = "program:records:view"
     CERTIFICATION_RECORD_CREATE = "certification:record:create"
     CERTIFICATION_IMPORT_RUN = "certification:import:run"
+    CERTIFICATION_RECORDS_VIEW = "certification:records:view"
 
     # FRS providers and their review (memo 4.C.1-4.C.3).
     PROVIDER_RECORD_CREATE = "provider:record:create"

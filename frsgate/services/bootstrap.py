@@ -17,7 +17,7 @@ from frsgate.domain import MatchType, ProviderKind, ProviderTerms, Role, User
 from frsgate.errors import NotFound
 from frsgate.keyfiles import load_or_create_ed25519_key
 from frsgate.ledger import Actor, EventTag
-from frsgate.services import admin
+from frsgate.services import accounts, admin
 from frsgate.services.gate import draft
 from frsgate.services.runtime import Runtime
 from frsgate.store.engine import make_engine
@@ -54,9 +54,20 @@ class InitReport:
     created_keys: list[str] = field(default_factory=list)
     migrated: bool = False
     seeded: list[str] = field(default_factory=list)
+    administrator: User | None = None  # the first administrator `--admin` created
 
 
-def initialize(settings: Settings, *, demo: bool) -> InitReport:
+@dataclass(frozen=True)
+class FirstAdmin:
+    """`frsgate init --admin USERNAME`: the first administrator to create."""
+
+    username: str
+    display_name: str | None = None
+
+
+def initialize(
+    settings: Settings, *, demo: bool, first_admin: FirstAdmin | None = None
+) -> InitReport:
     settings.require_home_writable()
     report = InitReport(database_url=settings.effective_database_url)
     for path in (settings.ledger_key_path, settings.token_key_path):
@@ -74,6 +85,16 @@ def initialize(settings: Settings, *, demo: bool) -> InitReport:
     finally:
         engine.dispose()
     report.migrated = upgrade_to_head(settings.effective_database_url) != before
+    if first_admin is not None:
+        # A system act: no user exists yet whom the pack could decide it for. Refused once an
+        # administrator exists; from then on administrators grant the role (`users.not_self`
+        # and `users.opr_not_admin` decide it).
+        with Runtime.open(settings, recover=False, periodic_checkpoints=False) as runtime:
+            report.administrator = accounts.create_first_administrator(
+                runtime.gate, username=first_admin.username,
+                display_name=first_admin.display_name,
+            )  # fmt: skip
+            runtime.ledger.checkpoint()
     if demo:
         with Runtime.open(settings, recover=False, periodic_checkpoints=False) as runtime:
             report.seeded = seed_demo(runtime)

@@ -15,11 +15,13 @@ __all__ = ["ApprovalRequired", "AuthenticationFailed", "PolicyDenied", "RateLimi
 class PolicyDenied(PermissionDenied):
     """The policy pack denied the act; `decision` is the contract dict with its citations."""
 
-    def __init__(self, decision: dict[str, Any]) -> None:
+    def __init__(self, decision: dict[str, Any], *, hint: str = "") -> None:
         self.decision = decision
         first = decision["citations"][0] if decision.get("citations") else None
         cited = f" (memo {first['section']}: {first['message']})" if first else ""
-        super().__init__(f"denied by policy{cited}")
+        # `hint`: what the stored records offer instead, which the pack's fixed message
+        # cannot name (e.g. the match types a provider's terms allow).
+        super().__init__(f"denied by policy{cited}" + (f"; {hint}" if hint else ""))
 
 
 class RateLimited(FrsGateError):

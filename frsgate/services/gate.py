@@ -42,6 +42,7 @@ from frsgate.services import facts, lookup
 from frsgate.services.activation import activation_of
 from frsgate.services.errors import ApprovalRequired, AuthenticationFailed, PolicyDenied
 from frsgate.services.metrics import ServiceMetrics
+from frsgate.services.tokens import Identity, Match
 from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
 
 T = TypeVar("T")
@@ -289,6 +290,34 @@ class Gate:
                 raise AuthenticationFailed(f"user {user.username} is disabled")
             certification = lookup.certification(uow, user.id, self.now())
         return Caller(user=user, certification=certification, source=source)
+
+    def caller_for(self, identity: Identity, *, source: str) -> Caller:
+        """The `Caller` a verified token's identity acts as, found in the stored records by the
+        claim that names the user (see `frsgate.services.tokens`). No user matching it is a
+        401 naming the claim, never quoting the token."""
+        with read_only(self.engine) as uow:
+            if identity.match is Match.user_id:
+                user = uow.users.find(identity.value)
+            elif identity.match is Match.oidc_subject:
+                user = uow.users.find_by_oidc(identity.issuer, identity.value)
+            elif identity.match is Match.email:
+                user = uow.users.find_by_email(identity.value)
+            else:
+                user = uow.users.find_by_username(identity.value)
+        if user is None:
+            how = {
+                Match.user_id: "the token's 'sub' claim names no known user",
+                Match.oidc_subject: (
+                    "the token's 'sub' claim matches no user's OIDC identity for its issuer; "
+                    "an administrator records it (`frsgate users update --oidc-subject`)"
+                ),
+                Match.email: "the token's 'email' claim matches no user's e-mail address",
+            }.get(
+                identity.match,
+                f"the token's {identity.claim!r} claim matches no username",
+            )
+            raise AuthenticationFailed(how)
+        return self.caller(user.id, source=source)
 
     def ready(self) -> bool:
         """The store answers and the ledger's head can be read (readiness, not an act)."""

@@ -85,7 +85,8 @@ class Runtime:
             engine.dispose()
             raise
         gate = Gate(engine=engine, ledger=ledger, policy=default_pack(), clock=utc_now)
-        connectors = ConnectorPool(settings)
+        # Connectors open the providers' sealed API keys with the vault's KEK.
+        connectors = ConnectorPool(settings, engine=engine, kek=kek)
         return cls(
             settings=settings,
             engine=engine,

@@ -28,6 +28,7 @@ from frsgate.domain import (
     ApprovalKind,
     ApprovalStatus,
     ApprovalSubject,
+    MatchType,
     Probe,
     ProbeStatus,
     Provider,
@@ -43,7 +44,7 @@ from frsgate.policy.engine import PolicyPack
 from frsgate.policy.facts import Action, Resource, ResourceKind, SubmissionFacts
 from frsgate.services import facts, lookup, purposes
 from frsgate.services.dispatch import Dispatcher, DispatchResult, begin_dispatch, intent_draft
-from frsgate.services.errors import RateLimited
+from frsgate.services.errors import PolicyDenied, RateLimited
 from frsgate.services.gate import Ask, Caller, Gate, Refusal, Ruling, draft
 from frsgate.services.purposes import Purpose
 from frsgate.services.records import (
@@ -135,7 +136,10 @@ def create_submission(
     def wait(uow: UnitOfWork, ruling: Ruling) -> tuple[_Stored, list[EntryDraft]]:
         return _store(uow, gate, limits, caller, request, loaded[0], ruling, waiting=True)
 
-    ruled = gate.enforce(caller, ask=ask, act=act, wait=wait)
+    try:
+        ruled = gate.enforce(caller, ask=ask, act=act, wait=wait)
+    except PolicyDenied as denied:
+        raise _naming_offered_match_types(denied, loaded) from None
     stored, state = ruled.result, loaded[0]
     result = None
     submission = stored.submission
@@ -176,6 +180,25 @@ def _load(uow: UnitOfWork, gate: Gate, caller: Caller, request: SubmissionReques
     provider = lookup.provider(uow, request.provider)
     return _Loaded(purpose=purpose, provider=provider, probes=probes,
                    submission_id=new_id("sub"), at=gate.now())  # fmt: skip
+
+
+_MATCH_TYPE_RULES = frozenset({"submission.match_type", "provider.terms_match_type"})
+
+
+def _naming_offered_match_types(denied: PolicyDenied, loaded: list[_Loaded]) -> PolicyDenied:
+    """A refusal of the match type (memo 2, 4.C.4) names the ones the provider's terms offer
+    among those the memo defines, so the caller can choose one; any other refusal as it is."""
+    rules = {c.get("rule") for c in denied.decision.get("citations", [])}
+    if not loaded or not rules & _MATCH_TYPE_RULES:
+        return denied
+    provider = loaded[0].provider
+    offered = sorted(set(provider.terms.match_types) & {m.value for m in MatchType})
+    hint = (
+        f"provider {provider.name!r} offers {', '.join(offered)}"
+        if offered
+        else f"provider {provider.name!r} offers none of {', '.join(m.value for m in MatchType)}"
+    )
+    return PolicyDenied(denied.decision, hint=hint)
 
 
 def _purpose_key(probe: Probe) -> tuple[str | None, str | None]:

@@ -1,7 +1,12 @@
 """Bearer tokens: a local Ed25519 issuer for the embedded default, OIDC/JWKS for deployments.
 
-The token only says *who* the caller is (its subject is the FRS Gate user id); what the caller
-may do comes from the store and the policy pack, never from claims the token carries.
+The token only says *who* the caller is; what the caller may do comes from the store and the
+policy pack, never from claims the token carries. A local token's subject is the FRS Gate user
+id. An OIDC token names the user by the claim FRSGATE_OIDC_USER_CLAIM names: "sub" (the
+default) by the identity provider's (issuer, subject), matched to the user's stored OIDC
+identity; "email" by the user's e-mail address (refused when the token says the address is not
+verified); any other claim (such as "preferred_username") by the username. The verifier says
+which claim and value name the user (`Identity`); `Gate.caller_for` finds the user in the store.
 
 Every token must say when it was issued (`iat`) and when it expires (`exp`); one whose lifetime
 exceeds FRSGATE_TOKEN_MAX_LIFETIME_SECONDS, or that claims to be issued in the future, is
@@ -13,6 +18,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeGuard
 
 import jwt
@@ -34,13 +40,25 @@ class AuthenticationFailed(FrsGateError):
     """The bearer token is missing, malformed, expired or not from a trusted issuer."""
 
 
+class Match(StrEnum):
+    """How a token's claim is matched to a stored user."""
+
+    user_id = "user_id"  # the local issuer: `sub` is the user id
+    oidc_subject = "oidc_subject"  # (iss, sub) = the user's (oidc_issuer, oidc_subject)
+    email = "email"  # the `email` claim = the user's e-mail address
+    username = "username"  # any other claim (e.g. preferred_username) = the username
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who is calling: the user id the token names, and the token's id for the audit trail."""
+    """Who is calling: the claim that names the user and its value, how it is matched to a
+    stored user, the issuer, and the token's id for the audit trail."""
 
-    user_id: str
-    token_id: str
+    claim: str
+    value: str
+    match: Match
     issuer: str
+    token_id: str
 
 
 def issue_local_token(settings: Settings, user_id: str, *, ttl_seconds: int | None = None) -> str:
@@ -82,7 +100,8 @@ class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
         self._audience = settings.oidc_audience
         self._issuer = settings.oidc_issuer or LOCAL_ISSUER
-        self._user_claim = "sub"
+        self._user_claim = settings.oidc_user_claim if settings.oidc_issuer else "sub"
+        self._match = _match_for(self._user_claim) if settings.oidc_issuer else Match.user_id
         self._max_lifetime = settings.token_max_lifetime_seconds
         self._local_key: Ed25519PrivateKey | None = None
         self._jwks: jwt.PyJWKClient | None = None
@@ -123,10 +142,19 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise AuthenticationFailed(f"bearer token rejected: {exc}") from None
         self._check_lifetime(claims)
-        subject = claims.get(self._user_claim)
-        if not isinstance(subject, str) or not subject:
-            raise AuthenticationFailed("bearer token names no user (claim 'sub')")
-        return Identity(user_id=subject, token_id=str(claims.get("jti", "")), issuer=self._issuer)
+        claim = self._user_claim
+        value = claims.get(claim)
+        if not isinstance(value, str) or not value:
+            raise AuthenticationFailed(f"bearer token names no user (claim {claim!r})")
+        if self._match is Match.email and claims.get("email_verified") is False:
+            # An address the identity provider has not verified could be anyone's.
+            raise AuthenticationFailed(
+                "bearer token rejected: its 'email' claim is not verified ('email_verified')"
+            )
+        return Identity(
+            claim=claim, value=value, match=self._match, issuer=self._issuer,
+            token_id=str(claims.get("jti", "")),
+        )  # fmt: skip
 
     def _check_lifetime(self, claims: dict[str, Any]) -> None:
         """Refuse a token issued in the future or living longer than the configured maximum.
@@ -148,6 +176,14 @@ class TokenVerifier:
                 "bearer token rejected: its lifetime ('exp' - 'iat') exceeds the maximum of "
                 f"{self._max_lifetime} s (FRSGATE_TOKEN_MAX_LIFETIME_SECONDS)"
             )
+
+
+def _match_for(claim: str) -> Match:
+    if claim == "sub":
+        return Match.oidc_subject
+    if claim == "email":
+        return Match.email
+    return Match.username
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:

@@ -87,3 +87,30 @@ def exigent_body(probe_id: str, provider: str, reason: str) -> dict[str, Any]:
         prior_approval_impracticable=True,
         impracticable_reason="no supervisor reachable: night shift, the case supervisor is abroad",
     )
+
+
+def approval_review(
+    rationale: str = "reviewed: accurate and lawful to use", **terms: Any
+) -> dict[str, Any]:
+    """OSDM's structured approval of a provider (memo 4.C.1, fn1), with every part an approval
+    must rest on; `terms` override the accepted terms."""
+    accepted = {"match_types": ["one_to_one", "two_photo", "one_to_many"], "candidate_cap": 20,
+                "law_enforcement_use": True, "edited_probes_allowed": True,
+                "terms_ref": "contract FRS-2026-01"} | terms  # fmt: skip
+    return {
+        "decision": "approved",
+        "rationale": rationale,
+        "capabilities": "1:1 verification, 2-photo comparison and 1:N search",
+        "terms": accepted,
+        "accuracy_evidence": [
+            {"source": "NIST FRTE 1:N", "reference": "NISTIR 8271", "summary": "FNIR 0.3%"}
+        ],
+        "demographic_differentials": "NISTIR 8280: false-positive differentials within bounds",
+        "data_handling": "probes deleted after the search; no gallery enrolment",
+        "retention": "search logs kept 30 days",
+    }
+
+
+def refusal_review(rationale: str) -> dict[str, Any]:
+    """OSDM's structured refusal of a provider (memo 4.C.3): its rationale."""
+    return {"decision": "not_approved", "rationale": rationale}

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 from harness import Gateway, running_gateway
-from helpers import exigent_body, post_probe, probe_for_result, submission_body
+from helpers import approval_review, exigent_body, post_probe, probe_for_result, submission_body
 from images import astronaut_jpeg, rotated_astronaut_jpeg
 
 from frsgate.domain import Role
@@ -81,9 +81,7 @@ def test_a_two_photo_whose_second_probe_awaits_witness_approval_waits(gateway: G
             other_methods_exhausted="canvass and records checks found no name",
         )
         assert witness["status"] == "pending_approval"
-        body = submission_body(
-            first["id"], match_type="two_photo", second_probe_id=witness["id"]
-        )
+        body = submission_body(first["id"], match_type="two_photo", second_probe_id=witness["id"])
         waiting = alice.post("/api/v1/submissions", json=body)
         assert waiting.status_code == 202, waiting.text
         assert waiting.json()["submission"]["status"] == "pending_approval"
@@ -137,9 +135,7 @@ def test_a_supervisor_of_another_case_cannot_decide_this_cases_approvals(
         assert approval["id"] not in {a["id"] for a in sue.get("/api/v1/approvals").json()[
             "approvals"]}  # fmt: skip
         before = gateway.runtime.ledger.size()
-        refused = sue.post(
-            f"/api/v1/approvals/{approval['id']}/decision", json={"approve": True}
-        )
+        refused = sue.post(f"/api/v1/approvals/{approval['id']}/decision", json={"approve": True})
         assert refused.status_code == 403, refused.text
         assert "approval.case_supervisor" in _rules(refused)
         [entry] = _entries(gateway, before)
@@ -230,7 +226,7 @@ def test_an_exigent_use_is_judged_by_the_review_status_at_the_time_of_use(
                       if p["name"] == "exigent-unreviewed"]  # fmt: skip
         approved = olga.post(
             f"/api/v1/providers/{provider['id']}/review",
-            json={"approve": True, "note": "terms reviewed after the exigent use"},
+            json=approval_review("terms reviewed after the exigent use"),
         )
         assert approved.status_code == 200, approved.text
     with _later(gateway, HOURS_PAST_DEADLINE), gateway.client("alice") as alice:

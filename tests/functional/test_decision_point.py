@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 from harness import Gateway
-from helpers import exigent_body, probe_for_result, submission_body
+from helpers import approval_review, exigent_body, probe_for_result, submission_body
 
 from frsgate.api.app import ROUTERS
 from frsgate.api.deps import declared_actions
@@ -46,6 +46,14 @@ def _post(path: str, body: dict[str, Any] | None = None) -> Call:
     return lambda client, ids: client.post(path.format(**ids.__dict__), json=body or {})
 
 
+def _patch(path: str, body: dict[str, Any]) -> Call:
+    return lambda client, ids: client.patch(path.format(**ids.__dict__), json=body)
+
+
+def _delete(path: str) -> Call:
+    return lambda client, ids: client.delete(path.format(**ids.__dict__))
+
+
 # route (method and path as declared) -> (the call, a caller refused, a caller allowed or "")
 ROUTES: dict[tuple[str, str], tuple[Call, str, str]] = {
     ("GET", "/api/v1/probes/{probe_id}/image"): (_get("/api/v1/probes/{probe}/image"),
@@ -66,7 +74,7 @@ ROUTES: dict[tuple[str, str], tuple[Call, str, str]] = {
         _post("/api/v1/submissions/{lost}/outcome-review", {"note": "checked"}), "sue", "sam"),
     ("GET", "/api/v1/queue/osdm"): (_get("/api/v1/queue/osdm"), "alice", "olga"),
     ("POST", "/api/v1/providers/{provider_id}/review"): (
-        _post("/api/v1/providers/{provider}/review", {"approve": True, "note": "reviewed"}),
+        _post("/api/v1/providers/{provider}/review", approval_review()),
         "alice", "olga"),
     # The demo's pack is already approved: asking again is a conflict (the allowed path is
     # walked on a fresh installation in test_pack_walk.py).
@@ -79,6 +87,103 @@ ROUTES: dict[tuple[str, str], tuple[Call, str, str]] = {
         _get("/api/v1/ledger/proof/inclusion?index=0"), "alice", "otto"),
     ("GET", "/api/v1/ledger/proof/consistency"): (
         _get("/api/v1/ledger/proof/consistency?first=1&second=2"), "alice", "otto"),
+    # Accounts (user.manage): refused to a non-administrator, allowed to ada.
+    ("GET", "/api/v1/admin/users"): (_get("/api/v1/admin/users"), "alice", "ada"),
+    ("POST", "/api/v1/admin/users"): (
+        _post("/api/v1/admin/users", {"username": "newbie", "display_name": "New",
+                                      "roles": ["agent"]}), "otto", "ada"),
+    ("GET", "/api/v1/admin/users/{username}"): (_get("/api/v1/admin/users/alice"), "alice",
+                                                 "ada"),
+    ("PATCH", "/api/v1/admin/users/{username}"): (
+        lambda client, ids: client.patch("/api/v1/admin/users/alice", json={"office": "HQ"}),
+        "sam", "ada"),
+    ("POST", "/api/v1/admin/users/{username}/roles"): (
+        _post("/api/v1/admin/users/alice/roles", {"role": "examiner"}), "alice", "ada"),
+    ("DELETE", "/api/v1/admin/users/{username}/roles/{role}"): (
+        lambda client, ids: client.delete("/api/v1/admin/users/sam/roles/agent"), "sue", "ada"),
+    ("POST", "/api/v1/admin/users/{username}/disable"): (
+        _post("/api/v1/admin/users/aaron/disable", {"reason": "left"}), "otto", "ada"),
+    # The demo has no disabled account to enable (enabling is walked in test_admin_users.py).
+    ("POST", "/api/v1/admin/users/{username}/enable"): (
+        _post("/api/v1/admin/users/aaron/enable"), "alice", ""),
+    # Cases: an administrator any, a supervisor their own (sam supervises the demo case).
+    ("GET", "/api/v1/admin/cases"): (_get("/api/v1/admin/cases"), "alice", "ada"),
+    ("POST", "/api/v1/admin/cases"): (
+        _post("/api/v1/admin/cases", {"number": "HSI-2026-000900", "title": "t",
+                                      "statutory_authority": "18 U.S.C. 545",
+                                      "under_hsi_authority": True, "supervisor": "sam"}),
+        "sue", "sam"),
+    ("GET", "/api/v1/admin/cases/{number}"): (
+        _get("/api/v1/admin/cases/HSI-2026-000001"), "sue", "sam"),
+    ("PATCH", "/api/v1/admin/cases/{number}"): (
+        _patch("/api/v1/admin/cases/HSI-2026-000001", {"title": "renamed"}), "otto", "sam"),
+    ("POST", "/api/v1/admin/cases/{number}/assignments"): (
+        _post("/api/v1/admin/cases/HSI-2026-000001/assignments", {"username": "sam"}),
+        "sue", "sam"),
+    ("DELETE", "/api/v1/admin/cases/{number}/assignments/{username}"): (
+        _delete("/api/v1/admin/cases/HSI-2026-000001/assignments/aaron"), "alice", "sam"),
+    ("POST", "/api/v1/admin/cases/{number}/close"): (
+        _post("/api/v1/admin/cases/HSI-2026-000001/close", {"reason": "r"}), "sue", "ada"),
+    # The demo case is open: reopening it is a conflict (the allowed path is walked in
+    # test_admin_cases.py).
+    ("POST", "/api/v1/admin/cases/{number}/reopen"): (
+        _post("/api/v1/admin/cases/HSI-2026-000001/reopen", {"reason": "r"}), "sue", ""),
+    # Programs: registered by an administrator, assessed by IGP.
+    ("GET", "/api/v1/admin/programs"): (_get("/api/v1/admin/programs"), "sam", "ada"),
+    ("POST", "/api/v1/admin/programs"): (
+        _post("/api/v1/admin/programs", {"code": "TF-NEW", "name": "n",
+                                         "assessment_ref": "PIA-1"}), "ivan", "ada"),
+    ("GET", "/api/v1/admin/programs/{code}"): (
+        _get("/api/v1/admin/programs/FRS-DEMO-01"), "otto", "ada"),
+    # The demo program's assessment is approved: approving it again is a conflict (the
+    # allowed path is walked in test_admin_cases.py).
+    ("POST", "/api/v1/admin/programs/{code}/assessment/approval"): (
+        _post("/api/v1/admin/programs/FRS-DEMO-01/assessment/approval",
+              {"assessment_ref": "PIA-DEMO-FRS-2026"}), "ada", ""),
+    ("POST", "/api/v1/admin/programs/{code}/assessment/revision"): (
+        _post("/api/v1/admin/programs/FRS-DEMO-01/assessment/revision",
+              {"assessment_ref": "PIA-DEMO-FRS-2026-R1", "reason": "r"}), "ivan", "ada"),
+    ("POST", "/api/v1/admin/programs/{code}/members"): (
+        _post("/api/v1/admin/programs/FRS-DEMO-01/members", {"username": "erin"}),
+        "sam", "ada"),
+    ("DELETE", "/api/v1/admin/programs/{code}/members/{username}"): (
+        _delete("/api/v1/admin/programs/FRS-DEMO-01/members/alice"), "sam", "ada"),
+    # FRS program codes: OSDM.
+    ("GET", "/api/v1/admin/program-codes"): (_get("/api/v1/admin/program-codes"), "ada", "olga"),
+    ("POST", "/api/v1/admin/program-codes"): (
+        _post("/api/v1/admin/program-codes", {"code": "HSI-FRS-NEW", "description": "d"}),
+        "ada", "olga"),
+    ("GET", "/api/v1/admin/program-codes/{code}"): (
+        _get("/api/v1/admin/program-codes/HSI-FRS-DEMO"), "alice", "olga"),
+    ("PATCH", "/api/v1/admin/program-codes/{code}"): (
+        _patch("/api/v1/admin/program-codes/HSI-FRS-DEMO", {"description": "renamed"}),
+        "sam", "olga"),
+    # PALMS certifications: only an administrator imports and reads them (the body is CSV).
+    ("POST", "/api/v1/admin/certifications/import"): (
+        lambda client, ids: client.post(
+            "/api/v1/admin/certifications/import", headers={"Content-Type": "text/csv"},
+            content=b"username,course_id,completed_on,best_practices_attested_on,"
+                    b"safeguards_attested_on\nalice,ICE-FRS-101,2025-06-01,2025-06-01,\n"),
+        "alice", "ada"),
+    ("GET", "/api/v1/admin/certifications"): (
+        _get("/api/v1/admin/certifications?username=alice"), "otto", "ada"),
+    # FRS providers: only an administrator registers, reads, changes and checks them.
+    ("GET", "/api/v1/admin/providers"): (_get("/api/v1/admin/providers"), "alice", "ada"),
+    ("POST", "/api/v1/admin/providers"): (
+        _post("/api/v1/admin/providers", {"name": "acme", "base_url": "https://frs.example",
+              "terms": {"match_types": ["one_to_many"], "candidate_cap": 5,
+                        "law_enforcement_use": True, "terms_ref": "contract 1"}}),
+        "olga", "ada"),
+    ("GET", "/api/v1/admin/providers/{name}"): (
+        _get("/api/v1/admin/providers/sandbox"), "otto", "ada"),
+    ("PATCH", "/api/v1/admin/providers/{name}"): (
+        _patch("/api/v1/admin/providers/exigent-unreviewed", {"tls": {"verify": True}}),
+        "sam", "ada"),
+    ("POST", "/api/v1/admin/providers/{name}/api-key"): (
+        _post("/api/v1/admin/providers/exigent-unreviewed/api-key",
+              {"api_key": "rotated-key-0123456789"}), "otto", "ada"),
+    ("POST", "/api/v1/admin/providers/{name}/check"): (
+        _post("/api/v1/admin/providers/sandbox/check"), "alice", "ada"),
 }  # fmt: skip
 # The two acts that take a body of their own are driven by their helpers.
 POSTED_ACTS = {("POST", "/api/v1/probes"), ("POST", "/api/v1/submissions")}

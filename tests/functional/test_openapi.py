@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from fastapi.routing import APIRoute
 from harness import Gateway
-from helpers import exigent_body, post_probe, probe_for_result, submission_body
+from helpers import approval_review, exigent_body, post_probe, probe_for_result, submission_body
 from images import rotated_astronaut_jpeg
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel
@@ -34,6 +34,11 @@ CREATED = {
     ("post", "/api/v1/probes"): {"201"},
     ("post", "/api/v1/submissions"): {"201", "202"},  # 202: stored, waiting for approval
     ("post", "/api/v1/policy/activations"): {"201"},
+    ("post", "/api/v1/admin/cases"): {"201"},
+    ("post", "/api/v1/admin/programs"): {"201"},
+    ("post", "/api/v1/admin/program-codes"): {"201"},
+    ("post", "/api/v1/admin/users"): {"201"},
+    ("post", "/api/v1/admin/providers"): {"201"},
 }
 # The operations that can answer 409: an idempotency key, a record's state (already decided,
 # already reviewed, already requested), or a read held for an approval.
@@ -46,9 +51,36 @@ CONFLICTS = {
     ("post", "/api/v1/submissions/{submission_id}/outcome-review"),
     ("post", "/api/v1/providers/{provider_id}/review"),
     ("post", "/api/v1/policy/activations"),
+    # A record that exists already, an illegal transition (closing a closed case), an
+    # assessment approved twice or other than the one on record.
+    ("post", "/api/v1/admin/cases"),
+    ("post", "/api/v1/admin/cases/{number}/assignments"),
+    ("post", "/api/v1/admin/cases/{number}/close"),
+    ("post", "/api/v1/admin/cases/{number}/reopen"),
+    ("post", "/api/v1/admin/programs"),
+    ("post", "/api/v1/admin/programs/{code}/assessment/approval"),
+    ("post", "/api/v1/admin/programs/{code}/assessment/revision"),
+    ("post", "/api/v1/admin/programs/{code}/members"),
+    ("post", "/api/v1/admin/program-codes"),
+    # Accounts: a username, e-mail or OIDC identity taken; a role held or not; a status.
+    ("post", "/api/v1/admin/users"),
+    ("patch", "/api/v1/admin/users/{username}"),
+    ("post", "/api/v1/admin/users/{username}/roles"),
+    ("delete", "/api/v1/admin/users/{username}/roles/{role}"),
+    ("post", "/api/v1/admin/users/{username}/disable"),
+    ("post", "/api/v1/admin/users/{username}/enable"),
+    # A provider's name taken.
+    ("post", "/api/v1/admin/providers"),
 }
 # The acts whose body names records (a case, a probe, a provider): 404 when one is unknown.
-NAMED_IN_BODY = {("post", "/api/v1/probes"), ("post", "/api/v1/submissions")}
+NAMED_IN_BODY = {
+    ("post", "/api/v1/probes"),
+    ("post", "/api/v1/submissions"),
+    ("post", "/api/v1/admin/cases"),  # the supervisor and agents, by username
+    ("post", "/api/v1/admin/programs"),  # the supervisor and members, by username
+    ("post", "/api/v1/admin/users"),  # the supervisor, by username
+    ("get", "/api/v1/admin/certifications"),  # ?username=
+}
 IMAGES = {
     ("get", "/api/v1/probes/{probe_id}/image"),
     ("get", "/api/v1/candidates/{candidate_id}/image"),
@@ -79,7 +111,7 @@ def _expected_errors(method: str, path: str) -> set[str]:
         expected.add("409")
     if (method, path) == ("post", "/api/v1/submissions"):
         expected.add("429")
-    if method == "post":  # every POST takes a body, and a body has a size limit
+    if method in ("post", "patch"):  # every POST and PATCH takes a body, which has a size limit
         expected.add("413")
     return expected
 
@@ -342,11 +374,47 @@ def test_what_the_gateway_answers_fits_the_document(gateway: Gateway) -> None:
         check.json(
             olga.post(
                 f"/api/v1/providers/{provider['id']}/review",
-                json={"approve": True, "note": "terms reviewed"},
+                json=approval_review("terms reviewed"),
             ),
             "/api/v1/providers/{provider_id}/review",
             200,
         )
+
+    # FRS providers: registered, read, changed, keyed and checked by an administrator, and
+    # reviewed by OSDM with the structured record.
+    with gateway.client("ada") as ada:
+        acme = check.json(
+            ada.post("/api/v1/admin/providers", json={
+                "name": "acme", "base_url": gateway.sandbox_url, "api_key": "acme-key-0123456789",
+                "terms": {"match_types": ["one_to_many"], "candidate_cap": 5,
+                          "law_enforcement_use": True, "terms_ref": "contract 1"}}),
+            "/api/v1/admin/providers", 201,
+        )  # fmt: skip
+        check.json(ada.get("/api/v1/admin/providers"), "/api/v1/admin/providers", 200)
+        check.json(ada.patch("/api/v1/admin/providers/acme", json={"tls": {"verify": True}}),
+                   "/api/v1/admin/providers/{name}", 200)  # fmt: skip
+        check.json(ada.post("/api/v1/admin/providers/acme/api-key",
+                            json={"api_key": "acme-key-rotated-0123"}),
+                   "/api/v1/admin/providers/{name}/api-key", 200)  # fmt: skip
+        checked = check.json(ada.post("/api/v1/admin/providers/acme/check"),
+                             "/api/v1/admin/providers/{name}/check", 200)  # fmt: skip
+        assert checked["ok"] is True
+    with gateway.client("olga") as olga:
+        reviewed = check.json(
+            olga.post(f"/api/v1/providers/{acme['id']}/review", json={
+                "decision": "approved", "capabilities": "1:N search",
+                "terms": {"match_types": ["one_to_many"], "candidate_cap": 5,
+                          "law_enforcement_use": True, "terms_ref": "contract 1"},
+                "accuracy_evidence": [{"source": "NIST FRTE 1:N", "reference": "IR 8271"}],
+                "demographic_differentials": "within NIST bounds", "data_handling": "deleted",
+                "retention": "30 days", "rationale": "accurate enough"}),
+            "/api/v1/providers/{provider_id}/review", 200,
+        )  # fmt: skip
+        assert reviewed["review"]["decision"] == "approved"
+    with gateway.client("ada") as ada:
+        shown = check.json(ada.get("/api/v1/admin/providers/acme"),
+                           "/api/v1/admin/providers/{name}", 200)  # fmt: skip
+        assert [r["decision"] for r in shown["reviews"]] == ["approved"]
 
     with gateway.client("otto") as otto:
         check.json(otto.get("/api/v1/ledger/checkpoint"), "/api/v1/ledger/checkpoint", 200)
@@ -389,6 +457,105 @@ def test_what_the_gateway_answers_fits_the_document(gateway: Gateway) -> None:
         )
         assert activation["pack"]["active"] is True
 
+    _administer_casework(gateway, check)
+    _administer_accounts(gateway, check)
+    _administer_certifications(gateway, check)
+
     # Every operation was answered with a success at least once.
     answered = {(m, p) for m, p, s in check.seen if 200 <= s < 300}
     assert answered == {(m, p) for m, p, _ in _operations(check.document)}
+
+
+def _administer_casework(gateway: Gateway, check: _Checker) -> None:
+    """Cases, programs and FRS program codes: each operation answered as documented."""
+    cases, programs, codes = (
+        "/api/v1/admin/cases",
+        "/api/v1/admin/programs",
+        "/api/v1/admin/program-codes",
+    )
+    case = f"{cases}/{{number}}"
+    with gateway.client("ada") as ada:
+        body = {"number": "HSI-2026-000901", "title": "t", "statutory_authority": "18 U.S.C. 545",
+                "under_hsi_authority": True, "supervisor": "sam", "agents": ["alice"]}  # fmt: skip
+        check.json(ada.post(cases, json=body), cases, 201)
+        check.json(ada.post(cases, json={"number": "HSI-2026-000901"}), cases, 422)
+        check.json(ada.get(cases, params={"status": "open"}), cases, 200)
+        n = "HSI-2026-000901"
+        check.json(ada.get(f"{cases}/{n}"), case, 200)
+        check.json(ada.get(f"{cases}/HSI-2099-000001"), case, 404)
+        check.json(ada.patch(f"{cases}/{n}", json={"title": "renamed"}), case, 200)
+        check.json(ada.post(f"{cases}/{n}/assignments", json={"username": "erin"}),
+                   f"{case}/assignments", 200)  # fmt: skip
+        check.json(ada.post(f"{cases}/{n}/assignments", json={"username": "erin"}),
+                   f"{case}/assignments", 409)  # fmt: skip
+        check.json(ada.delete(f"{cases}/{n}/assignments/erin"),
+                   f"{case}/assignments/{{username}}", 200)  # fmt: skip
+        check.json(ada.post(f"{cases}/{n}/close", json={"reason": "r"}), f"{case}/close", 200)
+        check.json(ada.post(f"{cases}/{n}/reopen", json={"reason": "r"}), f"{case}/reopen", 200)
+        program = f"{programs}/{{code}}"
+        new = {"code": "TF-DOC", "name": "n", "assessment_ref": "PIA-DOC"}
+        check.json(ada.post(programs, json=new), programs, 201)
+        check.json(ada.get(programs), programs, 200)
+        check.json(ada.get(f"{programs}/TF-DOC"), program, 200)
+        check.json(ada.post(f"{programs}/TF-DOC/members", json={"username": "alice"}),
+                   f"{program}/members", 200)  # fmt: skip
+        check.json(ada.delete(f"{programs}/TF-DOC/members/alice"),
+                   f"{program}/members/{{username}}", 200)  # fmt: skip
+        check.json(ada.post(f"{programs}/TF-DOC/assessment/revision",
+                            json={"assessment_ref": "PIA-DOC-R1", "reason": "r"}),
+                   f"{program}/assessment/revision", 200)  # fmt: skip
+    with gateway.client("ivan") as ivan:
+        check.json(ivan.post(f"{programs}/TF-DOC/assessment/approval",
+                             json={"assessment_ref": "PIA-DOC-R1"}),
+                   f"{program}/assessment/approval", 200)  # fmt: skip
+    with gateway.client("olga") as olga:
+        code = f"{codes}/{{code}}"
+        check.json(olga.post(codes, json={"code": "HSI-FRS-DOC", "description": "d"}), codes, 201)
+        check.json(olga.get(codes), codes, 200)
+        check.json(olga.get(f"{codes}/HSI-FRS-DOC"), code, 200)
+        check.json(olga.patch(f"{codes}/HSI-FRS-DOC", json={"description": "renamed"}), code, 200)
+
+
+def _administer_accounts(gateway: Gateway, check: _Checker) -> None:
+    """User accounts: each operation answered as documented."""
+    users = "/api/v1/admin/users"
+    one = f"{users}/{{username}}"
+    with gateway.client("ada") as ada:
+        made = check.json(
+            ada.post(users, json={"username": "ivy", "display_name": "Ivy", "roles": ["agent"],
+                                  "supervisor": "sam", "email": "ivy@example.gov"}),
+            users, 201,
+        )  # fmt: skip
+        assert made["supervisor"] == "sam"
+        check.json(ada.post(users, json={"username": "ivy", "display_name": "I"}), users, 409)
+        listed = check.json(ada.get(users), users, 200)
+        assert "ivy" in {u["username"] for u in listed["users"]}
+        check.json(ada.get(f"{users}/ivy"), one, 200)
+        check.json(ada.get(f"{users}/nobody"), one, 404)
+        check.json(ada.patch(f"{users}/ivy", json={"office": "HQ", "email": None}), one, 200)
+        check.json(ada.post(f"{users}/ivy/roles", json={"role": "examiner"}),
+                   f"{one}/roles", 200)  # fmt: skip
+        check.json(ada.post(f"{users}/ivy/roles", json={"role": "wizard"}), f"{one}/roles", 422)
+        check.json(ada.post(f"{users}/ada/roles", json={"role": "igp"}), f"{one}/roles", 403)
+        check.json(ada.delete(f"{users}/ivy/roles/agent"), f"{one}/roles/{{role}}", 200)
+        check.json(ada.post(f"{users}/ivy/disable", json={"reason": "moved"}),
+                   f"{one}/disable", 200)  # fmt: skip
+        check.json(ada.post(f"{users}/ivy/enable"), f"{one}/enable", 200)
+        check.json(ada.post(f"{users}/ivy/enable"), f"{one}/enable", 409)
+
+
+def _administer_certifications(gateway: Gateway, check: _Checker) -> None:
+    """PALMS certifications: an import (a CSV body) and the list, answered as documented."""
+    imports, listing = "/api/v1/admin/certifications/import", "/api/v1/admin/certifications"
+    header = b"username,course_id,completed_on,best_practices_attested_on,safeguards_attested_on"
+    csv = {"Content-Type": "text/csv"}
+    with gateway.client("ada") as ada:
+        done = check.json(ada.post(imports, headers=csv,
+                                   content=header + b"\nerin,ICE-FRS-101,2025-06-01,,\n"),
+                          imports, 200)  # fmt: skip
+        assert (done["new"], done["certifications"][0]["current"]) == (1, False)
+        refused = check.json(ada.post(imports, headers=csv, content=header + b"\nerin,X,,,\n"),
+                             imports, 422)  # fmt: skip
+        assert refused["problems"][0].startswith("line 2, ")
+        check.json(ada.get(listing, params={"username": "erin"}), listing, 200)
+        check.json(ada.get(listing, params={"username": "nobody"}), listing, 404)

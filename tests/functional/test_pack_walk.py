@@ -22,6 +22,7 @@ import pytest
 from harness import Gateway, running_gateway
 from helpers import (
     DEMO_PROGRAM,
+    approval_review,
     exigent_body,
     post_probe,
     probe_for_result,
@@ -54,13 +55,6 @@ NO_ROUTE_YET = frozenset(
         Action.lead_mark_enforcement_basis,
         Action.share_create,
         Action.export_run,
-        Action.user_manage,
-        Action.case_manage,
-        Action.program_manage,
-        Action.program_assess,
-        Action.program_code_establish,
-        Action.certification_record,
-        Action.provider_manage,
         # The log is append-only by construction: there is no path that alters it, ever; the
         # rule answers anyone who asks.
         Action.ledger_alter,
@@ -287,8 +281,14 @@ def _walk_submissions(w: Walk, probes: dict[str, Any]) -> dict[str, Any]:
                 **submission_body(good, provider="exigent-unreviewed"))  # fmt: skip
         _submit(alice, 403, "provider.not_approved",
                 **submission_body(good, provider="not-approved-vendor"))  # fmt: skip
-        waiting = _submit(alice, 202, "provider.exigent_unreviewed", **submission_body(
-            good, provider="exigent-unreviewed", exigent=True, exigent_reason="boarding now"))
+        waiting = _submit(
+            alice,
+            202,
+            "provider.exigent_unreviewed",
+            **submission_body(
+                good, provider="exigent-unreviewed", exigent=True, exigent_reason="boarding now"
+            ),
+        )
         _submit(alice, 403, "provider.terms_law_enforcement",
                 **submission_body(good, provider="no-le"))  # fmt: skip
         _submit(alice, 403, "provider.terms_match_type",
@@ -297,8 +297,12 @@ def _walk_submissions(w: Walk, probes: dict[str, Any]) -> dict[str, Any]:
                 **submission_body(good, max_candidates=50))  # fmt: skip
         _submit(alice, 403, "provider.terms_edited_probe",
                 **submission_body(probes["enhanced"]["id"], provider="no-edits"))  # fmt: skip
-        _submit(alice, 403, "submission.match_type",
-                **submission_body(good, provider="fourth-use", match_type="redacted_use"))
+        _submit(
+            alice,
+            403,
+            "submission.match_type",
+            **submission_body(good, provider="fourth-use", match_type="redacted_use"),
+        )
         flagged = _submit(alice, 202, "probe.justification_flagged",
                           **submission_body(probes["flagged"]["id"]))  # fmt: skip
     with w.client("erin") as erin:
@@ -344,7 +348,7 @@ def _walk_reads(w: Walk, subs: dict[str, Any]) -> None:
         _expect(alice.post(f"/api/v1/submissions/{sub_id}/outcome-review", json={"note": "n"}),
                 403, "duty.outcome_review")  # fmt: skip
         _expect(alice.post("/api/v1/providers/provider_x/review",
-                           json={"approve": True, "note": "n"}), 404)  # fmt: skip
+                           json=approval_review("n")), 404)  # fmt: skip
         exigent = _submit(alice, 201, **exigent_body(probe["id"], "exigent-unreviewed", "now"))
         denied = _submit(alice, 201, **exigent_body(probe["id"], "exigent-unreviewed", "now"))
         _expect(alice.get(f"/api/v1/submissions/{sub_id}"), 200)
@@ -412,15 +416,15 @@ def _walk_reviews(w: Walk, subs: dict[str, Any]) -> None:
         [provider] = [p for p in oscar.get("/api/v1/queue/osdm").json()["providers"]
                       if p["name"] == "exigent-unreviewed"]  # fmt: skip
         _expect(oscar.post(f"/api/v1/providers/{provider['id']}/review",
-                           json={"approve": True, "note": "n"}), 403,
+                           json=approval_review("n")), 403,
                 "review.not_own_request")  # fmt: skip
     with w.client("alice") as alice:
         _expect(alice.post(f"/api/v1/providers/{provider['id']}/review",
-                           json={"approve": True, "note": "n"}), 403,
+                           json=approval_review("n")), 403,
                 "review.osdm_only")  # fmt: skip
     with w.client("olga") as olga:
         _expect(olga.post(f"/api/v1/providers/{provider['id']}/review",
-                          json={"approve": True, "note": "reviewed"}), 200)  # fmt: skip
+                          json=approval_review()), 200)  # fmt: skip
 
 
 def _walk_rate_limits(gateway: Gateway, sandbox_url: str) -> None:
@@ -456,6 +460,102 @@ def _walk_account_disabled(w: Walk) -> None:
     with w.client("sam") as sam:
         decided = _decide(sam, probe["approvals"][0]["id"], 200)
     assert decided["rejected_submissions"], decided
+
+
+def _walk_accounts(w: Walk) -> None:
+    """Account administration (memo 4.E.4, 4.E.5): administrators only, never their own
+    standing, never the auditor's and the administrator's roles on one account."""
+    users = "/api/v1/admin/users"
+    with w.client("alice") as alice:
+        _expect(alice.get(users), 403, "users.admin_only")
+    with w.client("otto") as otto:
+        _expect(otto.post(users, json={"username": "x", "display_name": "X"}), 403,
+                "opr.read_only", "users.admin_only")  # fmt: skip
+    with w.client("ada") as ada:
+        _expect(ada.get(users), 200)
+        _expect(ada.post(f"{users}/ada/roles", json={"role": "igp"}), 403, "users.not_self")
+        _expect(ada.post(f"{users}/otto/roles", json={"role": "admin"}), 403,
+                "users.opr_not_admin")  # fmt: skip
+        _expect(ada.post(f"{users}/oscar/enable", json={"reason": "back"}), 200)
+
+
+def _walk_casework(w: Walk) -> None:
+    """Cases, programs and FRS program codes (memo 4.A.1, 4.E.3, 4.E.4): a supervisor manages
+    their own cases, an administrator registers programs, IGP approves their assessments
+    (never of a program it registered), OSDM establishes program codes."""
+    cases, programs = "/api/v1/admin/cases", "/api/v1/admin/programs"
+    case = {"number": "HSI-2026-000950", "title": "t", "statutory_authority": "18 U.S.C. 545",
+            "under_hsi_authority": True, "supervisor": "sam"}  # fmt: skip
+    with w.client("alice") as alice:
+        _expect(alice.get(cases), 403, "duty.case_manage")
+    with w.client("sue") as sue:
+        _expect(sue.post(f"{cases}/{CASE}/close", json={"reason": "r"}), 403,
+                "case.supervisor_own")  # fmt: skip
+    with w.client("sam") as sam:
+        _expect(sam.post(cases, json=case), 201)
+        _expect(sam.post(programs, json={"code": "TF-W", "name": "n", "assessment_ref": "P"}),
+                403, "duty.program_manage")  # fmt: skip
+    pia = admin.create_user(w.gate, w.system, username="pia", display_name="Pia IGP-Admin",
+                            roles=(Role.igp, Role.admin))  # fmt: skip
+    w.gw.users["pia"] = pia.id
+    with w.client("pia") as pia_client:
+        _expect(pia_client.post(programs, json={"code": "TF-W", "name": "n",
+                                                "assessment_ref": "P"}), 201)  # fmt: skip
+        own = pia_client.post(f"{programs}/TF-W/assessment/approval",
+                              json={"assessment_ref": "P"})  # fmt: skip
+        _expect(own, 403, "program.assess_not_own")
+    with w.client("ada") as ada:
+        _expect(ada.post(f"{programs}/TF-W/assessment/approval", json={"assessment_ref": "P"}),
+                403, "program.assess_igp_only")  # fmt: skip
+        _expect(ada.post("/api/v1/admin/program-codes", json={"code": "HSI-FRS-W",
+                                                              "description": "d"}),
+                403, "duty.program_code_establish")  # fmt: skip
+    with w.client("ivan") as ivan:
+        _expect(ivan.post(f"{programs}/TF-W/assessment/approval", json={"assessment_ref": "P"}),
+                200)  # fmt: skip
+    with w.client("olga") as olga:
+        _expect(olga.post("/api/v1/admin/program-codes",
+                          json={"code": "HSI-FRS-W", "description": "d"}), 201)  # fmt: skip
+
+
+def _walk_certifications(w: Walk) -> None:
+    """PALMS certifications (memo 4.A.3): an administrator imports the training system's
+    export, never a row of their own."""
+    path = "/api/v1/admin/certifications/import"
+    day = w.gate.now().date().isoformat()
+    header = "username,course_id,completed_on,best_practices_attested_on,safeguards_attested_on"
+
+    def csv(username: str) -> bytes:
+        return f"{header}\n{username},ICE-FRS-101,{day},{day},{day}\n".encode()
+
+    csv_type = {"Content-Type": "text/csv"}
+    with w.client("alice") as alice:
+        _expect(alice.post(path, content=csv("una"), headers=csv_type), 403,
+                "duty.certification_record")  # fmt: skip
+    with w.client("ada") as ada:
+        _expect(ada.post(path, content=csv("ada"), headers=csv_type), 403,
+                "certification.not_own")  # fmt: skip
+        _expect(ada.post(path, content=csv("una"), headers=csv_type), 200)
+
+
+def _walk_providers(w: Walk) -> None:
+    """FRS providers (memo 4.C): an administrator registers the connection, OSDM suspends an
+    FRS, and a suspended FRS is refused even in exigent circumstances."""
+    with w.client("alice") as alice:
+        _expect(alice.get("/api/v1/admin/providers"), 403, "duty.provider_manage")
+    with w.client("ada") as ada:
+        [fourth] = [p for p in _expect(ada.get("/api/v1/admin/providers"), 200)["providers"]
+                    if p["name"] == "fourth-use"]  # fmt: skip
+    with w.client("olga") as olga:
+        _expect(olga.post(f"/api/v1/providers/{fourth['id']}/review",
+                          json={"decision": "suspended", "rationale": "breach under review"}),
+                200)  # fmt: skip
+    with w.client("alice") as alice:
+        probe = _probe(alice, image=rotated_astronaut_jpeg())
+        _submit(alice, 403, "provider.suspended",
+                **submission_body(probe["id"], provider="fourth-use"))  # fmt: skip
+        _submit(alice, 403, "provider.suspended",
+                **exigent_body(probe["id"], "fourth-use", "suspect boarding now"))  # fmt: skip
 
 
 def _walk_pack_activation(tmp_path: Path, database_url: str) -> None:
@@ -494,6 +594,10 @@ def test_every_rule_fires_through_the_product(
     _walk_reads(walk, subs)
     _walk_reviews(walk, subs)
     _walk_account_disabled(walk)
+    _walk_accounts(walk)
+    _walk_casework(walk)
+    _walk_certifications(walk)
+    _walk_providers(walk)
     _walk_rate_limits(gateway, sandbox_url)
     _walk_pack_activation(tmp_path, second_database_url)
 
@@ -508,9 +612,7 @@ def test_every_rule_fires_through_the_product(
                 and r.id.removeprefix("grant.") in {str(role) for role in principal.roles}
             )  # fmt: skip
     routed = {a.value for a in Action if a not in NO_ROUTE_YET}
-    expected = {
-        r.id for r in pack.rules if r.actions is None or not r.actions.isdisjoint(routed)
-    }
+    expected = {r.id for r in pack.rules if r.actions is None or not r.actions.isdisjoint(routed)}
     assert sorted(expected - fired) == []
     # No act with a route is missing from the walk.
     assert {a for _, a, _ in seen.decisions} == {a for a in Action if a not in NO_ROUTE_YET}
@@ -523,5 +625,9 @@ def test_no_fact_a_rule_reads_is_a_constant(gateway: Gateway, seen: Seen) -> Non
     _walk_approvals(walk, probes, subs)
     _walk_reads(walk, subs)
     _walk_account_disabled(walk)
+    _walk_accounts(walk)
+    _walk_casework(walk)
+    _walk_certifications(walk)
+    _walk_providers(walk)
     constant = sorted(path for path, values in seen.values.items() if len(values) < 2)
     assert constant == [], constant

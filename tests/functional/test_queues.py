@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from harness import Gateway, running_gateway
-from helpers import exigent_body, post_probe, submission_body
+from helpers import exigent_body, post_probe, refusal_review, submission_body
 from images import astronaut_jpeg
 
 from frsgate.domain import SubmissionStatus
@@ -93,7 +93,7 @@ def test_osdm_reviews_an_frs_used_in_exigency(gateway: Gateway) -> None:
         assert provider["review_status"] == "pending"
         reviewed = olga.post(
             f"/api/v1/providers/{provider['id']}/review",
-            json={"approve": False, "note": "terms allow resale of probe images"},
+            json=refusal_review("terms allow resale of probe images"),
         )
         assert reviewed.status_code == 200, reviewed.text
         assert reviewed.json()["review_status"] == "not_approved"

@@ -59,7 +59,11 @@ def test_nul_in_a_json_field_is_refused(gateway: Gateway, probe_id: str, field: 
     [
         ("/api/v1/approvals/apr_x/decision", {"approve": True, "note": f"ok{NUL}"}, "note"),
         ("/api/v1/submissions/sub_x/outcome-review", {"note": f"closed{NUL}"}, "note"),
-        ("/api/v1/providers/prv_x/review", {"approve": True, "note": f"n{NUL}"}, "note"),
+        (
+            "/api/v1/providers/prv_x/review",
+            {"decision": "not_approved", "rationale": f"n{NUL}"},
+            "rationale",
+        ),
         ("/api/v1/policy/activations", {"reason": f"new pack{NUL}"}, "reason"),
     ],
 )

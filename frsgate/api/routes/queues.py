@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.fields import Id, Text
+from frsgate.api.routes.admin_providers import TermsIn
 from frsgate.api.routes.approvals import pending_json
 from frsgate.api.routes.submissions import submission_json
 from frsgate.api.schemas import (
@@ -18,10 +19,12 @@ from frsgate.api.schemas import (
     SupervisorQueueOut,
     error_responses,
 )
-from frsgate.domain import Provider
+from frsgate.domain import Provider, ReviewStatus
+from frsgate.domain.providers import AccuracyEvidence
 from frsgate.policy.facts import Action
 from frsgate.services import queues
 from frsgate.services.gate import Caller
+from frsgate.services.providers import domain_checked, review_json
 from frsgate.services.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["queues"])
@@ -34,11 +37,50 @@ class NoteIn(BaseModel):
     note: Annotated[Text, Field(min_length=1)]
 
 
-class ReviewIn(BaseModel):
+class EvidenceIn(BaseModel):
+    """One piece of accuracy evidence, e.g. NIST FRTE 1:N results, with its document."""
+
     model_config = ConfigDict(extra="forbid")
 
-    approve: bool
-    note: Annotated[Text, Field(min_length=1)]
+    source: Annotated[Text, Field(min_length=1)]
+    reference: Annotated[Text, Field(min_length=1)]
+    summary: Text = ""
+
+
+class ReviewIn(BaseModel):
+    """OSDM's structured review (memo 4.C.1-4.C.3; fn1: the review process of the PIA):
+    `decision` (approved, not_approved, suspended; pending puts an approved FRS back under
+    review) with its `rationale`, and for an approval the capabilities, the terms OSDM
+    accepts, the accuracy evidence, the demographic differentials, data handling and retention.
+    An approval without any of them is refused, naming the part missing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: ReviewStatus
+    rationale: Annotated[Text, Field(min_length=1)]
+    capabilities: Text = ""
+    terms: TermsIn | None = None
+    accuracy_evidence: Annotated[list[EvidenceIn], Field(max_length=50)] = []
+    demographic_differentials: Text = ""
+    data_handling: Text = ""
+    retention: Text = ""
+
+    def statement(self) -> queues.ReviewStatement:
+        with domain_checked():
+            evidence = tuple(
+                AccuracyEvidence(source=e.source, reference=e.reference, summary=e.summary)
+                for e in self.accuracy_evidence
+            )
+        return queues.ReviewStatement(
+            decision=self.decision,
+            rationale=self.rationale,
+            capabilities=self.capabilities,
+            terms=self.terms.to_terms("terms") if self.terms is not None else None,
+            accuracy_evidence=evidence,
+            demographic_differentials=self.demographic_differentials,
+            data_handling=self.data_handling,
+            retention=self.retention,
+        )
 
 
 def provider_json(p: Provider) -> dict[str, Any]:
@@ -105,7 +147,7 @@ def get_osdm_queue(
 
 @router.post(
     "/providers/{provider_id}/review",
-    summary="OSDM approves or does not approve",
+    summary="OSDM reviews an FRS: approves, does not approve, suspends or re-reviews it",
     response_model=ProviderOut,
     responses=error_responses(404, 409, 413),
 )
@@ -115,8 +157,10 @@ def post_provider_review(
     caller: Annotated[Caller, requires(Action.provider_review)],
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
-    provider = queues.review_provider(
-        gate=runtime.gate, caller=caller, provider_id=provider_id, approve=body.approve,
-        note=body.note,
-    )  # fmt: skip
-    return provider_json(provider)
+    decided = queues.decide_provider_review(
+        gate=runtime.gate, caller=caller, provider_id=provider_id, statement=body.statement()
+    )
+    shown = provider_json(decided.provider)
+    if decided.review is not None:
+        shown["review"] = review_json(decided.review)
+    return shown

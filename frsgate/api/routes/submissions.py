@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.fields import Clean, Id, RecordRef, Text, Word
@@ -41,6 +49,8 @@ from frsgate.services.submit import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
+
+_MATCH_TYPE_NAME = re.compile(MATCH_TYPE_NAME_PATTERN)
 
 POST_SUBMISSIONS = "POST /api/v1/submissions"  # the scope of its idempotency keys
 
@@ -87,6 +97,22 @@ class SubmissionIn(BaseModel):
         default=None, description="one_to_one: the gallery record"
     )
     max_candidates: int | None = Field(default=None, ge=1, le=1000)
+
+    @field_validator("match_type", mode="before")
+    @classmethod
+    def _a_match_type_name(cls, value: object) -> object:
+        # Before the pattern check, whose own message shows a regular expression: a caller who
+        # wrote "one-to-many" is told the names, not the pattern (memo 2).
+        if not isinstance(value, str) or _MATCH_TYPE_NAME.fullmatch(value):
+            return value
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        known = ", ".join(m.value for m in MatchType)
+        guess = value.strip().lower().replace("-", "_").replace(" ", "_")
+        hint = f" (did you mean {guess}?)" if guess in {m.value for m in MatchType} else ""
+        raise ValueError(
+            f"{shown!r} is not a match type{hint}; use one of {known}, or a further use the "
+            "provider's terms name (lower-case letters, digits and _, at most 40)"
+        )
 
     @model_validator(mode="after")
     def _fields_fit_the_match_type(self) -> SubmissionIn:

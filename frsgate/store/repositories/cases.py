@@ -59,8 +59,11 @@ class CaseRepository(Repository[Case]):
         assigned = self._assigned(r["id"] for r in rows)
         return [self.mapper.from_row(r, assigned_user_ids=assigned[r["id"]]) for r in rows]
 
-    def get_by_number(self, number: str) -> Case:
-        row = self.conn.execute(select(cases).where(cases.c.number == number)).mappings().first()
+    def get_by_number(self, number: str, *, lock: bool = False) -> Case:
+        stmt = select(cases).where(cases.c.number == number)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = self.conn.execute(stmt).mappings().first()
         if row is None:
             raise NotFound(f"case number {number!r} does not exist")
         return self._load(row)
@@ -78,6 +81,12 @@ class CaseRepository(Repository[Case]):
         if status is not None:
             stmt = stmt.where(cases.c.status == status.value)
         return self._many(stmt)
+
+    def find_number(self, number: str) -> Case | None:
+        try:
+            return self.get_by_number(number)
+        except NotFound:
+            return None
 
     def supervised_by(self, supervisor_id: str) -> list[Case]:
         """Cases whose logs and files this supervisor reviews (memo 4.E.4)."""
@@ -150,6 +159,29 @@ class FrsProgramCodeRepository(Repository[FrsProgramCode]):
     label = "FRS program code"
     mapper = EntityMapper(FrsProgramCode, frs_program_codes)
     status_column = None
+
+    def get_code(self, code: str, *, lock: bool = False) -> FrsProgramCode:
+        stmt = select(frs_program_codes).where(frs_program_codes.c.code == code)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = self.conn.execute(stmt).mappings().first()
+        if row is None:
+            raise NotFound(f"FRS program code {code!r} does not exist")
+        return self._load(row)
+
+    def update_code(self, entity: FrsProgramCode) -> FrsProgramCode:
+        """Write the code's description and validity (the code itself is its key and the
+        record of who established it and when never changes)."""
+        table = frs_program_codes
+        result = self.conn.execute(
+            table.update()
+            .where(table.c.code == entity.code)
+            .values(description=entity.description, valid_from=entity.valid_from,
+                    valid_until=entity.valid_until)
+        )  # fmt: skip
+        if result.rowcount != 1:
+            raise NotFound(f"FRS program code {entity.code!r} does not exist")
+        return entity
 
     def find_code(self, code: str) -> FrsProgramCode | None:
         stmt = select(frs_program_codes).where(frs_program_codes.c.code == code)

@@ -53,6 +53,24 @@ class UserRepository(Repository[User]):
             raise NotFound(f"user {username!r} does not exist")
         return self._load(first)
 
+    def find_by_email(self, email: str) -> User | None:
+        """The user whose e-mail is `email` (stored lower-case), if any."""
+        stmt = self._select().where(users.c.email == email.lower())
+        found = self._many(stmt)
+        return found[0] if found else None
+
+    def find_by_oidc(self, issuer: str, subject: str) -> User | None:
+        """The user the identity provider `issuer` knows as `subject`, if any."""
+        stmt = self._select().where(users.c.oidc_issuer == issuer, users.c.oidc_subject == subject)
+        found = self._many(stmt)
+        return found[0] if found else None
+
+    def find_by_username(self, username: str) -> User | None:
+        try:
+            return self.get_by_username(username)
+        except NotFound:
+            return None
+
     def list_all(self, *, active_only: bool = False) -> list[User]:
         stmt = self._select().order_by(users.c.username)
         if active_only:
@@ -72,6 +90,15 @@ class UserRepository(Repository[User]):
         return self._many(stmt.order_by(users.c.username))
 
 
+# Most recently recorded first; of those recorded together (one import), the one that runs
+# longest first, so a user's latest record is their newest training.
+_NEWEST_FIRST = (
+    certifications.c.recorded_at.desc(),
+    certifications.c.expires_at.desc(),
+    certifications.c.id,
+)
+
+
 class CertificationRepository(Repository[Certification]):
     label = "certification"
     mapper = EntityMapper(Certification, certifications)
@@ -79,19 +106,24 @@ class CertificationRepository(Repository[Certification]):
 
     def of_user(self, user_id: str) -> list[Certification]:
         stmt = self._select().where(certifications.c.user_id == user_id)
-        return self._many(stmt.order_by(certifications.c.recorded_at.desc()))
+        return self._many(stmt.order_by(*_NEWEST_FIRST))
 
     def current_for(self, user_id: str, at: datetime) -> Certification | None:
         """The user's most recently recorded certification that is current at `at`, if any."""
         stmt = (
             self._select()
             .where(certifications.c.user_id == user_id, certifications.c.expires_at > at)
-            .order_by(certifications.c.recorded_at.desc())
+            .order_by(*_NEWEST_FIRST)
         )
         for cert in self._many(stmt):
             if cert.is_current(at):
                 return cert
         return None
+
+    def list_all(self) -> list[Certification]:
+        """Every certification, each user's most recent first."""
+        stmt = self._select().order_by(certifications.c.user_id, *_NEWEST_FIRST)
+        return self._many(stmt)
 
     def latest_for(self, user_id: str) -> Certification | None:
         """The most recent record, current or not: it says what is missing (memo 4.A.3)."""

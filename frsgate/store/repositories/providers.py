@@ -65,6 +65,11 @@ class ProviderRepository(Repository[Provider]):
             raise NotFound(f"provider {name!r} does not exist")
         return self._load(first)
 
+    def find_by_name(self, name: str) -> Provider | None:
+        first = self.conn.execute(select(providers).where(providers.c.name == name)).mappings()
+        row = first.first()
+        return None if row is None else self._load(row)
+
     def list_all(self) -> list[Provider]:
         return self._many(self._select().order_by(providers.c.name))
 

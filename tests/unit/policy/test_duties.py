@@ -67,10 +67,7 @@ def test_grants_and_duty_rules_agree(pack: PolicyPack, action: Action) -> None:
     contexts: list[dict[str, object]] = [{}]
     if action is Action.approval_decide:
         kinds = [k for k in ApprovalKind if k is not ApprovalKind.policy_pack_activation]
-        contexts = [
-            {"approval": {"kind": k.value, "decider_supervises": True}}
-            for k in kinds
-        ]
+        contexts = [{"approval": {"kind": k.value, "decider_supervises": True}} for k in kinds]
         assert len(duties) == len(kinds)
     elif action is Action.queue_view:
         contexts = [{"queue": q} for q in ("approvals", "supervisor", "osdm")]

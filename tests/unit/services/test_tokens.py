@@ -30,7 +30,7 @@ def local_settings(tmp_path: Path) -> Any:
 def test_local_token_round_trip(local_settings: Any) -> None:
     token = issue_local_token(local_settings, "user_1")
     identity = TokenVerifier(local_settings).verify(token)
-    assert identity.user_id == "user_1"
+    assert identity.value == "user_1"
     assert identity.issuer == "frsgate-local"
 
 
@@ -93,7 +93,7 @@ def test_oidc_token_verified_against_the_issuer_jwks(
     url, key = oidc_issuer
     settings = load_settings(home=tmp_path, oidc_issuer=url)
     verifier = TokenVerifier(settings)
-    assert verifier.verify(_oidc_token(url, key)).user_id == "user_9"
+    assert verifier.verify(_oidc_token(url, key)).value == "user_9"
     with pytest.raises(AuthenticationFailed):
         verifier.verify(_oidc_token("https://elsewhere.example", key))
     with pytest.raises(AuthenticationFailed):
@@ -134,7 +134,7 @@ def test_token_living_longer_than_the_maximum_is_refused(local_settings: Any) ->
     now = int(time.time())
     verifier = TokenVerifier(local_settings)
     at_limit = _local_token(local_settings, iat=now, exp=now + 3600)
-    assert verifier.verify(at_limit).user_id == "user_1"
+    assert verifier.verify(at_limit).value == "user_1"
     too_long = _local_token(local_settings, iat=now, exp=now + 3601)
     _refused(verifier, too_long, "lifetime .* exceeds the maximum of 3600 s")
 
@@ -143,7 +143,7 @@ def test_token_issued_in_the_future_is_refused(local_settings: Any) -> None:
     now = int(time.time())
     verifier = TokenVerifier(local_settings)
     skewed = _local_token(local_settings, iat=now + 30, exp=now + 90)  # within the leeway
-    assert verifier.verify(skewed).user_id == "user_1"
+    assert verifier.verify(skewed).value == "user_1"
     future = _local_token(local_settings, iat=now + 300, exp=now + 600)
     _refused(verifier, future, "issued in the future")
 
@@ -167,7 +167,7 @@ def test_local_issuer_stays_within_the_maximum(tmp_path: Path) -> None:
     token = issue_local_token(settings, "user_1")  # the longer configured default is capped
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 900
-    assert TokenVerifier(settings).verify(token).user_id == "user_1"
+    assert TokenVerifier(settings).verify(token).value == "user_1"
     with pytest.raises(ValidationFailed, match="exceeds the maximum of 900 s"):
         issue_local_token(settings, "user_1", ttl_seconds=901)
     shorter = issue_local_token(settings, "user_1", ttl_seconds=120)
@@ -181,7 +181,7 @@ def test_oidc_token_lifetime_rules(
     url, key = oidc_issuer
     verifier = TokenVerifier(load_settings(home=tmp_path, oidc_issuer=url))
     now = int(time.time())
-    assert verifier.verify(_oidc_token(url, key, iat=now, exp=now + 3600)).user_id == "user_9"
+    assert verifier.verify(_oidc_token(url, key, iat=now, exp=now + 3600)).value == "user_9"
     _refused(verifier, _oidc_token(url, key, iat=now, exp=now + 86400), "lifetime")
     _refused(verifier, _oidc_token(url, key, iat=now + 600, exp=now + 900), "future")
     no_iat = jwt.encode(
