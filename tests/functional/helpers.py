@@ -61,14 +61,14 @@ def _variants() -> Iterator[tuple[bytes, str]]:
         yield images.astronaut_jpeg(size=size), "image/jpeg"
 
 
-def probe_for_result(client: httpx.Client, *, negative: bool) -> dict[str, Any]:
+def probe_for_result(client: httpx.Client, *, negative: bool, **form: Any) -> dict[str, Any]:
     """A stored probe the sandbox will answer with candidates (or, with `negative`, with none).
 
     The sandbox decides from the SHA-256 of the bytes it receives, which is the probe's
     re-encoded `sha256`: so the test knows the answer before it asks.
     """
     for data, media_type in _variants():
-        response = post_probe(client, data, media_type=media_type)
+        response = post_probe(client, data, media_type=media_type, **form)
         if response.status_code != 201:
             continue
         probe: dict[str, Any] = response.json()
