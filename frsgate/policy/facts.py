@@ -293,6 +293,9 @@ class ChangeFacts:
     roles_after: frozenset[Role] = frozenset()
     decider_supervises: bool = False
     own_record: bool = False
+    # certification.record: every row of the import names a known user, an approved course
+    # and dates it may hold (memo 4.A.3); not stated means not checked, which fails closed.
+    well_formed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,6 +289,7 @@ class Translator:
                 "roles_after": sorted(r.value for r in change.roles_after),
                 "decider_supervises": change.decider_supervises,
                 "own_record": change.own_record,
+                "well_formed": change.well_formed,
             }
         elif action is Action.export_run:
             export = context.export

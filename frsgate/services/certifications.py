@@ -7,10 +7,12 @@ safeguards). FRS Gate does not run the training: an administrator imports what t
 system exported (docs/certifications-import.md describes the file), and the pack's
 `certification.*` rules read the user's current certification on every act.
 
-An import is all or nothing. The file is checked whole before anything is decided (a malformed
-file is refused naming each line and field, and nothing is recorded); the import is then
-decided as `certification.record` (`own_record` when a row names the importer: nobody
-certifies themself) and recorded as one `certification:import:run` entry plus one
+An import is all or nothing, and decided as `certification.record` with what the file is:
+`own_record` when a row names the importer (nobody certifies themself), `well_formed` unless a
+row is malformed or names no user. A refusal is a decision on the ledger, cited; a malformed
+file's refusal (`certification.import_well_formed`) also names each line and field at fault,
+to an administrator only (anyone else learns nothing of which usernames exist). An allowed
+import is recorded as one `certification:import:run` entry plus one
 `certification:record:create` entry per new certification, in one transaction. A row the store
 already holds (same user, course and dates) is unchanged, so importing a file again adds
 nothing.
@@ -35,6 +37,7 @@ from frsgate.errors import NotFound, ValidationFailed
 from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.facts import Action, ChangeFacts, ChangeOp
 from frsgate.services.administration import admin_ask, administer, change_draft
+from frsgate.services.errors import PolicyDenied
 from frsgate.services.gate import Ask, Caller, Gate, draft
 from frsgate.store.unit import UnitOfWork
 
@@ -83,15 +86,23 @@ class Problem:
         return f"line {self.line}, {self.field}: {self.message}"
 
 
-class ImportRefused(ValidationFailed):
-    """The file was refused whole (nothing recorded); `problems` names each line and field."""
+# The pack's rule that refuses a malformed export (memo 4.A.3).
+WELL_FORMED_RULE = "certification.import_well_formed"
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+
+class ImportRefused(ValidationFailed):
+    """The file was refused whole: no certification recorded, only the decision (`decision`,
+    once the pack refused it); `problems` names each line and field."""
+
+    def __init__(
+        self, problems: Sequence[Problem], *, decision: dict[str, Any] | None = None
+    ) -> None:
         self.problems = list(problems)[:MAX_PROBLEMS]
+        self.decision = decision
         shown = "; ".join(str(p) for p in self.problems[:SHOWN_PROBLEMS])
         more = len(problems) - SHOWN_PROBLEMS
         tail = f"; and {more} more" if more > 0 else ""
-        super().__init__(f"certification import refused, nothing recorded: {shown}{tail}")
+        super().__init__(f"certification import refused, nothing imported: {shown}{tail}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,17 +379,29 @@ def _recorded(cert: Certification, username: str) -> dict[str, Any]:
 def import_certifications(
     gate: Gate, caller: Caller, data: bytes, *, rules: CertificationRules
 ) -> ImportResult:
-    """Import a training-system export (memo 4.A.3), all or nothing: `ImportRefused` (nothing
-    recorded) for a malformed file or a row naming no user, `PolicyDenied` (the decision
-    recorded) when the pack refuses, e.g. a row naming the importer (`certification.not_own`)."""
+    """Import a training-system export (memo 4.A.3), all or nothing. `PolicyDenied` (the
+    decision recorded, cited) when the pack refuses: a row naming the importer
+    (`certification.not_own`), a caller who may not import; `ImportRefused` (422, naming each
+    line and field, the decision recorded and cited `certification.import_well_formed`) when
+    the only reason is a malformed file."""
     now = gate.now()
-    rows = parse_import(data, courses=rules.courses, now=now)
     digest = hashlib.sha256(data).hexdigest()
     subject = f"certification_import:{digest}"
+    problems: list[Problem] = []
+    try:
+        rows = parse_import(data, courses=rules.courses, now=now)
+    except ImportRefused as refused:
+        rows, problems = [], list(refused.problems)
     named = {row.username for row in rows}
+    users: dict[str, User] = {}
 
     def ask(uow: UnitOfWork) -> Ask:
         importer = uow.users.get(caller.user_id)
+        if not problems:
+            try:
+                users.update(_users_named(uow, rows))
+            except ImportRefused as unknown:
+                problems.extend(unknown.problems)
         return admin_ask(
             Action.certification_record,
             resource_id=digest,
@@ -386,12 +409,19 @@ def import_certifications(
             component=COMPONENT,
             # memo 4.A.3: the certification is the user's own act in PALMS; an importer
             # whose own row is in the file would be certifying themself.
-            change=ChangeFacts(op=ChangeOp.create, own_record=importer.username in named),
-            details={"op": ChangeOp.create.value, "sha256": digest, "rows": len(rows)},
+            change=ChangeFacts(
+                op=ChangeOp.create, own_record=importer.username in named, well_formed=not problems
+            ),
+            details={
+                "op": ChangeOp.create.value,
+                "sha256": digest,
+                "rows": len(rows),
+                "problems": [str(p) for p in problems[:SHOWN_PROBLEMS]],
+                "problem_count": len(problems),
+            },
         )
 
     def act(uow: UnitOfWork) -> tuple[ImportResult, list[EntryDraft]]:
-        users = _users_named(uow, rows)
         # Lock the users the file names (in one order): two imports of one file at once
         # then compare against each other's certifications instead of both adding them.
         for user in sorted(users.values(), key=lambda u: u.id):
@@ -438,7 +468,13 @@ def import_certifications(
         )  # fmt: skip
         return result, [run, *drafts]
 
-    return administer(gate, caller, ask=ask, act=act)
+    try:
+        return administer(gate, caller, ask=ask, act=act)
+    except PolicyDenied as denied:
+        cited = {c["rule"] for c in denied.decision.get("citations", [])}
+        if problems and cited == {WELL_FORMED_RULE}:
+            raise ImportRefused(problems, decision=denied.decision) from None
+        raise
 
 
 def _users_named(uow: UnitOfWork, rows: Sequence[ImportRow]) -> dict[str, User]:

@@ -1,7 +1,8 @@
 """PALMS certifications imported from the training system (memo 4.A.3), over HTTP and from the
 command line, on the real app: a good import lets the agent use an FRS; a malformed file is
-refused naming line and field with nothing recorded; importing again changes nothing; nobody
-imports their own certification; a certification that lapses blocks use at once."""
+refused naming line and field, the refusal cited on the ledger and nothing imported; importing
+again changes nothing; nobody imports their own certification; a certification that lapses
+blocks use at once."""
 
 from __future__ import annotations
 
@@ -159,14 +160,14 @@ def _malformed(gateway: Gateway) -> list[tuple[str, bytes, str]]:
     ]  # fmt: skip
 
 
-def test_a_malformed_file_is_refused_naming_line_and_field_and_nothing_is_recorded(
+def test_a_malformed_file_is_refused_naming_line_and_field_and_only_the_refusal_is_recorded(
     gateway: Gateway,
 ) -> None:
-    before = gateway.runtime.ledger.size()
     counts = _certifications(gateway, "aaron")
     with gateway.client("ada") as ada:
         for name, data, expected in _malformed(gateway):
             assert len(data) <= MAX_IMPORT_BYTES or name == "too large"
+            before = gateway.runtime.ledger.size()
             response = _import(ada, data)
             assert response.status_code == 422, (name, response.text)
             body = response.json()
@@ -174,13 +175,24 @@ def test_a_malformed_file_is_refused_naming_line_and_field_and_nothing_is_record
             assert any(p.startswith(expected) or expected in p for p in body["problems"]), (
                 name, body)  # fmt: skip
             assert expected in body["message"] or body["message"].count("line ") >= 1, name
+            # The refusal is a decision: cited, and on the ledger with the lines at fault.
+            assert _cited(response) == {"certification.import_well_formed"}, name
+            [decision] = _entries(gateway, before)
+            assert decision["outcome"] == "denied"
+            assert decision["citations"] == body["decision"]["citations"]
+            assert decision["details"]["problem_count"] >= 1
+            assert any(expected in p for p in decision["details"]["problems"]) or (
+                decision["details"]["problem_count"] > len(decision["details"]["problems"])
+            ), name
+        before = gateway.runtime.ledger.size()
         too_large = _import(ada, b"x" * (256 * 1024 + 1))  # refused before it is read
         assert too_large.status_code == 413
         wrong_type = ada.post(IMPORT, content=_csv(_row(gateway, "aaron")),
                               headers={"Content-Type": "application/json"})  # fmt: skip
         assert wrong_type.status_code == 422
         assert "Content-Type" in wrong_type.json()["message"]
-    assert gateway.runtime.ledger.size() == before  # not even the decision
+    # Refused before they were read: no decision was asked for.
+    assert gateway.runtime.ledger.size() == before
     assert _certifications(gateway, "aaron") == counts
     with gateway.client("aaron") as aaron:  # the good row of each file was not recorded
         _probe_refused_for_certification(aaron)
@@ -320,7 +332,7 @@ def test_the_certifications_commands(cli: Gateway, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_bytes(_csv(_row(cli, "erin"), _row(cli, "erin", course_id="X-1")))
     for args, words in [
-        (("import", str(bad), "--as", "ada"), ("line 3, course_id", "nothing recorded")),
+        (("import", str(bad), "--as", "ada"), ("line 3, course_id", "nothing imported")),
         (("import", str(tmp_path / "absent.csv"), "--as", "ada"), ("absent.csv",)),
         (("import", str(good), "--as", "alice"), ("denied by policy", "4.A.3")),
         (("import", str(good), "--as", "nobody"), ("--as 'nobody'",)),
@@ -331,5 +343,5 @@ def test_the_certifications_commands(cli: Gateway, tmp_path: Path) -> None:
         assert code == 2, (args, out, err)
         [line] = err.strip().splitlines()
         assert all(w in line for w in words), (args, line)
-    # Only the two refusals the pack decided are on the ledger.
-    assert [e["outcome"] for e in _entries(cli, before)] == ["denied", "denied"]
+    # The three refusals the pack decided (the malformed file among them) are on the ledger.
+    assert [e["outcome"] for e in _entries(cli, before)] == ["denied", "denied", "denied"]

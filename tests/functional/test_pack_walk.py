@@ -535,6 +535,8 @@ def _walk_certifications(w: Walk) -> None:
     with w.client("ada") as ada:
         _expect(ada.post(path, content=csv("ada"), headers=csv_type), 403,
                 "certification.not_own")  # fmt: skip
+        _expect(ada.post(path, content=csv("nobody-at-all"), headers=csv_type), 422,
+                "certification.import_well_formed")  # fmt: skip
         _expect(ada.post(path, content=csv("una"), headers=csv_type), 200)
 
 

@@ -96,6 +96,8 @@ def post_certifications_import(
         # A 422 like any other (its kind, its fields), naming each line and field at fault.
         problems = [str(p) for p in refused.problems]
         body = error_body(refused) | {"error": "ValidationFailed", "problems": problems}
+        if refused.decision is not None:
+            body["decision"] = refused.decision
         return JSONResponse(body, status_code=status_for(refused))
     return {
         "sha256": result.sha256,

@@ -252,5 +252,5 @@ def test_any_bytes_are_rows_or_a_refusal_with_a_line(
         assert problems
     assert all(p.line >= 1 and p.field and p.message for p in problems)
     assert not problems or message.startswith(
-        "certification import refused, nothing recorded: line "
+        "certification import refused, nothing imported: line "
     )
