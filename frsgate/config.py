@@ -64,7 +64,12 @@ class Settings(BaseSettings):
     # Authentication: a local issuer for the embedded default, OIDC for real deployments.
     oidc_issuer: str | None = None
     oidc_audience: str = "frsgate"
+    # Unset: the keys named by the issuer's discovery document (OpenID Connect Discovery 1.0,
+    # `ISSUER/.well-known/openid-configuration`); set, these keys and no discovery.
     oidc_jwks_url: str | None = None
+    # How long a fetch of the discovery document or the keys may take before the identity
+    # provider counts as unreachable (a token then gets a 503).
+    oidc_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
     # The claim of an OIDC token that names the user: "sub" matches the token's (iss, sub) to
     # the user's stored OIDC identity, "email" the user's e-mail address, any other claim
     # (e.g. "preferred_username") the username. The local issuer's `sub` is the user id.

@@ -30,6 +30,7 @@ from frsgate.services.errors import (
     PolicyDenied,
     RateLimited,
 )
+from frsgate.services.tokens import IdentityProviderUnavailable
 
 log = structlog.get_logger("frsgate.api")
 
@@ -48,6 +49,7 @@ _STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (DomainError, 422),
     (ConnectorError, 502),
     (StoreError, 503),
+    (IdentityProviderUnavailable, 503),
     (ConfigurationError, 500),
     (FrsGateError, 400),
 )

@@ -559,7 +559,10 @@ class CaseOut(_Out):
     violation_codes: list[str]
     under_hsi_authority: bool = Field(description="Stated when the case is opened (memo 1, 3)")
     status: CaseStatus
-    supervisor: str | None
+    supervisor: str | None = Field(description="The lead supervisor (the first of supervisors)")
+    supervisors: list[str] = Field(
+        description="Who supervises the case and decides its approvals, the lead first"
+    )
     assigned: list[str] = Field(description="The agents and examiners who work the case")
     opened_by: str | None
     created_at: Timestamp

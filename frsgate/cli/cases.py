@@ -38,7 +38,7 @@ def _line(record: CaseRecord) -> str:
         c["number"],
         f"status={c['status']}",
         f"hsi_authority={'yes' if c['under_hsi_authority'] else 'no'}",
-        f"supervisor={c['supervisor'] or '-'}",
+        f"supervisors={','.join(c['supervisors']) or '-'}",
         f"assigned={','.join(c['assigned']) or '-'}",
         f"violations={','.join(c['violation_codes']) or '-'}",
         f"title={c['title']!r}",
@@ -96,7 +96,14 @@ def add(
             show_default=False,
         ),
     ],
-    supervisor: Annotated[str, typer.Option(help="The case supervisor's username.")],
+    supervisor: Annotated[
+        list[str],
+        typer.Option(
+            "--supervisor",
+            help="A supervisor's username (repeat for several; the first is the lead).",
+            show_default=False,
+        ),
+    ],
     violation: ViolationOption = None,
     agent: Annotated[
         list[str] | None, typer.Option("--agent", help="An agent or examiner (repeat).")
@@ -107,7 +114,7 @@ def add(
         record = casework.open_case(
             gate=runtime.gate, caller=caller, number=number, title=title,
             statutory_authority=authority, violation_codes=violation or (),
-            under_hsi_authority=hsi_authority, supervisor=supervisor, agents=agent or (),
+            under_hsi_authority=hsi_authority, supervisors=supervisor, agents=agent or (),
         )  # fmt: skip
     typer.echo(f"opened {_line(record)}")
 
@@ -133,17 +140,41 @@ def update(
         ),
     ] = None,
     supervisor: Annotated[
-        str | None, typer.Option(help="Hand the case to this supervisor (username).")
+        list[str] | None,
+        typer.Option(
+            "--supervisor",
+            help="The case's supervisors (repeat; replaces them all, the first the lead).",
+        ),
     ] = None,
 ) -> None:
-    """Change a case's record or hand it to another supervisor."""
+    """Change a case's record or its supervisors."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
         record = casework.update_case(
             gate=runtime.gate, caller=caller, number=number, title=title,
             statutory_authority=authority, violation_codes=violation,
-            under_hsi_authority=hsi_authority, supervisor=supervisor,
+            under_hsi_authority=hsi_authority, supervisors=supervisor or None,
         )  # fmt: skip
     typer.echo(f"updated {_line(record)}")
+
+
+@app.command("add-supervisor")
+def add_supervisor(number: NumberArg, username: UserArg, as_user: AsOption) -> None:
+    """Add a supervisor to a case (they decide its approvals too)."""
+    with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
+        record = casework.add_supervisor(
+            gate=runtime.gate, caller=caller, number=number, username=username
+        )
+    typer.echo(f"added supervisor {username}: {_line(record)}")
+
+
+@app.command("remove-supervisor")
+def remove_supervisor(number: NumberArg, username: UserArg, as_user: AsOption) -> None:
+    """Take a supervisor off a case (never its last one)."""
+    with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
+        record = casework.remove_supervisor(
+            gate=runtime.gate, caller=caller, number=number, username=username
+        )
+    typer.echo(f"removed supervisor {username}: {_line(record)}")
 
 
 @app.command("assign")

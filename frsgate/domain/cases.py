@@ -71,7 +71,9 @@ class Case:
     # assumed.
     under_hsi_authority: bool
     status: CaseStatus = CaseStatus.open
-    supervisor_id: str | None = None
+    # memo 4.E.4: the front-line supervisors who answer for the case, in order; the first is
+    # the lead supervisor, to whom its approvals go by default. Any of them decides them.
+    supervisor_ids: tuple[str, ...] = ()
     assigned_user_ids: tuple[str, ...] = ()
     opened_by: str
     created_at: datetime
@@ -87,10 +89,32 @@ class Case:
         require_aware("case", "closed_at", self.closed_at)
         if len(set(self.assigned_user_ids)) != len(self.assigned_user_ids):
             raise InvalidEntity("case", "assigned_user_ids", "lists a user twice")
+        if len(set(self.supervisor_ids)) != len(self.supervisor_ids):
+            raise InvalidEntity("case", "supervisor_ids", "lists a user twice")
 
     @property
     def is_open(self) -> bool:
         return self.status is CaseStatus.open
+
+    @property
+    def lead_supervisor_id(self) -> str | None:
+        """The first supervisor: the one a request goes to by default."""
+        return self.supervisor_ids[0] if self.supervisor_ids else None
+
+    def is_supervised_by(self, user_id: str) -> bool:
+        return user_id in self.supervisor_ids
+
+    def add_supervisor(self, user_id: str) -> None:
+        if user_id not in self.supervisor_ids:
+            self.supervisor_ids = (*self.supervisor_ids, user_id)
+
+    def remove_supervisor(self, user_id: str) -> None:
+        """Take a supervisor off the case; the case keeps at least one (memo 4.E.4: someone
+        answers for its use and decides its approvals)."""
+        remaining = tuple(u for u in self.supervisor_ids if u != user_id)
+        if not remaining:
+            raise InvalidEntity("case", "supervisor_ids", "must keep at least one supervisor")
+        self.supervisor_ids = remaining
 
     def is_assigned(self, user_id: str) -> bool:
         return user_id in self.assigned_user_ids

@@ -138,7 +138,7 @@ class CaseFacts:
     status: CaseStatus
     under_hsi_authority: bool = False
     assigned_user_ids: frozenset[str] = frozenset()
-    supervisor_id: str | None = None
+    supervisor_ids: frozenset[str] = frozenset()  # every supervisor of the case (memo 4.E.4)
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,8 +144,8 @@ def _purpose(principal: Principal, context: Context) -> dict[str, Any]:
             "case_open": case.status is CaseStatus.open,
             "case_hsi_authority": case.under_hsi_authority,
             "assigned": principal.user_id in case.assigned_user_ids,
-            "case_supervisor": case.supervisor_id is not None
-            and principal.user_id == case.supervisor_id,
+            # memo 4.E.4: any of the case's supervisors answers for it.
+            "case_supervisor": principal.user_id in case.supervisor_ids,
             "program_established": False,
             "program_assessed": False,
             "program_covers_use": False,

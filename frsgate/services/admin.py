@@ -19,10 +19,13 @@ from frsgate.domain import (
     Role,
     User,
 )
+from frsgate.domain.providers import AccuracyEvidence, ProviderReview
 from frsgate.domain.values import new_id
-from frsgate.ledger import Actor, EntryDraft, EventTag
+from frsgate.errors import ValidationFailed
+from frsgate.ledger import Actor, EventTag
+from frsgate.services import providers
 from frsgate.services.gate import Caller, Gate, draft
-from frsgate.store.unit import UnitOfWork, unit_of_work
+from frsgate.store.unit import unit_of_work
 
 COMPONENT = "services.admin"
 
@@ -146,13 +149,19 @@ def create_case(
     title: str,
     statutory_authority: str,
     violation_codes: tuple[str, ...],
-    supervisor: User,
+    supervisor: User | None = None,
     assigned: Iterable[User],
     opened_by: str,
     under_hsi_authority: bool,
+    supervisors: Iterable[User] = (),
 ) -> Case:
     """Open a case; whether it is HSI's own investigation under its statutory authorities
-    (memo 1, 3) is stated when it is opened, never assumed."""
+    (memo 1, 3) is stated when it is opened, never assumed. Its supervisors are `supervisor`
+    (the lead) and then `supervisors`, at least one (memo 4.E.4)."""
+    bosses = [*([supervisor] if supervisor is not None else []), *supervisors]
+    supervisor_ids = tuple(dict.fromkeys(u.id for u in bosses))
+    if not supervisor_ids:
+        raise ValidationFailed("supervisors: a case needs at least one supervisor")
     case = Case(
         id=new_id("case"),
         number=number,
@@ -160,7 +169,7 @@ def create_case(
         statutory_authority=statutory_authority,
         violation_codes=violation_codes,
         under_hsi_authority=under_hsi_authority,
-        supervisor_id=supervisor.id,
+        supervisor_ids=supervisor_ids,
         assigned_user_ids=tuple(u.id for u in assigned),
         opened_by=opened_by,
         created_at=gate.now(),
@@ -176,7 +185,8 @@ def create_case(
                 "statutory_authority": statutory_authority,
                 "violation_codes": list(violation_codes),
                 "under_hsi_authority": under_hsi_authority,
-                "supervisor_id": supervisor.id,
+                "supervisor_id": supervisor_ids[0],
+                "supervisor_ids": list(supervisor_ids),
             },
         )
     ]
@@ -308,59 +318,75 @@ def create_provider(
     return provider
 
 
-def review_provider_in(
-    uow: UnitOfWork,
-    gate: Gate,
-    osdm: Actor,
-    provider: Provider,
-    *,
-    approve: bool,
-    note: str,
-    source: str,
-) -> list[EntryDraft]:
-    """OSDM's review (memo 4.C.1–4.C.3) inside the caller's transaction: submit for review,
-    then approve or not approve; returns its entries. Another reviewer deciding meanwhile is a
-    Conflict, not a silent overwrite."""
-    at = gate.now()
-    before = provider.review_status
-    drafts: list[EntryDraft] = []
-    if provider.review_status is ReviewStatus.unreviewed:
-        provider.submit_for_review()
-        drafts.append(
-            draft(
-                osdm, EventTag.PROVIDER_REVIEW_START, source=source,
-                subject=f"provider:{provider.id}", component=COMPONENT, provider=provider.id,
-            )
-        )  # fmt: skip
-    if approve:
-        provider.approve(by=osdm.id, at=at, note=note)
-    else:
-        provider.not_approve(by=osdm.id, at=at, note=note)
-    drafts.append(
-        draft(
-            osdm,
-            EventTag.PROVIDER_REVIEW_DECIDE,
-            source=source,
-            subject=f"provider:{provider.id}",
-            component=COMPONENT,
-            provider=provider.id,
-            details={"decision": provider.review_status.value, "note": note},
-        )
-    )
-    uow.providers.update(provider, expected_status=before)
-    return drafts
-
-
 def seed_provider_review(
     gate: Gate, osdm: Actor, provider: Provider, *, approve: bool, note: str, source: str
 ) -> Provider:
-    """A review recorded by `frsgate init --demo` (the seeding runs as the system, before any
-    user could ask): the same record as OSDM's review through the API."""
+    """OSDM's structured review (memo 4.C.1-4.C.3; fn1) recorded by `frsgate init --demo` and
+    by tests, which run as the system before any user could ask: the same review record and
+    the same ledger entry (the provider's record before and after, and the review) as OSDM's
+    review through the API (`services.queues.decide_provider_review`). Its content is
+    synthetic and says so; `note` is the rationale. Another reviewer deciding meanwhile is a
+    Conflict, not a silent overwrite."""
     with unit_of_work(gate.engine) as uow:
-        drafts = review_provider_in(uow, gate, osdm, provider, approve=approve, note=note,
-                                    source=source)  # fmt: skip
-        gate.record(uow, drafts)
+        provider = uow.providers.get(provider.id, lock=True)
+        before_status = provider.review_status
+        before = providers.record_of(provider)
+        with providers.domain_checked():
+            review = _synthetic_review(
+                provider, approve=approve, rationale=note, reviewer_id=osdm.id, at=gate.now()
+            )
+            provider.take_review(review)
+        uow.provider_reviews.add(review)
+        uow.providers.update(provider, expected_status=before_status)
+        entry = draft(
+            osdm, EventTag.PROVIDER_REVIEW_DECIDE, source=source,
+            subject=f"provider:{provider.id}", component=COMPONENT, provider=provider.id,
+            details={"before": before, "after": providers.record_of(provider),
+                     "review": providers.review_json(review)},
+        )  # fmt: skip
+        gate.record(uow, [entry])
     return provider
+
+
+def _synthetic_review(
+    provider: Provider, *, approve: bool, rationale: str, reviewer_id: str, at: datetime
+) -> ProviderReview:
+    """A review whose every statement is labelled synthetic, so nobody reads a demo's review
+    as evidence about a real FRS. It states all an approval must rest on (memo 4.C.1; fn1:
+    accuracy, demographic differentials, data handling, retention), for a refusal too."""
+    name = provider.name
+    terms = provider.terms
+    return ProviderReview(
+        id=new_id("review"),
+        provider_id=provider.id,
+        decision=ReviewStatus.approved if approve else ReviewStatus.not_approved,
+        reviewer_id=reviewer_id,
+        decided_at=at,
+        capabilities=(
+            f"{name}: synthetic FRS for development; match types "
+            f"{', '.join(sorted(terms.match_types))}, at most {terms.candidate_cap} candidates "
+            "per search"
+        ),
+        terms=terms,
+        accuracy_evidence=(
+            AccuracyEvidence(
+                source=f"{name}: synthetic accuracy evidence for development",
+                reference=f"SYNTHETIC-{name.upper()}-ACCURACY (no NIST FRTE report)",
+                summary="made-up figures for development and tests; no accuracy is claimed",
+            ),
+        ),
+        demographic_differentials=(
+            f"{name}: synthetic; no demographic differentials were measured (development only)"
+        ),
+        data_handling=(
+            f"{name}: synthetic gallery of generated faces; no real person's photo is searched "
+            "(development only)"
+        ),
+        retention=(
+            f"{name}: synthetic; nothing is kept beyond FRS Gate's own records (development only)"
+        ),
+        rationale=rationale,
+    )
 
 
 def register_program_code(

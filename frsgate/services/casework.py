@@ -5,9 +5,11 @@ must serve (memo 4.A.1), and every submission names an FRS program code OSDM est
 (memo 4.E.3). These records are what the pack's purpose rules read, so changing them is an act
 like any other (see `frsgate.services.administration`):
 
-- cases: `case.manage`, decided with whether the decider supervises the case (the stored
-  supervisor, and for a new case or a change of supervisor the one named too): a supervisor
-  manages only their own cases (`case.supervisor_own`), an administrator any (memo 4.E.4);
+- cases: `case.manage`, decided with whether the decider supervises the case (is among its
+  stored supervisors, and for a new case or a change of the list among those named too): a
+  supervisor manages only their own cases (`case.supervisor_own`), an administrator any
+  (memo 4.E.4). A case has one or more supervisors, the first the lead; its last is never
+  removed;
 - programs: registered and staffed by an administrator (`program.manage`, the registrant
   stored), their privacy/civil-rights assessment approved by IGP (`program.assess`, the
   registrant as the request's owner, so nobody approves the assessment of a program they
@@ -104,7 +106,9 @@ class CaseRecord:
             "violation_codes": list(c.violation_codes),
             "under_hsi_authority": c.under_hsi_authority,
             "status": c.status.value,
-            "supervisor": self.names.of(c.supervisor_id),
+            # The lead supervisor, then all of them in order (memo 4.E.4).
+            "supervisor": self.names.of(c.lead_supervisor_id),
+            "supervisors": [self.names.of(u) or u for u in c.supervisor_ids],
             "assigned": [self.names.of(u) or u for u in c.assigned_user_ids],
             "opened_by": self.names.of(c.opened_by),
             "created_at": c.created_at.isoformat(),
@@ -166,7 +170,7 @@ def _case_fields(case: Case) -> dict[str, Any]:
         "violation_codes": list(case.violation_codes),
         "under_hsi_authority": case.under_hsi_authority,
         "status": case.status.value,
-        "supervisor_id": case.supervisor_id,
+        "supervisor_ids": list(case.supervisor_ids),
         "assigned_user_ids": list(case.assigned_user_ids),
         "closed_at": _iso(case.closed_at),
     }
@@ -283,9 +287,12 @@ def _case_change(
     )
 
 
+def _case_people(case: Case) -> list[str | None]:
+    return [*case.supervisor_ids, case.opened_by, *case.assigned_user_ids]
+
+
 def _case_record(uow: UnitOfWork, case: Case) -> CaseRecord:
-    ids = [case.supervisor_id, case.opened_by, *case.assigned_user_ids]
-    return CaseRecord(case, Names.read(uow, ids))
+    return CaseRecord(case, Names.read(uow, _case_people(case)))
 
 
 def _copy_case(case: Case) -> Case:
@@ -293,9 +300,22 @@ def _copy_case(case: Case) -> Case:
         id=case.id, number=case.number, title=case.title,
         statutory_authority=case.statutory_authority, violation_codes=case.violation_codes,
         under_hsi_authority=case.under_hsi_authority, status=case.status,
-        supervisor_id=case.supervisor_id, assigned_user_ids=case.assigned_user_ids,
+        supervisor_ids=case.supervisor_ids, assigned_user_ids=case.assigned_user_ids,
         opened_by=case.opened_by, created_at=case.created_at, closed_at=case.closed_at,
     )  # fmt: skip
+
+
+def _supervisor_names(supervisor: str | None, supervisors: Sequence[str] | None) -> list[str]:
+    """The supervisors an act names, lead first: the list, or its one-name shorthand."""
+    if supervisor is not None and supervisors is not None:
+        raise ValidationFailed("supervisors: name the supervisors or one supervisor, not both")
+    names = [supervisor] if supervisor is not None else list(supervisors or ())
+    if not names:
+        # memo 4.E.4: someone answers for the case and decides its approvals.
+        raise ValidationFailed("supervisors: name at least one supervisor")
+    if len(set(names)) != len(names):
+        raise ValidationFailed("supervisors: lists a user twice")
+    return names
 
 
 def list_cases(
@@ -327,7 +347,7 @@ def list_cases(
             subject="case:*",
             change=ChangeFacts(
                 op=ChangeOp.view,
-                decider_supervises=all(c.supervisor_id == caller.user_id for c in found),
+                decider_supervises=all(c.is_supervised_by(caller.user_id) for c in found),
             ),
             details={"op": "view", "status": status.value if status else None,
                      "supervisor": supervisor},
@@ -335,9 +355,7 @@ def list_cases(
         )  # fmt: skip
 
     def act(uow: UnitOfWork) -> tuple[list[CaseRecord], list[EntryDraft]]:
-        names = Names.read(
-            uow, [i for c in held for i in (c.supervisor_id, c.opened_by, *c.assigned_user_ids)]
-        )
+        names = Names.read(uow, [i for c in held for i in _case_people(c)])
         entry = draft(
             caller, EventTag.CASE_RECORDS_VIEW, action=Action.case_manage, subject="case:*",
             component=COMPONENT, details={"cases": [c.number for c in held]},
@@ -354,7 +372,7 @@ def show_case(*, gate: Gate, caller: Caller, number: str) -> CaseRecord:
         case = uow.cases.get_by_number(number)
         held.append(case)
         return _case_ask(
-            caller, case, ChangeOp.view, supervises=case.supervisor_id == caller.user_id
+            caller, case, ChangeOp.view, supervises=case.is_supervised_by(caller.user_id)
         )
 
     def act(uow: UnitOfWork) -> tuple[CaseRecord, list[EntryDraft]]:
@@ -378,35 +396,42 @@ def open_case(
     statutory_authority: str,
     violation_codes: Sequence[str],
     under_hsi_authority: bool,
-    supervisor: str,
+    supervisor: str | None = None,
+    supervisors: Sequence[str] | None = None,
     agents: Sequence[str] = (),
 ) -> CaseRecord:
     """Open a case (memo 4.A.1). Whether it is HSI's own investigation under its statutory
-    authorities (memo 1, 3) is stated by whoever opens it, never assumed."""
+    authorities (memo 1, 3) is stated by whoever opens it, never assumed. It has one or more
+    supervisors (`supervisors`, the lead first; `supervisor` names just one), each holding the
+    supervisor role; a supervisor opens a case only as one of its supervisors."""
     check_record_code("case", "number", number)
     title = _statement("title", title)
     statutory_authority = _statement("statutory_authority", statutory_authority)
     codes = _codes(violation_codes)
+    boss_names = _supervisor_names(supervisor, supervisors)
     if len(set(agents)) != len(agents):
         raise ValidationFailed("agents: lists a user twice")
     held: dict[str, Any] = {}
 
     def ask(uow: UnitOfWork) -> Ask:
-        boss = _user(uow, supervisor, "supervisor")
+        bosses = [_user(uow, name, "supervisors") for name in boss_names]
         workers = [_user(uow, name, "agents") for name in agents]
         case = Case(
             id=new_id("case"), number=number, title=title,
             statutory_authority=statutory_authority, violation_codes=codes,
-            under_hsi_authority=under_hsi_authority, supervisor_id=boss.id,
+            under_hsi_authority=under_hsi_authority,
+            supervisor_ids=tuple(u.id for u in bosses),
             assigned_user_ids=tuple(u.id for u in workers), opened_by=caller.user_id,
             created_at=gate.now(),
         )  # fmt: skip
-        held.update(case=case, boss=boss, workers=workers)
-        return _case_ask(caller, case, ChangeOp.create, supervises=boss.id == caller.user_id)
+        held.update(case=case, bosses=bosses, workers=workers)
+        return _case_ask(caller, case, ChangeOp.create,
+                         supervises=case.is_supervised_by(caller.user_id))  # fmt: skip
 
     def act(uow: UnitOfWork) -> tuple[CaseRecord, list[EntryDraft]]:
         case: Case = held["case"]
-        _supervisor(held["boss"])
+        for boss in held["bosses"]:
+            _supervisor(boss, "supervisors")
         for worker in held["workers"]:
             _worker(worker, "agents")
         if uow.cases.find_number(number) is not None:
@@ -440,10 +465,12 @@ def update_case(
     violation_codes: Sequence[str] | None = None,
     under_hsi_authority: bool | None = None,
     supervisor: str | None = None,
+    supervisors: Sequence[str] | None = None,
 ) -> CaseRecord:
     """Change a case's title, authority, violation codes, HSI-authority statement or
-    supervisor. Handing a case to another supervisor is decided on both: a supervisor may
-    not give away a case, nor take one, on their own."""
+    supervisors (`supervisors` replaces the list, lead first; `supervisor` hands the case to
+    that one supervisor). A change of supervisors is decided on the list before and after:
+    a supervisor may not give away a case, nor take one, on their own."""
     changes: dict[str, Any] = {}
     if title is not None:
         changes["title"] = _statement("title", title)
@@ -453,33 +480,101 @@ def update_case(
         changes["violation_codes"] = _codes(violation_codes)
     if under_hsi_authority is not None:
         changes["under_hsi_authority"] = under_hsi_authority
-    if not changes and supervisor is None:
+    named = supervisor is not None or supervisors is not None
+    boss_names = _supervisor_names(supervisor, supervisors) if named else None
+    if not changes and boss_names is None:
         raise ValidationFailed("nothing to change: name at least one field")
     held: dict[str, Any] = {}
 
     def ask(uow: UnitOfWork) -> Ask:
         case = uow.cases.get_by_number(number, lock=True)
-        supervises = case.supervisor_id == caller.user_id
-        boss = None
-        if supervisor is not None:
-            boss = _user(uow, supervisor, "supervisor")
-            supervises = supervises and boss.id == caller.user_id
-        held.update(case=case, boss=boss)
-        return _case_ask(caller, case, ChangeOp.update, supervises=supervises,
-                         fields=sorted([*changes, *(["supervisor"] if boss else [])]))  # fmt: skip
+        supervises = case.is_supervised_by(caller.user_id)
+        bosses = None
+        if boss_names is not None:
+            bosses = [_user(uow, name, "supervisors") for name in boss_names]
+            supervises = supervises and caller.user_id in {u.id for u in bosses}
+        held.update(case=case, bosses=bosses)
+        fields = sorted([*changes, *(["supervisors"] if bosses else [])])
+        return _case_ask(caller, case, ChangeOp.update, supervises=supervises, fields=fields)
 
     def act(uow: UnitOfWork) -> tuple[CaseRecord, list[EntryDraft]]:
         case: Case = held["case"]
         before = _copy_case(case)
         for name, value in changes.items():
             setattr(case, name, value)
-        if held["boss"] is not None:
-            case.supervisor_id = _supervisor(held["boss"]).id
+        if held["bosses"] is not None:
+            case.supervisor_ids = tuple(_supervisor(u, "supervisors").id for u in held["bosses"])
         case.__post_init__()  # the changed record must still be a valid case
         uow.cases.update(case, expected_status=before.status)
         return _case_record(uow, case), [
             _case_change(caller, EventTag.CASE_RECORD_UPDATE, case, before)
         ]
+
+    return administer(gate, caller, ask=ask, act=act)
+
+
+def add_supervisor(*, gate: Gate, caller: Caller, number: str, username: str) -> CaseRecord:
+    """Add a supervisor to a case, after those it has (memo 4.E.4): from then on they decide
+    its approvals too. One of its supervisors, or an administrator, adds them."""
+    held: dict[str, Any] = {}
+
+    def ask(uow: UnitOfWork) -> Ask:
+        case = uow.cases.get_by_number(number, lock=True)
+        user = _user(uow, username, "username")
+        held.update(case=case, user=user)
+        # The caller stays among the supervisors, so supervising the case now is enough.
+        return _case_ask(caller, case, ChangeOp.update,
+                         supervises=case.is_supervised_by(caller.user_id),
+                         fields=["supervisors"], supervisor_added=user.id)  # fmt: skip
+
+    def act(uow: UnitOfWork) -> tuple[CaseRecord, list[EntryDraft]]:
+        case: Case = held["case"]
+        user: User = _supervisor(held["user"], "username")
+        if case.is_supervised_by(user.id):
+            raise Conflict(f"{user.username} already supervises case {case.number}")
+        before = _copy_case(case)
+        case.add_supervisor(user.id)
+        uow.cases.update(case, expected_status=case.status)
+        return _case_record(uow, case), [
+            _case_change(caller, EventTag.CASE_RECORD_UPDATE, case, before,
+                         supervisor_added={"user_id": user.id, "username": user.username})
+        ]  # fmt: skip
+
+    return administer(gate, caller, ask=ask, act=act)
+
+
+def remove_supervisor(*, gate: Gate, caller: Caller, number: str, username: str) -> CaseRecord:
+    """Take a supervisor off a case; its last one stays (409: add another first). A supervisor
+    of the case removes another, not themself (that would give the case away); an
+    administrator removes any."""
+    held: dict[str, Any] = {}
+
+    def ask(uow: UnitOfWork) -> Ask:
+        case = uow.cases.get_by_number(number, lock=True)
+        user = _user(uow, username, "username")
+        if not case.is_supervised_by(user.id):
+            raise NotFound(f"{user.username} is not a supervisor of case {case.number}")
+        held.update(case=case, user=user)
+        supervises = case.is_supervised_by(caller.user_id) and caller.user_id != user.id
+        return _case_ask(caller, case, ChangeOp.update, supervises=supervises,
+                         fields=["supervisors"], supervisor_removed=user.id)  # fmt: skip
+
+    def act(uow: UnitOfWork) -> tuple[CaseRecord, list[EntryDraft]]:
+        case: Case = held["case"]
+        user: User = held["user"]
+        if case.supervisor_ids == (user.id,):
+            # memo 4.E.4: someone answers for the case and decides its approvals.
+            raise Conflict(
+                f"{user.username} is the last supervisor of case {case.number}; "
+                "add another supervisor first"
+            )
+        before = _copy_case(case)
+        case.remove_supervisor(user.id)
+        uow.cases.update(case, expected_status=case.status)
+        return _case_record(uow, case), [
+            _case_change(caller, EventTag.CASE_RECORD_UPDATE, case, before,
+                         supervisor_removed={"user_id": user.id, "username": user.username})
+        ]  # fmt: skip
 
     return administer(gate, caller, ask=ask, act=act)
 
@@ -494,7 +589,7 @@ def assign(*, gate: Gate, caller: Caller, number: str, username: str) -> CaseRec
         user = _user(uow, username, "username")
         held.update(case=case, user=user)
         return _case_ask(caller, case, ChangeOp.assign,
-                         supervises=case.supervisor_id == caller.user_id,
+                         supervises=case.is_supervised_by(caller.user_id),
                          user_id=user.id)  # fmt: skip
 
     def act(uow: UnitOfWork) -> tuple[CaseRecord, list[EntryDraft]]:
@@ -527,7 +622,7 @@ def unassign(*, gate: Gate, caller: Caller, number: str, username: str) -> CaseR
             raise NotFound(f"{user.username} is not assigned to case {case.number}")
         held.update(case=case, user=user)
         return _case_ask(caller, case, ChangeOp.unassign,
-                         supervises=case.supervisor_id == caller.user_id,
+                         supervises=case.is_supervised_by(caller.user_id),
                          user_id=user.id)  # fmt: skip
 
     def act(uow: UnitOfWork) -> tuple[CaseRecord, list[EntryDraft]]:
@@ -557,7 +652,7 @@ def _status_change(
     def ask(uow: UnitOfWork) -> Ask:
         case = uow.cases.get_by_number(number, lock=True)
         held.append(case)
-        return _case_ask(caller, case, op, supervises=case.supervisor_id == caller.user_id)
+        return _case_ask(caller, case, op, supervises=case.is_supervised_by(caller.user_id))
 
     def act(uow: UnitOfWork) -> tuple[CaseRecord, list[EntryDraft]]:
         case = held[0]

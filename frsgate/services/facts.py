@@ -71,7 +71,7 @@ def case(c: Case) -> pf.CaseFacts:
         status=c.status,
         under_hsi_authority=c.under_hsi_authority,
         assigned_user_ids=frozenset(c.assigned_user_ids),
-        supervisor_id=c.supervisor_id,
+        supervisor_ids=frozenset(c.supervisor_ids),
     )
 
 

@@ -49,28 +49,44 @@ class Purpose:
         return self.case.number if self.case is not None else None
 
     @property
-    def supervisor_id(self) -> str | None:
+    def supervisor_ids(self) -> tuple[str, ...]:
+        """Who supervises it, the lead first: the case's supervisors, or the program's one."""
         if self.case is not None:
-            return self.case.supervisor_id
-        return self.program.supervisor_id if self.program is not None else None
+            return self.case.supervisor_ids
+        if self.program is not None and self.program.supervisor_id is not None:
+            return (self.program.supervisor_id,)
+        return ()
+
+    @property
+    def supervisor_id(self) -> str | None:
+        """The lead supervisor: the one a request goes to by default."""
+        ids = self.supervisor_ids
+        return ids[0] if ids else None
 
     def supervises(self, user_id: str) -> bool:
-        return self.supervisor_id is not None and self.supervisor_id == user_id
+        return user_id in self.supervisor_ids
+
+    def deciders_for(self, requester: User) -> tuple[str, ...]:
+        """Who decides a request made by `requester` for this purpose, the one it is sent to
+        first: its supervisors (memo 4.E.4); for a request one of them makes, the others and
+        the requester's own front-line supervisor. Nobody decides their own, and the chain of
+        command goes up, never sideways to another case's supervisor."""
+        ids = self.supervisor_ids
+        if requester.id not in ids:
+            return ids
+        others = tuple(u for u in ids if u != requester.id)
+        boss = requester.supervisor_id
+        return (*others, boss) if boss is not None and boss not in others else others
 
     def approver_for(self, requester: User) -> str | None:
-        """Who decides a request made by `requester` for this purpose: its supervisor; for the
-        supervisor's own request, their own front-line supervisor (nobody decides their own,
-        and the chain of command goes up, never sideways to another case's supervisor)."""
-        if self.supervisor_id is None:
-            return None
-        if self.supervisor_id != requester.id:
-            return self.supervisor_id
-        return requester.supervisor_id
+        """Who `requester`'s request is sent to (`Approval.assigned_to`): the lead supervisor,
+        or for a supervisor's own request the next who may decide it (see `deciders_for`)."""
+        deciders = self.deciders_for(requester)
+        return deciders[0] if deciders else None
 
     def decides_for(self, decider_id: str, requester: User) -> bool:
-        """Whether `decider_id` is the supervisor who decides `requester`'s requests here."""
-        approver = self.approver_for(requester)
-        return approver is not None and approver == decider_id
+        """Whether `decider_id` is one of those who decide `requester`'s requests here."""
+        return decider_id in self.deciders_for(requester)
 
     def context(self, **more: Any) -> pf.Context:
         """A policy context with this purpose's `case` and `program` facts, and `more`."""

@@ -14,7 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from frsgate.domain import Provider, ProviderTerms, ReviewStatus, Submission, SubmissionStatus
+from frsgate.domain import (
+    Approval,
+    Provider,
+    ProviderTerms,
+    ReviewStatus,
+    Submission,
+    SubmissionStatus,
+)
 from frsgate.domain.providers import AccuracyEvidence, ProviderReview
 from frsgate.domain.values import new_id
 from frsgate.errors import ValidationFailed
@@ -55,7 +62,10 @@ def supervisor_queue(*, gate: Gate, caller: Caller) -> SupervisorQueue:
         mine = [
             a
             for a in uow.approvals.pending()
-            if a.case_id in cases or a.program_id in programs or a.assigned_to == caller.user_id
+            if a.case_id in cases
+            or a.program_id in programs
+            or a.assigned_to == caller.user_id
+            or _sent_up_to(uow, caller.user_id, a)
         ]
         items = decidable(uow, gate, caller, mine)
         unknown = [
@@ -68,6 +78,17 @@ def supervisor_queue(*, gate: Gate, caller: Caller) -> SupervisorQueue:
         return queue, [queue_read_draft(caller, "supervisor", len(items) + len(unknown))]
 
     return gate.enforce(caller, ask=ask, act=read).result
+
+
+def _sent_up_to(uow: UnitOfWork, supervisor_id: str, approval: Approval) -> bool:
+    """Whether `approval` is a request one of its case's supervisors made, which goes up to
+    their own front-line supervisor `supervisor_id` too (memo 4.E.4), whoever it was sent to
+    first."""
+    requester = uow.users.find(approval.requester_id)
+    if requester is None or requester.supervisor_id != supervisor_id:
+        return False
+    purpose = purposes.of_approval(uow, approval)
+    return purpose is not None and purpose.decides_for(supervisor_id, requester)
 
 
 def review_outcome(*, gate: Gate, caller: Caller, submission_id: str, note: str) -> Submission:

@@ -6,9 +6,13 @@ CI call `check_no_drift`, the programmatic `alembic check`, which fails when the
 `frsgate.store.schema` and the migrations disagree. The command line works the same way from
 the repository root (`alembic upgrade head`, `alembic check`, see alembic.ini).
 
-Note for future SQLite migrations that rebuild a table (batch mode): the engine turns
-foreign_keys on and SQLite cannot change that inside a transaction, so such a migration must
-recreate tables in dependency order rather than rely on switching the checks off.
+On SQLite a migration that changes a constraint rebuilds the table (Alembic's batch mode: copy
+into a new table, drop the old one, rename). With foreign keys enforced, dropping a table that
+other rows refer to fails, or cascades and deletes them (a user's roles). So `upgrade` and
+`downgrade` follow SQLite's own procedure for schema changes (lang_altertable.html, "Making
+Other Kinds Of Table Schema Changes"): foreign keys off before the transaction begins (SQLite
+ignores the pragma inside one), the migration, `PRAGMA foreign_key_check` before the commit
+(a dangling reference rolls everything back), and foreign keys on again.
 """
 
 from __future__ import annotations
@@ -68,8 +72,46 @@ def _engine(url: str) -> Iterator[Engine]:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database behind `engine` to `revision`, in one transaction."""
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Downgrade the database behind `engine` to `revision`, in one transaction."""
+    with _migrating(engine) as conn:
+        command.downgrade(alembic_config(conn), revision)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a migration; on SQLite with foreign keys off while tables are
+    rebuilt, and every reference checked before the commit (see the module docstring)."""
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            _pragma(conn, "PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if dangling:
+                        table, rowid, parent, _ = dangling[0]
+                        raise StoreError(
+                            f"migration left {len(dangling)} dangling reference(s), e.g. "
+                            f"{table} row {rowid} to {parent}; nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                _pragma(conn, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(conn: Connection, statement: str) -> None:
+    # Outside any transaction (the driver runs in autocommit mode and SQLAlchemy has not begun
+    # one on this connection yet), which is the only place SQLite honours this pragma.
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.execute(statement)
 
 
 def upgrade_to_head(url: str) -> str:

@@ -87,7 +87,7 @@ def test_a_case_is_opened_staffed_changed_closed_and_reopened(gateway: Gateway) 
         assert created["case"] == "HSI-2026-000777"
         assert created["actor"] == {"id": _user_id(gateway, "ada"), "role": "admin"}
         assert created["details"]["before"] is None
-        assert created["details"]["after"]["supervisor_id"] == _user_id(gateway, "sam")
+        assert created["details"]["after"]["supervisor_ids"] == [_user_id(gateway, "sam")]
         assert created["details"]["after"]["under_hsi_authority"] is True
         [added] = _events(gateway, start, "case:assignment:add")
         assert added["details"]["after"]["assigned_user_ids"] == [_user_id(gateway, "alice")]

@@ -122,6 +122,14 @@ ROUTES: dict[tuple[str, str], tuple[Call, str, str]] = {
         "sue", "sam"),
     ("DELETE", "/api/v1/admin/cases/{number}/assignments/{username}"): (
         _delete("/api/v1/admin/cases/HSI-2026-000001/assignments/aaron"), "alice", "sam"),
+    # A supervisor of the case adds a co-supervisor; one of another case may not.
+    ("POST", "/api/v1/admin/cases/{number}/supervisors"): (
+        _post("/api/v1/admin/cases/HSI-2026-000001/supervisors", {"username": "sue"}),
+        "sue", "sam"),
+    # Sam may not take himself off his case; the demo case has no other supervisor to take
+    # off (the allowed path is walked in test_admin_cases.py).
+    ("DELETE", "/api/v1/admin/cases/{number}/supervisors/{username}"): (
+        _delete("/api/v1/admin/cases/HSI-2026-000001/supervisors/sam"), "sam", ""),
     ("POST", "/api/v1/admin/cases/{number}/close"): (
         _post("/api/v1/admin/cases/HSI-2026-000001/close", {"reason": "r"}), "sue", "ada"),
     # The demo case is open: reopening it is a conflict (the allowed path is walked in

@@ -55,6 +55,9 @@ CONFLICTS = {
     # assessment approved twice or other than the one on record.
     ("post", "/api/v1/admin/cases"),
     ("post", "/api/v1/admin/cases/{number}/assignments"),
+    # A supervisor already on the case; the last supervisor of a case taken off.
+    ("post", "/api/v1/admin/cases/{number}/supervisors"),
+    ("delete", "/api/v1/admin/cases/{number}/supervisors/{username}"),
     ("post", "/api/v1/admin/cases/{number}/close"),
     ("post", "/api/v1/admin/cases/{number}/reopen"),
     ("post", "/api/v1/admin/programs"),
@@ -490,6 +493,14 @@ def _administer_casework(gateway: Gateway, check: _Checker) -> None:
                    f"{case}/assignments", 409)  # fmt: skip
         check.json(ada.delete(f"{cases}/{n}/assignments/erin"),
                    f"{case}/assignments/{{username}}", 200)  # fmt: skip
+        check.json(ada.post(f"{cases}/{n}/supervisors", json={"username": "sue"}),
+                   f"{case}/supervisors", 200)  # fmt: skip
+        check.json(ada.post(f"{cases}/{n}/supervisors", json={"username": "sue"}),
+                   f"{case}/supervisors", 409)  # fmt: skip
+        check.json(ada.delete(f"{cases}/{n}/supervisors/sam"),
+                   f"{case}/supervisors/{{username}}", 200)  # fmt: skip
+        check.json(ada.delete(f"{cases}/{n}/supervisors/sue"),
+                   f"{case}/supervisors/{{username}}", 409)  # fmt: skip
         check.json(ada.post(f"{cases}/{n}/close", json={"reason": "r"}), f"{case}/close", 200)
         check.json(ada.post(f"{cases}/{n}/reopen", json={"reason": "r"}), f"{case}/reopen", 200)
         program = f"{programs}/{{code}}"

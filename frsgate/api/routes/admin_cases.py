@@ -40,6 +40,7 @@ CaseNumber = Annotated[Clean, Path(max_length=64, description="A case number")]
 Code = Annotated[Clean, Path(max_length=64, description="A program or FRS program code")]
 UsernamePath = Annotated[Clean, Path(max_length=128, description="A username")]
 Username = Annotated[Clean, Field(min_length=1, max_length=128, description="A username")]
+Supervisors = Annotated[list[Username], Field(min_length=1, max_length=20)]
 Required = Annotated[Clean, Field(min_length=1, max_length=512)]
 Statement = Annotated[Text, Field(min_length=1)]
 
@@ -55,7 +56,12 @@ class CaseIn(BaseModel):
     under_hsi_authority: bool = Field(
         description="The investigation is HSI's own, under its statutory authorities"
     )
-    supervisor: Username
+    supervisors: Supervisors | None = Field(
+        default=None, description="Who supervises the case (memo 4.E.4), the lead first"
+    )
+    supervisor: Username | None = Field(
+        default=None, description="Shorthand for a case with one supervisor"
+    )
     agents: Annotated[list[Username], Field(max_length=200)] = []
 
 
@@ -68,7 +74,12 @@ class CasePatchIn(BaseModel):
     statutory_authority: Statement | None = None
     violation_codes: Annotated[list[Word], Field(max_length=50)] | None = None
     under_hsi_authority: bool | None = None
-    supervisor: Username | None = None
+    supervisors: Supervisors | None = Field(
+        default=None, description="Replaces the case's supervisors, the lead first"
+    )
+    supervisor: Username | None = Field(
+        default=None, description="Hands the case to this one supervisor"
+    )
 
 
 class UsernameIn(BaseModel):
@@ -161,7 +172,7 @@ def post_case(body: CaseIn, caller: CaseManager, runtime: RuntimeDep) -> dict[st
         gate=runtime.gate, caller=caller, number=body.number, title=body.title,
         statutory_authority=body.statutory_authority, violation_codes=body.violation_codes,
         under_hsi_authority=body.under_hsi_authority, supervisor=body.supervisor,
-        agents=body.agents,
+        supervisors=body.supervisors, agents=body.agents,
     ).as_dict()  # fmt: skip
 
 
@@ -174,7 +185,7 @@ def get_case(number: CaseNumber, caller: CaseManager, runtime: RuntimeDep) -> di
 
 
 @router.patch(
-    "/cases/{number}", summary="Change a case's record or its supervisor",
+    "/cases/{number}", summary="Change a case's record or its supervisors",
     response_model=CaseOut, responses=error_responses(404, 413),
 )  # fmt: skip
 def patch_case(
@@ -184,7 +195,33 @@ def patch_case(
         gate=runtime.gate, caller=caller, number=number, title=body.title,
         statutory_authority=body.statutory_authority, violation_codes=body.violation_codes,
         under_hsi_authority=body.under_hsi_authority, supervisor=body.supervisor,
+        supervisors=body.supervisors,
     ).as_dict()  # fmt: skip
+
+
+@router.post(
+    "/cases/{number}/supervisors", summary="Add a supervisor to a case",
+    response_model=CaseOut, responses=error_responses(404, 409, 413),
+)  # fmt: skip
+def post_supervisor(
+    number: CaseNumber, body: UsernameIn, caller: CaseManager, runtime: RuntimeDep
+) -> dict[str, Any]:
+    return casework.add_supervisor(
+        gate=runtime.gate, caller=caller, number=number, username=body.username
+    ).as_dict()
+
+
+@router.delete(
+    "/cases/{number}/supervisors/{username}",
+    summary="Take a supervisor off a case (never its last one)",
+    response_model=CaseOut, responses=error_responses(404, 409),
+)  # fmt: skip
+def delete_supervisor(
+    number: CaseNumber, username: UsernamePath, caller: CaseManager, runtime: RuntimeDep
+) -> dict[str, Any]:
+    return casework.remove_supervisor(
+        gate=runtime.gate, caller=caller, number=number, username=username
+    ).as_dict()
 
 
 @router.post(

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Table, select
 
 from frsgate.domain import Case, CaseStatus, FrsProgramCode, Program, ProgramStatus
 from frsgate.errors import NotFound
@@ -14,6 +14,7 @@ from frsgate.store.repositories.base import Repository
 from frsgate.store.repositories.mapping import EntityMapper
 from frsgate.store.schema.core import (
     case_assignments,
+    case_supervisors,
     cases,
     frs_program_codes,
     program_members,
@@ -23,41 +24,64 @@ from frsgate.store.schema.core import (
 
 class CaseRepository(Repository[Case]):
     label = "case"
-    mapper = EntityMapper(Case, cases, external=("assigned_user_ids",))
+    # `cases.supervisor_id` holds the lead supervisor beside the ordered `case_supervisors`
+    # (see the schema): written from the entity, never read back into it.
+    mapper = EntityMapper(
+        Case,
+        cases,
+        external=("supervisor_ids", "assigned_user_ids"),
+        extra_columns=("supervisor_id",),
+    )
+
+    def _row(self, entity: Case) -> dict[str, Any]:
+        return {**self.mapper.to_row(entity), "supervisor_id": entity.lead_supervisor_id}
 
     def _after_write(self, entity: Case) -> None:
-        self.conn.execute(case_assignments.delete().where(case_assignments.c.case_id == entity.id))
-        if entity.assigned_user_ids:
-            self.conn.execute(
-                case_assignments.insert(),
-                [
-                    {"case_id": entity.id, "user_id": user_id, "position": position}
-                    for position, user_id in enumerate(entity.assigned_user_ids)
-                ],
-            )
+        for table, user_ids in (
+            (case_supervisors, entity.supervisor_ids),
+            (case_assignments, entity.assigned_user_ids),
+        ):
+            self.conn.execute(table.delete().where(table.c.case_id == entity.id))
+            if user_ids:
+                self.conn.execute(
+                    table.insert(),
+                    [
+                        {"case_id": entity.id, "user_id": user_id, "position": position}
+                        for position, user_id in enumerate(user_ids)
+                    ],
+                )
 
-    def _assigned(self, case_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    def _people(self, table: Table, case_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The users of `table` (supervisors or assignments) of each case, in their order."""
         ids = list(case_ids)
         found: dict[str, list[str]] = defaultdict(list)
         if ids:
             stmt = (
-                select(case_assignments)
-                .where(case_assignments.c.case_id.in_(ids))
-                .order_by(case_assignments.c.case_id, case_assignments.c.position)
+                select(table)
+                .where(table.c.case_id.in_(ids))
+                .order_by(table.c.case_id, table.c.position)
             )
             for row in self.conn.execute(stmt).mappings():
                 found[row["case_id"]].append(row["user_id"])
         return {cid: tuple(found.get(cid, ())) for cid in ids}
 
     def _load(self, row: Any) -> Case:
-        assigned = self._assigned([row["id"]])[row["id"]]
-        case: Case = self.mapper.from_row(row, assigned_user_ids=assigned)
+        [case] = self._build([row])
         return case
 
     def _many(self, stmt: Select[Any]) -> list[Case]:
-        rows = list(self.conn.execute(stmt).mappings())
-        assigned = self._assigned(r["id"] for r in rows)
-        return [self.mapper.from_row(r, assigned_user_ids=assigned[r["id"]]) for r in rows]
+        return self._build(list(self.conn.execute(stmt).mappings()))
+
+    def _build(self, rows: list[Any]) -> list[Case]:
+        ids = [r["id"] for r in rows]
+        supervisors = self._people(case_supervisors, ids)
+        assigned = self._people(case_assignments, ids)
+        return [
+            self.mapper.from_row(
+                r, supervisor_ids=supervisors[r["id"]], assigned_user_ids=assigned[r["id"]]
+            )
+            for r in rows
+        ]
 
     def get_by_number(self, number: str, *, lock: bool = False) -> Case:
         stmt = select(cases).where(cases.c.number == number)
@@ -89,8 +113,12 @@ class CaseRepository(Repository[Case]):
             return None
 
     def supervised_by(self, supervisor_id: str) -> list[Case]:
-        """Cases whose logs and files this supervisor reviews (memo 4.E.4)."""
-        stmt = self._select().where(cases.c.supervisor_id == supervisor_id)
+        """Cases whose logs and files this supervisor reviews, as one of their supervisors
+        (memo 4.E.4)."""
+        theirs = select(case_supervisors.c.case_id).where(
+            case_supervisors.c.user_id == supervisor_id
+        )
+        stmt = self._select().where(cases.c.id.in_(theirs))
         return self._many(stmt.order_by(cases.c.number))
 
 

@@ -153,6 +153,8 @@ cases = Table(
     Column("violation_codes", JSON, nullable=False),
     Column("under_hsi_authority", Boolean, nullable=False),
     Column("status", enum_string(CaseStatus), nullable=False, index=True),
+    # The lead supervisor (position 0 of `case_supervisors`), written with it on every save:
+    # what a case's supervisor meant before cases had several, so readers of the table keep it.
     _user("supervisor_id", nullable=True, index=True),
     _user("opened_by"),
     _at("created_at"),
@@ -168,6 +170,18 @@ case_assignments = Table(
     ),
     _user("user_id", index=True),
     Column("position", Integer, nullable=False),  # keeps the order users were assigned in
+    PrimaryKeyConstraint("case_id", "user_id"),
+)
+
+# memo 4.E.4: a case's supervisors, in order (the first is the lead supervisor).
+case_supervisors = Table(
+    "case_supervisors",
+    metadata,
+    Column(
+        "case_id", String(ID_LENGTH), ForeignKey("cases.id", ondelete="CASCADE"), nullable=False
+    ),
+    _user("user_id", index=True),
+    Column("position", Integer, nullable=False),  # 0 is the lead supervisor
     PrimaryKeyConstraint("case_id", "user_id"),
 )
 

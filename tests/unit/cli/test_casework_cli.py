@@ -69,7 +69,7 @@ def test_cases_from_the_command_line(home: Path) -> None:
     out = _ok("cases", "add", "HSI-2026-000555", "--as", "ada", "--title", "Wildlife trafficking",
               "--authority", "16 U.S.C. 3372", "--hsi-authority", "--supervisor", "sam",
               "--violation", "16USC3372", "--agent", "alice")  # fmt: skip
-    assert out.startswith("opened HSI-2026-000555 status=open hsi_authority=yes supervisor=sam")
+    assert out.startswith("opened HSI-2026-000555 status=open hsi_authority=yes supervisors=sam")
     assert "assigned=alice" in out
     [created] = [e for e in _ledger(before) if e["event"] == "case:record:create"]
     assert created["source"] == "cli"
@@ -117,6 +117,41 @@ def test_cases_from_the_command_line(home: Path) -> None:
     unknown = _run("cases", "show", "HSI-2099-000001", "--as", "ada")
     assert unknown.exit_code == 2
     assert "HSI-2099-000001" in unknown.output
+
+
+def test_case_supervisors_from_the_command_line(home: Path) -> None:
+    before = _size()
+    out = _ok("cases", "add", "HSI-2026-000557", "--as", "ada", "--title", "Two supervisors",
+              "--authority", "18 U.S.C. 545", "--hsi-authority", "--supervisor", "sam",
+              "--supervisor", "sue")  # fmt: skip
+    assert "supervisors=sam,sue" in out
+    [created] = [e for e in _ledger(before) if e["event"] == "case:record:create"]
+    sam_id, sue_id = created["details"]["after"]["supervisor_ids"]
+    # Either manages it now; sam may not take himself off.
+    assert "supervisors=sam" in _ok("cases", "remove-supervisor", "HSI-2026-000557", "sue",
+                                    "--as", "sam")  # fmt: skip
+    _refused(["cases", "remove-supervisor", "HSI-2026-000557", "sam", "--as", "sam"],
+             "case.supervisor_own")  # fmt: skip
+    _refused(["cases", "add-supervisor", "HSI-2026-000557", "sue", "--as", "sue"],
+             "case.supervisor_own")  # fmt: skip
+    before = _size()
+    out = _ok("cases", "add-supervisor", "HSI-2026-000557", "sue", "--as", "sam")
+    assert out.startswith("added supervisor sue: HSI-2026-000557")
+    assert "supervisors=sam,sue" in out
+    [entry] = [e for e in _ledger(before) if e["event"] == "case:record:update"]
+    assert entry["source"] == "cli"
+    assert entry["details"]["before"]["supervisor_ids"] == [sam_id]
+    assert entry["details"]["after"]["supervisor_ids"] == [sam_id, sue_id]
+    out = _ok("cases", "update", "HSI-2026-000557", "--as", "ada", "--supervisor", "sue")
+    assert "supervisors=sue " in out
+    last = _run("cases", "remove-supervisor", "HSI-2026-000557", "sue", "--as", "ada")
+    assert last.exit_code == 2, last.output
+    assert "last supervisor of case HSI-2026-000557" in last.output
+    assert len(last.output.strip().splitlines()) == 1
+    none = _run("cases", "add", "HSI-2026-000558", "--as", "ada", "--title", "t",
+                "--authority", "a", "--hsi-authority")  # fmt: skip
+    assert none.exit_code == 2
+    assert "--supervisor" in none.output
 
 
 def test_programs_from_the_command_line(home: Path) -> None:

@@ -34,7 +34,7 @@ AGENT = User(
 )
 CASE = Case(
     id="case_1", number="HSI-1", title="t", statutory_authority="18 USC 545",
-    under_hsi_authority=True, supervisor_id="user_s", assigned_user_ids=("user_a",),
+    under_hsi_authority=True, supervisor_ids=("user_s",), assigned_user_ids=("user_a",),
     opened_by="user_s", created_at=NOW,
 )  # fmt: skip
 CERTIFIED = Principal("user_a", frozenset({Role.agent}), True, True, True, True)

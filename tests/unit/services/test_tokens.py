@@ -71,12 +71,18 @@ def oidc_issuer() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update({"kid": "k1", "use": "sig", "alg": "RS256"})
     app = FastAPI()
+    where: dict[str, str] = {}
 
-    @app.get("/.well-known/jwks.json")
+    @app.get("/.well-known/openid-configuration")
+    def discovery() -> dict[str, Any]:
+        return {"issuer": where["url"], "jwks_uri": where["url"] + "/keys"}
+
+    @app.get("/keys")
     def jwks() -> dict[str, Any]:
         return {"keys": [jwk]}
 
     with serve_in_thread(app) as url:
+        where["url"] = url
         yield url, key
 
 

@@ -136,6 +136,7 @@ def test_every_domain_table_has_a_repository() -> None:
     # reviews (written by their own small repositories, which read no entity mapper).
     children = {
         "user_roles",
+        "case_supervisors",
         "case_assignments",
         "program_members",
         "probe_images",

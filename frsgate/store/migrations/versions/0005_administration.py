@@ -6,6 +6,11 @@
 - `providers`: TLS settings, the API key's fingerprint and who registered the provider;
   `provider_secrets` holds the API key sealed under the key-encryption key, apart from the
   record; `provider_reviews` holds OSDM's structured reviews (memo 4.C.1-4.C.3, fn1).
+- `case_supervisors`: a case's supervisors in order (memo 4.E.4), the first the lead; each
+  existing case's supervisor becomes its lead. `cases.supervisor_id` stays, holding the lead:
+  dropping it would rebuild `cases` on SQLite, which the foreign keys the engine enforces (and
+  cannot switch off inside the migration's transaction) forbid while cases have submissions,
+  and which would cascade the removal of their assignments.
 - Review status `suspended` (pack rule `provider.suspended`): the CHECK constraints on
   `providers.review_status` and `submissions.provider_review_status_at_use` admit it.
 
@@ -100,6 +105,30 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("provider_id", name=op.f("pk_provider_secrets")),
     )
+    op.create_table(
+        "case_supervisors",
+        sa.Column("case_id", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+            name=op.f("fk_case_supervisors_case_id_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_case_supervisors_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("case_id", "user_id", name=op.f("pk_case_supervisors")),
+    )
+    with op.batch_alter_table("case_supervisors", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_supervisors_user_id"), ["user_id"], unique=False)
+    # Each case's one supervisor becomes its lead supervisor.
+    op.execute(
+        "INSERT INTO case_supervisors (case_id, user_id, position) "
+        "SELECT id, supervisor_id, 0 FROM cases WHERE supervisor_id IS NOT NULL"
+    )
+
     with op.batch_alter_table("certifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("course_id", sa.String(length=64), nullable=True))
 
@@ -160,6 +189,11 @@ def downgrade() -> None:
 
     with op.batch_alter_table("certifications", schema=None) as batch_op:
         batch_op.drop_column("course_id")
+
+    # `cases.supervisor_id` already holds each case's lead supervisor; the others go.
+    with op.batch_alter_table("case_supervisors", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_supervisors_user_id"))
+    op.drop_table("case_supervisors")
 
     op.drop_table("provider_secrets")
     with op.batch_alter_table("provider_reviews", schema=None) as batch_op:
