@@ -17,7 +17,7 @@ import typer
 from frsgate.cli.acting import AsOption, acting, one_line_errors
 from frsgate.domain import CaseStatus
 from frsgate.policy.facts import Action
-from frsgate.services import casework
+from frsgate.services import cases
 from frsgate.services.casework import CaseRecord
 
 app = typer.Typer(help="Administration: cases, their supervisors and assigned agents.",
@@ -60,7 +60,7 @@ def list_cases(
 ) -> None:
     """Cases, one line each (a supervisor lists their own: --mine)."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        found = casework.list_cases(
+        found = cases.list_cases(
             gate=runtime.gate, caller=caller, status=status,
             supervisor=as_user if mine else supervisor,
         )  # fmt: skip
@@ -75,7 +75,7 @@ def list_cases(
 def show(number: NumberArg, as_user: AsOption, as_json: JsonOption = False) -> None:
     """One case."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        record = casework.show_case(gate=runtime.gate, caller=caller, number=number)
+        record = cases.show_case(gate=runtime.gate, caller=caller, number=number)
     typer.echo(json.dumps(record.as_dict(), indent=2) if as_json else _line(record))
 
 
@@ -111,7 +111,7 @@ def add(
 ) -> None:
     """Open a case."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        record = casework.open_case(
+        record = cases.open_case(
             gate=runtime.gate, caller=caller, number=number, title=title,
             statutory_authority=authority, violation_codes=violation or (),
             under_hsi_authority=hsi_authority, supervisors=supervisor, agents=agent or (),
@@ -149,7 +149,7 @@ def update(
 ) -> None:
     """Change a case's record or its supervisors."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        record = casework.update_case(
+        record = cases.update_case(
             gate=runtime.gate, caller=caller, number=number, title=title,
             statutory_authority=authority, violation_codes=violation,
             under_hsi_authority=hsi_authority, supervisors=supervisor or None,
@@ -161,7 +161,7 @@ def update(
 def add_supervisor(number: NumberArg, username: UserArg, as_user: AsOption) -> None:
     """Add a supervisor to a case (they decide its approvals too)."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        record = casework.add_supervisor(
+        record = cases.add_supervisor(
             gate=runtime.gate, caller=caller, number=number, username=username
         )
     typer.echo(f"added supervisor {username}: {_line(record)}")
@@ -171,7 +171,7 @@ def add_supervisor(number: NumberArg, username: UserArg, as_user: AsOption) -> N
 def remove_supervisor(number: NumberArg, username: UserArg, as_user: AsOption) -> None:
     """Take a supervisor off a case (never its last one)."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        record = casework.remove_supervisor(
+        record = cases.remove_supervisor(
             gate=runtime.gate, caller=caller, number=number, username=username
         )
     typer.echo(f"removed supervisor {username}: {_line(record)}")
@@ -181,7 +181,7 @@ def remove_supervisor(number: NumberArg, username: UserArg, as_user: AsOption) -
 def assign(number: NumberArg, username: UserArg, as_user: AsOption) -> None:
     """Assign an agent or examiner to a case."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        record = casework.assign(gate=runtime.gate, caller=caller, number=number, username=username)
+        record = cases.assign(gate=runtime.gate, caller=caller, number=number, username=username)
     typer.echo(f"assigned {username}: {_line(record)}")
 
 
@@ -189,9 +189,7 @@ def assign(number: NumberArg, username: UserArg, as_user: AsOption) -> None:
 def unassign(number: NumberArg, username: UserArg, as_user: AsOption) -> None:
     """Take a user off a case."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        record = casework.unassign(
-            gate=runtime.gate, caller=caller, number=number, username=username
-        )
+        record = cases.unassign(gate=runtime.gate, caller=caller, number=number, username=username)
     typer.echo(f"unassigned {username}: {_line(record)}")
 
 
@@ -199,7 +197,7 @@ def unassign(number: NumberArg, username: UserArg, as_user: AsOption) -> None:
 def close(number: NumberArg, as_user: AsOption, reason: ReasonOption) -> None:
     """Close a case: no FRS use may serve it any more (memo 4.A.1)."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        record = casework.close_case(gate=runtime.gate, caller=caller, number=number, reason=reason)
+        record = cases.close_case(gate=runtime.gate, caller=caller, number=number, reason=reason)
     typer.echo(f"closed {_line(record)}")
 
 
@@ -207,7 +205,5 @@ def close(number: NumberArg, as_user: AsOption, reason: ReasonOption) -> None:
 def reopen(number: NumberArg, as_user: AsOption, reason: ReasonOption) -> None:
     """Reopen a closed case."""
     with one_line_errors(), acting(as_user, Action.case_manage) as (runtime, caller):
-        record = casework.reopen_case(
-            gate=runtime.gate, caller=caller, number=number, reason=reason
-        )
+        record = cases.reopen_case(gate=runtime.gate, caller=caller, number=number, reason=reason)
     typer.echo(f"reopened {_line(record)}")

@@ -21,7 +21,7 @@ from frsgate.cli.acting import AsOption, acting, one_line_errors
 from frsgate.domain import ProgramKind, ProgramStatus
 from frsgate.errors import ValidationFailed
 from frsgate.policy.facts import Action
-from frsgate.services import casework
+from frsgate.services import program_codes, programs
 from frsgate.services.casework import ProgramCodeRecord, ProgramRecord
 
 app = typer.Typer(
@@ -67,7 +67,7 @@ def list_programs(
 ) -> None:
     """Programs and task forces, one line each."""
     with one_line_errors(), acting(as_user, Action.program_manage) as (runtime, caller):
-        found = casework.list_programs(gate=runtime.gate, caller=caller, status=status)
+        found = programs.list_programs(gate=runtime.gate, caller=caller, status=status)
     if as_json:
         typer.echo(json.dumps({"programs": [p.as_dict() for p in found]}, indent=2))
         return
@@ -79,7 +79,7 @@ def list_programs(
 def show(code: CodeArg, as_user: AsOption, as_json: JsonOption = False) -> None:
     """One program or task force."""
     with one_line_errors(), acting(as_user, Action.program_manage) as (runtime, caller):
-        record = casework.show_program(gate=runtime.gate, caller=caller, code=code)
+        record = programs.show_program(gate=runtime.gate, caller=caller, code=code)
     typer.echo(json.dumps(record.as_dict(), indent=2) if as_json else _line(record))
 
 
@@ -110,7 +110,7 @@ def add(
 ) -> None:
     """Register a program or task force (pending until IGP approves its assessment)."""
     with one_line_errors(), acting(as_user, Action.program_manage) as (runtime, caller):
-        record = casework.register_program(
+        record = programs.register_program(
             gate=runtime.gate, caller=caller, code=code, name=name, kind=kind,
             assessment_ref=assessment, use_without_case=use_without_case,
             supervisor=supervisor, members=member or (),
@@ -123,7 +123,7 @@ def approve_assessment(code: CodeArg, as_user: AsOption, document: DocumentOptio
     """IGP approves the program's assessment: --document names the one read (it must be the
     one on record)."""
     with one_line_errors(), acting(as_user, Action.program_assess) as (runtime, caller):
-        record = casework.approve_assessment(
+        record = programs.approve_assessment(
             gate=runtime.gate, caller=caller, code=code, assessment_ref=document
         )
     typer.echo(f"approved {_line(record)}")
@@ -138,7 +138,7 @@ def revise_assessment(
 ) -> None:
     """Record a revised assessment: the program waits for IGP's approval again."""
     with one_line_errors(), acting(as_user, Action.program_manage) as (runtime, caller):
-        record = casework.revise_assessment(
+        record = programs.revise_assessment(
             gate=runtime.gate, caller=caller, code=code, assessment_ref=document, reason=reason
         )
     typer.echo(f"revised {_line(record)}")
@@ -148,7 +148,7 @@ def revise_assessment(
 def add_member(code: CodeArg, username: UserArg, as_user: AsOption) -> None:
     """Add a member (an agent or examiner) to a program or task force."""
     with one_line_errors(), acting(as_user, Action.program_manage) as (runtime, caller):
-        record = casework.add_member(gate=runtime.gate, caller=caller, code=code, username=username)
+        record = programs.add_member(gate=runtime.gate, caller=caller, code=code, username=username)
     typer.echo(f"added {username}: {_line(record)}")
 
 
@@ -156,7 +156,7 @@ def add_member(code: CodeArg, username: UserArg, as_user: AsOption) -> None:
 def remove_member(code: CodeArg, username: UserArg, as_user: AsOption) -> None:
     """Remove a member from a program or task force."""
     with one_line_errors(), acting(as_user, Action.program_manage) as (runtime, caller):
-        record = casework.remove_member(
+        record = programs.remove_member(
             gate=runtime.gate, caller=caller, code=code, username=username
         )
     typer.echo(f"removed {username}: {_line(record)}")
@@ -204,7 +204,7 @@ CodeOption = Annotated[str, typer.Argument(help="The FRS program code.", show_de
 def list_codes(as_user: AsOption, as_json: JsonOption = False) -> None:
     """Every FRS program code, one line each."""
     with one_line_errors(), acting(as_user, Action.program_code_establish) as (runtime, caller):
-        found = casework.list_program_codes(gate=runtime.gate, caller=caller)
+        found = program_codes.list_program_codes(gate=runtime.gate, caller=caller)
     if as_json:
         typer.echo(json.dumps({"program_codes": [c.as_dict() for c in found]}, indent=2))
         return
@@ -216,7 +216,7 @@ def list_codes(as_user: AsOption, as_json: JsonOption = False) -> None:
 def show_code(code: CodeOption, as_user: AsOption, as_json: JsonOption = False) -> None:
     """One FRS program code."""
     with one_line_errors(), acting(as_user, Action.program_code_establish) as (runtime, caller):
-        record = casework.show_program_code(gate=runtime.gate, caller=caller, code=code)
+        record = program_codes.show_program_code(gate=runtime.gate, caller=caller, code=code)
     typer.echo(json.dumps(record.as_dict(), indent=2) if as_json else _code_line(record))
 
 
@@ -237,7 +237,7 @@ def add_code(
         start = _when(valid_from, "--valid-from")
         end = _when(valid_until, "--valid-until")
         with acting(as_user, Action.program_code_establish) as (runtime, caller):
-            record = casework.establish_program_code(
+            record = program_codes.establish_program_code(
                 gate=runtime.gate, caller=caller, code=code, description=description,
                 valid_from=start, valid_until=end,
             )  # fmt: skip
@@ -256,7 +256,7 @@ def close_code(
     with one_line_errors():
         end = _when(at, "--at")
         with acting(as_user, Action.program_code_establish) as (runtime, caller):
-            record = casework.update_program_code(
+            record = program_codes.update_program_code(
                 gate=runtime.gate, caller=caller, code=code,
                 valid_until=end if end is not None else runtime.gate.now(),
             )  # fmt: skip

@@ -4,8 +4,8 @@ Users and roles, cases, programs, program codes, certifications and providers ar
 the pack's rules rest on, so changing them is an act like any other: decided by the pack
 (`Gate.enforce`, facts read inside the act's transaction), and recorded on the ledger with who
 acted, what changed, and the record before and after (never a secret: an API key appears as its
-fingerprint). The service modules (`accounts`, `casework`, `certifications`, `providers`) build
-their acts from the pieces here.
+fingerprint). The service modules (`accounts`, `cases`, `programs`, `program_codes`,
+`certifications`, `providers`) build their acts from the pieces here.
 
 The command line acts as a named user (`operator`): on the server, whoever runs `frsgate` can
 read the keys anyway, so the name is who the ledger records, and the pack still decides.

@@ -1,8 +1,9 @@
 """Administration over HTTP: cases, programs and task forces, and FRS program codes.
 
-Thin: each route parses the request, calls `frsgate.services.casework` (which decides the act
-through the decision point — `case.manage`, `program.manage`, `program.assess`,
-`program_code.establish` — and records it) and shapes the record as JSON.
+Thin: each route parses the request, calls `frsgate.services.cases`, `programs` or
+`program_codes` (which decide the act through the decision point — `case.manage`,
+`program.manage`, `program.assess`, `program_code.establish` — and record it) and shapes the
+record as JSON.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from frsgate.api.schemas import (
 )
 from frsgate.domain import CaseStatus, ProgramKind, ProgramStatus
 from frsgate.policy.facts import Action
-from frsgate.services import casework
+from frsgate.services import cases, casework, program_codes, programs
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 
@@ -157,9 +158,7 @@ def list_cases(
     status: CaseStatus | None = None,
     supervisor: Annotated[Clean | None, Query(max_length=128)] = None,
 ) -> dict[str, Any]:
-    found = casework.list_cases(
-        gate=runtime.gate, caller=caller, status=status, supervisor=supervisor
-    )
+    found = cases.list_cases(gate=runtime.gate, caller=caller, status=status, supervisor=supervisor)
     return {"cases": [c.as_dict() for c in found]}
 
 
@@ -168,7 +167,7 @@ def list_cases(
     responses=error_responses(404, 409, 413),
 )  # fmt: skip
 def post_case(body: CaseIn, caller: CaseManager, runtime: RuntimeDep) -> dict[str, Any]:
-    return casework.open_case(
+    return cases.open_case(
         gate=runtime.gate, caller=caller, number=body.number, title=body.title,
         statutory_authority=body.statutory_authority, violation_codes=body.violation_codes,
         under_hsi_authority=body.under_hsi_authority, supervisor=body.supervisor,
@@ -181,7 +180,7 @@ def post_case(body: CaseIn, caller: CaseManager, runtime: RuntimeDep) -> dict[st
     responses=error_responses(404),
 )  # fmt: skip
 def get_case(number: CaseNumber, caller: CaseManager, runtime: RuntimeDep) -> dict[str, Any]:
-    return casework.show_case(gate=runtime.gate, caller=caller, number=number).as_dict()
+    return cases.show_case(gate=runtime.gate, caller=caller, number=number).as_dict()
 
 
 @router.patch(
@@ -191,7 +190,7 @@ def get_case(number: CaseNumber, caller: CaseManager, runtime: RuntimeDep) -> di
 def patch_case(
     number: CaseNumber, body: CasePatchIn, caller: CaseManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.update_case(
+    return cases.update_case(
         gate=runtime.gate, caller=caller, number=number, title=body.title,
         statutory_authority=body.statutory_authority, violation_codes=body.violation_codes,
         under_hsi_authority=body.under_hsi_authority, supervisor=body.supervisor,
@@ -206,7 +205,7 @@ def patch_case(
 def post_supervisor(
     number: CaseNumber, body: UsernameIn, caller: CaseManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.add_supervisor(
+    return cases.add_supervisor(
         gate=runtime.gate, caller=caller, number=number, username=body.username
     ).as_dict()
 
@@ -219,7 +218,7 @@ def post_supervisor(
 def delete_supervisor(
     number: CaseNumber, username: UsernamePath, caller: CaseManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.remove_supervisor(
+    return cases.remove_supervisor(
         gate=runtime.gate, caller=caller, number=number, username=username
     ).as_dict()
 
@@ -231,7 +230,7 @@ def delete_supervisor(
 def post_assignment(
     number: CaseNumber, body: UsernameIn, caller: CaseManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.assign(
+    return cases.assign(
         gate=runtime.gate, caller=caller, number=number, username=body.username
     ).as_dict()
 
@@ -243,7 +242,7 @@ def post_assignment(
 def delete_assignment(
     number: CaseNumber, username: UsernamePath, caller: CaseManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.unassign(
+    return cases.unassign(
         gate=runtime.gate, caller=caller, number=number, username=username
     ).as_dict()
 
@@ -255,7 +254,7 @@ def delete_assignment(
 def post_close(
     number: CaseNumber, body: ReasonIn, caller: CaseManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.close_case(
+    return cases.close_case(
         gate=runtime.gate, caller=caller, number=number, reason=body.reason
     ).as_dict()
 
@@ -267,7 +266,7 @@ def post_close(
 def post_reopen(
     number: CaseNumber, body: ReasonIn, caller: CaseManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.reopen_case(
+    return cases.reopen_case(
         gate=runtime.gate, caller=caller, number=number, reason=body.reason
     ).as_dict()
 
@@ -282,7 +281,7 @@ def post_reopen(
 def list_programs(
     caller: ProgramManager, runtime: RuntimeDep, status: ProgramStatus | None = None
 ) -> dict[str, Any]:
-    found = casework.list_programs(gate=runtime.gate, caller=caller, status=status)
+    found = programs.list_programs(gate=runtime.gate, caller=caller, status=status)
     return {"programs": [p.as_dict() for p in found]}
 
 
@@ -291,7 +290,7 @@ def list_programs(
     status_code=201, response_model=ProgramOut, responses=error_responses(404, 409, 413),
 )  # fmt: skip
 def post_program(body: ProgramIn, caller: ProgramManager, runtime: RuntimeDep) -> dict[str, Any]:
-    return casework.register_program(
+    return programs.register_program(
         gate=runtime.gate, caller=caller, code=body.code, name=body.name, kind=body.kind,
         assessment_ref=body.assessment_ref, use_without_case=body.use_without_case,
         supervisor=body.supervisor, members=body.members,
@@ -303,7 +302,7 @@ def post_program(body: ProgramIn, caller: ProgramManager, runtime: RuntimeDep) -
     responses=error_responses(404),
 )  # fmt: skip
 def get_program(code: Code, caller: ProgramManager, runtime: RuntimeDep) -> dict[str, Any]:
-    return casework.show_program(gate=runtime.gate, caller=caller, code=code).as_dict()
+    return programs.show_program(gate=runtime.gate, caller=caller, code=code).as_dict()
 
 
 @router.post(
@@ -314,7 +313,7 @@ def get_program(code: Code, caller: ProgramManager, runtime: RuntimeDep) -> dict
 def post_assessment_approval(
     code: Code, body: AssessmentApprovalIn, caller: Assessor, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.approve_assessment(
+    return programs.approve_assessment(
         gate=runtime.gate, caller=caller, code=code, assessment_ref=body.assessment_ref
     ).as_dict()
 
@@ -327,7 +326,7 @@ def post_assessment_approval(
 def post_assessment_revision(
     code: Code, body: AssessmentRevisionIn, caller: ProgramManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.revise_assessment(
+    return programs.revise_assessment(
         gate=runtime.gate, caller=caller, code=code, assessment_ref=body.assessment_ref,
         reason=body.reason,
     ).as_dict()  # fmt: skip
@@ -340,7 +339,7 @@ def post_assessment_revision(
 def post_member(
     code: Code, body: UsernameIn, caller: ProgramManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.add_member(
+    return programs.add_member(
         gate=runtime.gate, caller=caller, code=code, username=body.username
     ).as_dict()
 
@@ -352,7 +351,7 @@ def post_member(
 def delete_member(
     code: Code, username: UsernamePath, caller: ProgramManager, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.remove_member(
+    return programs.remove_member(
         gate=runtime.gate, caller=caller, code=code, username=username
     ).as_dict()
 
@@ -365,7 +364,7 @@ def delete_member(
     response_model=ProgramCodeListOut, responses=error_responses(),
 )  # fmt: skip
 def list_program_codes(caller: CodeKeeper, runtime: RuntimeDep) -> dict[str, Any]:
-    found = casework.list_program_codes(gate=runtime.gate, caller=caller)
+    found = program_codes.list_program_codes(gate=runtime.gate, caller=caller)
     return {"program_codes": [c.as_dict() for c in found]}
 
 
@@ -376,7 +375,7 @@ def list_program_codes(caller: CodeKeeper, runtime: RuntimeDep) -> dict[str, Any
 def post_program_code(
     body: ProgramCodeIn, caller: CodeKeeper, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    return casework.establish_program_code(
+    return program_codes.establish_program_code(
         gate=runtime.gate, caller=caller, code=body.code, description=body.description,
         valid_from=body.valid_from, valid_until=body.valid_until,
     ).as_dict()  # fmt: skip
@@ -387,7 +386,7 @@ def post_program_code(
     responses=error_responses(404),
 )  # fmt: skip
 def get_program_code(code: Code, caller: CodeKeeper, runtime: RuntimeDep) -> dict[str, Any]:
-    return casework.show_program_code(gate=runtime.gate, caller=caller, code=code).as_dict()
+    return program_codes.show_program_code(gate=runtime.gate, caller=caller, code=code).as_dict()
 
 
 @router.patch(
@@ -398,7 +397,7 @@ def patch_program_code(
     code: Code, body: ProgramCodePatchIn, caller: CodeKeeper, runtime: RuntimeDep
 ) -> dict[str, Any]:
     until = body.valid_until if "valid_until" in body.model_fields_set else casework.KEEP
-    return casework.update_program_code(
+    return program_codes.update_program_code(
         gate=runtime.gate, caller=caller, code=code, valid_until=until,
         description=body.description,
     ).as_dict()  # fmt: skip
