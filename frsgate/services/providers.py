@@ -87,6 +87,13 @@ def check_base_url(url: str, settings: Settings) -> str:
     return url.rstrip("/")
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a URL (the port as given, or the scheme's default)."""
+    parts = urlsplit(url)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
 def check_name(name: str) -> str:
     """The name submissions use to choose the FRS: 1-64 letters, digits, '.', '_' or '-'."""
     if not _NAME.fullmatch(name):
@@ -326,7 +333,9 @@ def update(
     tls: ProviderTls | None = None,
 ) -> Provider:
     """Change where and how the provider is reached; its review stands (its terms did not
-    change), and the next use gets a connector for the new record."""
+    change), and the next use gets a connector for the new record. The API key belongs to the
+    origin it was given for: a new scheme, host or port drops it (set it again), so nobody can
+    send a stored key they cannot read to a server of their choosing and read it there."""
     url = check_base_url(base_url, settings) if base_url is not None else None
     if tls is not None:
         check_tls(tls)
@@ -339,7 +348,14 @@ def update(
     def act(uow: UnitOfWork) -> tuple[Provider, list[EntryDraft]]:
         provider = held[0]
         before = record_of(provider)
+        dropped = False
         if url is not None:
+            if provider.api_key_fingerprint is not None and _origin(url) != _origin(
+                provider.base_url or ""
+            ):
+                uow.provider_secrets.remove(provider.id)
+                provider.api_key_fingerprint = None
+                dropped = True
             provider.base_url = url
         if tls is not None:
             provider.tls = tls
@@ -348,6 +364,7 @@ def update(
             caller, Action.provider_manage, EventTag.PROVIDER_RECORD_UPDATE,
             subject=f"provider:{provider.id}", before=before, after=record_of(provider),
             provider=provider.id, component=COMPONENT,
+            details={"api_key_dropped": dropped},
         )  # fmt: skip
         return provider, [entry]
 

@@ -455,3 +455,28 @@ def test_tls_is_verified_against_the_providers_ca_bundle(
     updates = events(gateway, "provider:record:update")
     assert updates[0]["details"]["after"]["tls"]["ca_bundle"] == str(ca)
     assert updates[1]["details"]["after"]["tls"]["verify"] is False
+
+
+def test_a_new_origin_drops_the_stored_api_key(gateway: Gateway) -> None:
+    """A stored key is never sent where it was not given: pointing the provider at another
+    host drops it (an administrator who cannot read the key cannot harvest it by moving the
+    provider to a server of their own); a new path on the same origin keeps it."""
+    made = register(gateway, "https://frs.vendor.example/v1", api_key=KEY)
+    fingerprint = made["api_key_fingerprint"]
+    with gateway.client("ada") as ada:
+        same = ada.patch("/api/v1/admin/providers/acme",
+                         json={"base_url": "https://frs.vendor.example:443/v2"})  # fmt: skip
+        assert same.status_code == 200, same.text
+        assert same.json()["api_key_fingerprint"] == fingerprint
+        moved = ada.patch("/api/v1/admin/providers/acme",
+                          json={"base_url": "https://collector.example/v2"})  # fmt: skip
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["api_key_fingerprint"] is None
+    from frsgate.store.unit import read_only
+
+    with read_only(gateway.runtime.engine) as uow:
+        assert uow.provider_secrets.get(made["id"]) is None
+    updates = events(gateway, "provider:record:update", made["id"])
+    assert [u["details"]["api_key_dropped"] for u in updates] == [False, True]
+    assert updates[1]["details"]["before"]["api_key_fingerprint"] == fingerprint
+    assert updates[1]["details"]["after"]["api_key_fingerprint"] is None
