@@ -1,8 +1,9 @@
 """The FastAPI application: routers under /api/v1, error mapping, logs and metrics.
 
 Only liveness (/healthz) and readiness (/readyz), which say nothing but "ok", and the OpenAPI
-document (/openapi.json, and Swagger UI at /docs) are reachable without a token; /metrics and
-everything under /api/v1 need one.
+document (/openapi.json, and Swagger UI at /docs) are reachable without a token; everything under
+/api/v1 needs one, and /metrics a token of a monitoring account (role `metrics`): each read of
+the metrics is decided (`metrics.read`) and recorded like any other read.
 
 Swagger UI's script, style sheet and icon are served from the installed `fastapi_offline`
 package, never from a CDN: agency networks are often offline, and a CDN would also learn who
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Annotated
 
 import fastapi_offline
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from prometheus_client import generate_latest
@@ -28,7 +29,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import frsgate
-from frsgate.api.deps import authenticate
+from frsgate.api.deps import requires
 from frsgate.api.errors import install_error_handlers
 from frsgate.api.limits import BodyLimit
 from frsgate.api.observability import Metrics, request_middleware
@@ -44,7 +45,9 @@ from frsgate.api.routes import (
     queues,
     submissions,
 )
+from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller
+from frsgate.services.monitoring import read_metrics
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import TokenVerifier
 
@@ -151,8 +154,11 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics_endpoint(_: Annotated[Caller, Depends(authenticate)]) -> Response:
-        body = generate_latest(metrics.registry) + generate_latest(runtime.metrics.registry)
+    def metrics_endpoint(caller: Annotated[Caller, requires(Action.metrics_read)]) -> Response:
+        def render() -> bytes:
+            return generate_latest(metrics.registry) + generate_latest(runtime.metrics.registry)
+
+        body = read_metrics(gate=runtime.gate, caller=caller, render=render)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -13,3 +13,6 @@ class Role(StrEnum):
     igp = "igp"  # privacy office: policy packs, log format (fn. 2), program assessments 4.A.1
     opr = "opr"  # auditor: read-only over everything, verifies the ledger (memo 4.E.5)
     admin = "admin"  # users, keys, configuration; never reads probes, never edits the ledger
+    # A monitoring system's account: reads the service metrics only, nothing about cases,
+    # probes or people (who may read how the system is used is IGP's to approve, memo fn. 2).
+    metrics = "metrics"

@@ -78,6 +78,9 @@ class EventTag(StrEnum):
     # Work queues read (approvals, supervisor, OSDM): what a decider was shown.
     QUEUE_ITEMS_READ = "queue:items:read"
 
+    # Service metrics read by a monitoring account (counters only, nothing about a case).
+    METRICS_RECORDS_READ = "metrics:records:read"
+
     # Results and what follows them (memo 4.D).
     CANDIDATES_LIST_VIEW = "candidates:list:view"
     DISPOSITION_RECORD_CREATE = "disposition:record:create"

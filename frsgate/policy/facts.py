@@ -54,6 +54,8 @@ class Action(StrEnum):
     program_code_establish = "program_code.establish"
     certification_record = "certification.record"
     provider_manage = "provider.manage"
+    # A monitoring system reads the service's counters (requests, decisions, dispatches).
+    metrics_read = "metrics.read"
 
 
 class ResourceKind(StrEnum):
@@ -75,6 +77,7 @@ class ResourceKind(StrEnum):
     program = "program"
     program_code = "program_code"
     certification = "certification"
+    metrics = "metrics"
 
 
 RESOURCE_KIND: dict[Action, ResourceKind] = {
@@ -104,6 +107,7 @@ RESOURCE_KIND: dict[Action, ResourceKind] = {
     Action.program_code_establish: ResourceKind.program_code,
     Action.certification_record: ResourceKind.certification,
     Action.provider_manage: ResourceKind.provider,
+    Action.metrics_read: ResourceKind.metrics,
 }
 
 

@@ -49,6 +49,7 @@ CEDAR_RESOURCE_TYPE: dict[ResourceKind, str] = {
     ResourceKind.program: "Program",
     ResourceKind.program_code: "ProgramCode",
     ResourceKind.certification: "Certification",
+    ResourceKind.metrics: "Metrics",
 }
 
 # The context records each action's rules read (mirrors schema.cedarschema).

@@ -45,6 +45,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...], bool | None], ...] = (
     ("ivan", "Ivan Privacy Office", (Role.igp,), None),
     ("otto", "Otto OPR Auditor", (Role.opr,), None),
     ("ada", "Ada Administrator", (Role.admin,), None),
+    ("mona", "Mona Monitoring", (Role.metrics,), None),  # a monitoring system's account
 )
 
 

@@ -65,6 +65,7 @@ _ACTING_ROLES: dict[Action, tuple[Role, ...]] = {
     Action.export_run: (Role.opr, Role.igp),
     Action.queue_view: (Role.supervisor, Role.osdm, Role.igp),
     Action.outcome_review: (Role.supervisor,),
+    Action.metrics_read: (Role.metrics,),
 }
 _ROLE_ORDER = tuple(Role)
 # Before IGP approved the loaded pack (memo fn2) only these are decided by it: asking for and

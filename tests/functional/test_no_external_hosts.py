@@ -152,7 +152,7 @@ def _crawl(client: httpx.Client, seeds: set[str], own: set[str]) -> dict[str, ht
 def test_nothing_served_points_to_another_host(gateway: Gateway) -> None:
     own = {urlparse(gateway.url).netloc.lower(), urlparse(gateway.settings.public_base_url).netloc}
     seeds = _served(gateway)
-    with gateway.client("ada") as client:  # a token, for the routes that need one (/metrics)
+    with gateway.client("mona") as client:  # a monitoring token, for /metrics
         fetched = _crawl(client, seeds, own)
 
     kinds = {path: r.headers.get("content-type", "") for path, r in fetched.items()}

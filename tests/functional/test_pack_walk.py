@@ -479,6 +479,14 @@ def _walk_accounts(w: Walk) -> None:
         _expect(ada.post(f"{users}/oscar/enable", json={"reason": "back"}), 200)
 
 
+def _walk_metrics(w: Walk) -> None:
+    """The service metrics (memo fn2): a monitoring account reads them, an agent may not."""
+    with w.client("mona") as mona:
+        _expect(mona.get("/metrics"), 200)
+    with w.client("alice") as alice:
+        _expect(alice.get("/metrics"), 403, "duty.metrics_read")
+
+
 def _walk_casework(w: Walk) -> None:
     """Cases, programs and FRS program codes (memo 4.A.1, 4.E.3, 4.E.4): a supervisor manages
     their own cases, an administrator registers programs, IGP approves their assessments
@@ -600,6 +608,7 @@ def test_every_rule_fires_through_the_product(
     _walk_casework(walk)
     _walk_certifications(walk)
     _walk_providers(walk)
+    _walk_metrics(walk)
     _walk_rate_limits(gateway, sandbox_url)
     _walk_pack_activation(tmp_path, second_database_url)
 

@@ -110,7 +110,8 @@ def test_metrics_count_decisions_and_dispatches(gateway: Gateway) -> None:
     with gateway.client("alice") as alice:
         probe = post_probe(alice, astronaut_jpeg()).json()
         alice.post("/api/v1/submissions", json=submission_body(probe["id"]))
-        text = alice.get("/metrics").text
+    with gateway.client("mona") as mona:  # the monitoring account
+        text = mona.get("/metrics").text
     assert 'frsgate_policy_decisions_total{action="submission.create",decision="allow"} 1.0' in text
     assert 'frsgate_frs_dispatches_total{outcome="succeeded"' in text
     assert "frsgate_http_requests_total" in text

@@ -11,6 +11,8 @@
   dropping it would rebuild `cases` on SQLite, which the foreign keys the engine enforces (and
   cannot switch off inside the migration's transaction) forbid while cases have submissions,
   and which would cascade the removal of their assignments.
+- Role `metrics` (a monitoring system's account): the CHECK constraint on `user_roles.role`
+  admits it.
 - Review status `suspended` (pack rule `provider.suspended`): the CHECK constraints on
   `providers.review_status` and `submissions.provider_review_status_at_use` admit it.
 
@@ -33,6 +35,8 @@ depends_on: str | Sequence[str] | None = None
 
 _OLD_REVIEW = "'unreviewed', 'pending', 'approved', 'not_approved'"
 _NEW_REVIEW = "'unreviewed', 'pending', 'approved', 'not_approved', 'suspended'"
+_OLD_ROLES = "'agent', 'supervisor', 'examiner', 'osdm', 'igp', 'opr', 'admin'"
+_NEW_ROLES = "'agent', 'supervisor', 'examiner', 'osdm', 'igp', 'opr', 'admin', 'metrics'"
 
 
 def _review_checks(values: str) -> None:
@@ -46,6 +50,13 @@ def _review_checks(values: str) -> None:
         batch_op.create_check_constraint(
             "provider_review_status_at_use", f"provider_review_status_at_use IN ({values})"
         )
+
+
+def _role_check(values: str) -> None:
+    # The role `metrics`: a monitoring system's account, which reads the service metrics only.
+    with op.batch_alter_table("user_roles", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_user_roles_role"), type_="check")
+        batch_op.create_check_constraint("role", f"role IN ({values})")
 
 
 def upgrade() -> None:
@@ -162,9 +173,11 @@ def upgrade() -> None:
         )
 
     _review_checks(_NEW_REVIEW)
+    _role_check(_NEW_ROLES)
 
 
 def downgrade() -> None:
+    _role_check(_OLD_ROLES)
     _review_checks(_OLD_REVIEW)
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint("uq_users_oidc_issuer_oidc_subject", type_="unique")
