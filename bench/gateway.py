@@ -273,8 +273,14 @@ def run(args: argparse.Namespace, home: Path, database_url: str) -> int:
     with (
         process(env, home / "sandbox.log", f"{sandbox_url}/v1/health", "sandbox-frs"),
         process(
-            env, home / "serve.log", f"{gateway_url}/readyz",
-            "serve", "--port", str(port), "--workers", str(args.workers),
+            env,
+            home / "serve.log",
+            f"{gateway_url}/readyz",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
         ),  # fmt: skip
     ):
         token = run_cli(env, "token", "issue", "alice").strip()

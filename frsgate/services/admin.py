@@ -23,7 +23,7 @@ from frsgate.domain.providers import AccuracyEvidence, ProviderReview
 from frsgate.domain.values import new_id
 from frsgate.errors import ValidationFailed
 from frsgate.ledger import Actor, EventTag
-from frsgate.services import providers
+from frsgate.services import accounts, providers
 from frsgate.services.gate import Caller, Gate, draft
 from frsgate.store.unit import unit_of_work
 
@@ -47,25 +47,8 @@ def create_user(
         supervisor_id=supervisor_id,
         created_at=gate.now(),
     )
-    drafts = [
-        draft(
-            who,
-            EventTag.USER_ACCOUNT_CREATE,
-            subject=f"user:{user.id}",
-            component=COMPONENT,
-            details={"username": username, "supervisor_id": supervisor_id},
-        )
-    ]
-    drafts += [
-        draft(
-            who,
-            EventTag.USER_ROLE_GRANT,
-            subject=f"user:{user.id}",
-            component=COMPONENT,
-            details={"role": role.value},
-        )
-        for role in sorted(user.roles)
-    ]
+    # The same entries as an account created over the API: creation, then each role granted.
+    drafts = accounts.created_drafts(who, user, source="system")
     with unit_of_work(gate.engine) as uow:
         uow.users.add(user)
         gate.record(uow, drafts)

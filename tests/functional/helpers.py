@@ -114,3 +114,22 @@ def approval_review(
 def refusal_review(rationale: str) -> dict[str, Any]:
     """OSDM's structured refusal of a provider (memo 4.C.3): its rationale."""
     return {"decision": "not_approved", "rationale": rationale}
+
+
+def verify_only_provider(gateway: Any) -> None:
+    """A provider whose terms offer 1:1 verification only (memo 4.C.4), approved by OSDM."""
+    from frsgate.domain import MatchType, ProviderKind, ProviderTerms
+    from frsgate.ledger import Actor
+    from frsgate.services import admin
+
+    runtime = gateway.runtime
+    provider = admin.create_provider(
+        runtime.gate, Actor.system(), name="verify-only", kind=ProviderKind.sandbox,
+        base_url=None,
+        terms=ProviderTerms(match_types=frozenset({MatchType.one_to_one}), candidate_cap=5,
+                            law_enforcement_use=True, reference="terms:verify-only"),
+    )  # fmt: skip
+    admin.seed_provider_review(
+        runtime.gate, Actor(id=gateway.users["olga"], role="osdm"), provider,
+        approve=True, note="verification only", source="test",
+    )  # fmt: skip

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import pytest
 from harness import Gateway
-from helpers import post_probe, submission_body
+from helpers import post_probe, submission_body, verify_only_provider
 from images import astronaut_jpeg
 
-from frsgate.domain import MatchType, ProviderKind, ProviderTerms
-from frsgate.ledger import Actor
-from frsgate.services import admin
+from frsgate.domain import MatchType
 
 KNOWN = [m.value for m in MatchType]
 
@@ -63,24 +61,7 @@ def test_unknown_well_formed_match_type_is_denied_naming_what_the_provider_offer
 
 
 def test_match_type_the_provider_does_not_offer_names_the_ones_it_does(gateway: Gateway) -> None:
-    runtime = gateway.runtime
-    provider = admin.create_provider(
-        runtime.gate,
-        Actor.system(),
-        name="verify-only",
-        kind=ProviderKind.sandbox,
-        base_url=None,
-        terms=ProviderTerms(
-            match_types=frozenset({MatchType.one_to_one}),
-            candidate_cap=5,
-            law_enforcement_use=True,
-            reference="terms:verify-only",
-        ),
-    )
-    admin.seed_provider_review(
-        runtime.gate, Actor(id=gateway.users["olga"], role="osdm"), provider,
-        approve=True, note="verification only", source="test",
-    )  # fmt: skip
+    verify_only_provider(gateway)
     with gateway.client("alice") as alice:
         probe = post_probe(alice, astronaut_jpeg()).json()
         answer = alice.post(

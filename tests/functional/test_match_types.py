@@ -6,12 +6,9 @@ from __future__ import annotations
 import json
 
 from harness import Gateway
-from helpers import post_probe, probe_for_result, submission_body
+from helpers import post_probe, probe_for_result, submission_body, verify_only_provider
 from images import astronaut_jpeg, astronaut_png
 
-from frsgate.domain import MatchType, ProviderKind, ProviderTerms
-from frsgate.ledger import Actor
-from frsgate.services import admin
 from frsgate.store.unit import unit_of_work
 
 
@@ -89,24 +86,7 @@ def test_candidate_images_are_sealed_at_rest_and_reads_are_logged(gateway: Gatew
 
 
 def test_provider_terms_bind_the_match_type(gateway: Gateway) -> None:
-    runtime = gateway.runtime
-    provider = admin.create_provider(
-        runtime.gate,
-        Actor.system(),
-        name="verify-only",
-        kind=ProviderKind.sandbox,
-        base_url=None,
-        terms=ProviderTerms(
-            match_types=frozenset({MatchType.one_to_one}),
-            candidate_cap=5,
-            law_enforcement_use=True,
-            reference="terms:verify-only",
-        ),
-    )
-    admin.seed_provider_review(
-        runtime.gate, Actor(id=gateway.users["olga"], role="osdm"), provider,
-        approve=True, note="verification only", source="test",
-    )  # fmt: skip
+    verify_only_provider(gateway)
     with gateway.client("alice") as alice:
         probe = post_probe(alice, astronaut_jpeg()).json()
         denied = alice.post(
