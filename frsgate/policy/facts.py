@@ -56,6 +56,14 @@ class Action(StrEnum):
     provider_manage = "provider.manage"
     # A monitoring system reads the service's counters (requests, decisions, dispatches).
     metrics_read = "metrics.read"
+    # From candidate to lead (memo 3, 4.D, 4.E.2): a second reviewer's verification of a
+    # disposition, opening and closing a lead, filing the report-of-investigation entry, and
+    # recording a search a partner agency ran for a case.
+    disposition_verify = "disposition.verify"
+    lead_open = "lead.open"
+    lead_close = "lead.close"
+    roi_file = "roi.file"
+    partner_search_record = "partner_search.record"
 
 
 class ResourceKind(StrEnum):
@@ -78,6 +86,8 @@ class ResourceKind(StrEnum):
     program_code = "program_code"
     certification = "certification"
     metrics = "metrics"
+    roi_entry = "roi_entry"
+    partner_search = "partner_search"
 
 
 RESOURCE_KIND: dict[Action, ResourceKind] = {
@@ -108,6 +118,11 @@ RESOURCE_KIND: dict[Action, ResourceKind] = {
     Action.certification_record: ResourceKind.certification,
     Action.provider_manage: ResourceKind.provider,
     Action.metrics_read: ResourceKind.metrics,
+    Action.disposition_verify: ResourceKind.candidate_list,
+    Action.lead_open: ResourceKind.lead,
+    Action.lead_close: ResourceKind.lead,
+    Action.roi_file: ResourceKind.roi_entry,
+    Action.partner_search_record: ResourceKind.partner_search,
 }
 
 
@@ -244,23 +259,43 @@ class DispositionFacts:
 
     kind: str
     comparison_recorded: bool = False  # compared with traditionally obtained information (4.D.2)
+    # disposition.verify: the verifier recorded the disposition themselves (two persons, 4.D.2).
+    own_disposition: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class CorroborationFacts:
-    source_independent: bool = False  # information not drawn from FRS data (4.D.3)
+    """The corroboration as stated; the pack names the kinds that are not independent of the
+    FRS (another FRS result, a lineup or show-up built from the candidate, the examiner's own
+    comparison), memo 4.D.3."""
+
+    kind: str
     description_present: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class LeadFacts:
-    corroborated: bool = False  # an independent corroboration is recorded (4.D.3)
+    # lead.mark_enforcement_basis: the stored lead is corroborated and at least one stored
+    # corroboration of it exists (memo 4.D.3).
+    corroborated: bool = False
+    # lead.open: the disposition is the candidate's current one and says possible lead.
+    from_possible_lead: bool = False
+    # lead.open: the pack requires a second reviewer and none has verified the disposition.
+    verification_pending: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class ShareFacts:
-    recipient: str
+    recipient: str  # the recipient agency, as stated ("" when none is named)
     authority_recorded: bool = False  # statute, regulation or agreement named (memo 3)
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerSearchFacts:
+    """A search a partner agency ran for a case: who ran it and on which FRS (memo 4.E.1)."""
+
+    partner_recorded: bool = False
+    system_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +354,7 @@ class Context:
     lead: LeadFacts | None = None
     share: ShareFacts | None = None
     export: ExportFacts | None = None
+    partner_search: PartnerSearchFacts | None = None
     queue: str | None = None  # which queue `queue.view` reads
     change: ChangeFacts | None = None  # an administrative act's change
     now: datetime | None = None

@@ -50,6 +50,8 @@ CEDAR_RESOURCE_TYPE: dict[ResourceKind, str] = {
     ResourceKind.program_code: "ProgramCode",
     ResourceKind.certification: "Certification",
     ResourceKind.metrics: "Metrics",
+    ResourceKind.roi_entry: "RoiEntry",
+    ResourceKind.partner_search: "PartnerSearch",
 }
 
 # The context records each action's rules read (mirrors schema.cedarschema).
@@ -64,8 +66,13 @@ _PURPOSE_ACTS = frozenset(
         Action.corroboration_record,
         Action.lead_mark_enforcement_basis,
         Action.share_create,
+        Action.disposition_verify,
+        Action.lead_open,
+        Action.lead_close,
+        Action.roi_file,
     }
 )
+# Acts on the results of a use: judged with the use as it happened (memo 4.C.3).
 _USE_ACTS = frozenset(
     {
         Action.candidates_view,
@@ -74,13 +81,26 @@ _USE_ACTS = frozenset(
         Action.corroboration_record,
         Action.lead_mark_enforcement_basis,
         Action.share_create,
+        Action.disposition_verify,
+        Action.lead_open,
+        Action.lead_close,
+        Action.roi_file,
     }
 )
 # Acts on a case's records that read only the purpose (who works on or supervises the case).
-_PURPOSE_ONLY_ACTS = frozenset({Action.outcome_review, Action.submission_view})
+_PURPOSE_ONLY_ACTS = frozenset(
+    {Action.outcome_review, Action.submission_view, Action.partner_search_record}
+)
 # Results straight from a submission: the submission's facts are required to judge them.
 _SUBMISSION_REQUIRED = frozenset(
-    {Action.candidates_view, Action.disposition_record, Action.examination_record}
+    {
+        Action.candidates_view,
+        Action.disposition_record,
+        Action.examination_record,
+        Action.disposition_verify,
+        Action.lead_open,
+        Action.roi_file,
+    }
 )
 # Acts whose separation of duties depends on who made the request.
 _OWNER_REQUIRED = frozenset(
@@ -95,6 +115,11 @@ _OWNER_REQUIRED = frozenset(
 _CHANGE_ACTS = frozenset({Action.user_manage, Action.case_manage, Action.certification_record})
 # Acts that decide on someone's request: the requester is the owner, never the decider.
 _DECIDES_OTHERS_REQUEST = _OWNER_REQUIRED | {Action.provider_review}
+
+# Acts whose rules read the disposition (or examination conclusion) as stated.
+_DISPOSITION_ACTS = frozenset(
+    {Action.disposition_record, Action.examination_record, Action.disposition_verify}
+)
 
 _PROBE_APPROVALS = (ApprovalKind.witness_probe, ApprovalKind.flagged_justification)
 _USE_APPROVALS = (ApprovalKind.exigent_provider,)
@@ -247,28 +272,44 @@ class Translator:
         elif action in _USE_ACTS:
             ctx["use"] = self._use(action, context)
             ctx["approvals"] = _approvals(context.approvals, _USE_APPROVALS)
-            if action is Action.disposition_record or action is Action.examination_record:
+            if action in _DISPOSITION_ACTS:
                 if context.disposition is None:
                     raise _missing(action, "disposition")
                 ctx["disposition"] = {
                     "kind": context.disposition.kind,
                     "comparison_recorded": context.disposition.comparison_recorded,
+                    "own_disposition": context.disposition.own_disposition,
                 }
             elif action is Action.corroboration_record:
                 if context.corroboration is None:
                     raise _missing(action, "corroboration")
                 ctx["corroboration"] = {
-                    "source_independent": context.corroboration.source_independent,
+                    "kind": context.corroboration.kind,
                     "description_present": context.corroboration.description_present,
                 }
-            elif action is Action.lead_mark_enforcement_basis:
+            elif action is Action.lead_mark_enforcement_basis or action is Action.lead_open:
                 if context.lead is None:
                     raise _missing(action, "lead")
-                ctx["lead"] = {"corroborated": context.lead.corroborated}
+                ctx["lead"] = {
+                    "corroborated": context.lead.corroborated,
+                    "from_possible_lead": context.lead.from_possible_lead,
+                    "verification_pending": context.lead.verification_pending,
+                }
             elif action is Action.share_create:
                 if context.share is None:
                     raise _missing(action, "share")
-                ctx["share"] = {"authority_recorded": context.share.authority_recorded}
+                ctx["share"] = {
+                    "recipient_recorded": _present(context.share.recipient),
+                    "authority_recorded": context.share.authority_recorded,
+                }
+        elif action is Action.partner_search_record:
+            found = context.partner_search
+            if found is None:
+                raise _missing(action, "partner_search")
+            ctx["partner_search"] = {
+                "partner_recorded": found.partner_recorded,
+                "system_recorded": found.system_recorded,
+            }
         elif action is Action.approval_decide:
             if context.approval_request is None:
                 raise _missing(action, "approval_request")

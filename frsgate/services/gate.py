@@ -66,6 +66,9 @@ _ACTING_ROLES: dict[Action, tuple[Role, ...]] = {
     Action.queue_view: (Role.supervisor, Role.osdm, Role.igp),
     Action.outcome_review: (Role.supervisor,),
     Action.metrics_read: (Role.metrics,),
+    Action.disposition_verify: (Role.examiner, Role.supervisor),
+    Action.lead_mark_enforcement_basis: (Role.agent, Role.supervisor),
+    Action.share_create: (Role.agent, Role.supervisor),
 }
 _ROLE_ORDER = tuple(Role)
 # Before IGP approved the loaded pack (memo fn2) only these are decided by it: asking for and

@@ -55,6 +55,11 @@ NO_ROUTE_YET = frozenset(
         Action.lead_mark_enforcement_basis,
         Action.share_create,
         Action.export_run,
+        Action.disposition_verify,
+        Action.lead_open,
+        Action.lead_close,
+        Action.roi_file,
+        Action.partner_search_record,
         # The log is append-only by construction: there is no path that alters it, ever; the
         # rule answers anyone who asks.
         Action.ledger_alter,
