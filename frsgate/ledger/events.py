@@ -90,6 +90,16 @@ class EventTag(StrEnum):
     LEAD_ENFORCEMENT_MARK = "lead:enforcement:mark"
     ROI_ENTRY_CREATE = "roi:entry:create"
     SHARE_RECORD_CREATE = "share:record:create"
+    DISPOSITION_RECORD_VERIFY = "disposition:record:verify"
+    DISPOSITION_RECORDS_VIEW = "disposition:records:view"
+    LEAD_RECORD_CLOSE = "lead:record:close"
+    LEAD_RECORDS_VIEW = "lead:records:view"
+    ROI_ENTRY_VIEW = "roi:entry:view"
+    ROI_ENTRY_FILE = "roi:entry:file"
+    SHARE_RECORDS_VIEW = "share:records:view"
+    PARTNER_SEARCH_RECORD = "partner:search:record"
+    PARTNER_RECORDS_VIEW = "partner:records:view"
+    EXPORT_DISCLOSURE_RUN = "export:disclosure:run"
 
     # Abuse limits.
     RATELIMIT_USER_EXCEEDED = "ratelimit:user:exceeded"
