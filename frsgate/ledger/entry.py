@@ -108,7 +108,8 @@ _IMAGE_WORDS = frozenset(
 )  # fmt: skip
 _HARMLESS_SUFFIXES = frozenset(
     {"sha256", "digest", "hash", "id", "ids", "count", "width", "height", "type", "format",
-     "mime", "kind", "status", "size", "quality", "score", "reason", "source", "purpose"}
+     "mime", "kind", "status", "size", "quality", "score", "reason", "source", "purpose",
+     "on", "at", "date"}  # when a photo was taken (photo_taken_on) is not its content
 )  # fmt: skip
 _ALWAYS_REFUSED = frozenset(
     {"bytes", "blob", "base64", "b64", "pixels", "raw", "password", "passwd", "secret",
