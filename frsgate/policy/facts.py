@@ -302,9 +302,8 @@ class PartnerSearchFacts:
 class ExportFacts:
     external: bool = False
     authority_recorded: bool = False
-    # A case's records (a disclosure package), not an audit over many cases: a supervisor
+    # The exporting user supervises every case whose records the export holds: a supervisor
     # exports only the cases they supervise (memo 4.E.4); OPR and IGP any.
-    case_scoped: bool = False
     decider_supervises: bool = False
 
 

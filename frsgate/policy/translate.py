@@ -340,7 +340,6 @@ class Translator:
             ctx["export"] = {
                 "external": export.external,
                 "authority_recorded": export.authority_recorded,
-                "case_scoped": export.case_scoped,
                 "decider_supervises": export.decider_supervises,
             }
         return ctx
