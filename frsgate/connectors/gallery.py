@@ -14,6 +14,11 @@ The matching rules are deterministic functions of the SHA-256 of the probe bytes
   the digest and the match type, with scores strictly descending in (0, 1);
 - `one_to_one` returns the selected identity alone, scored from the digest and the reference;
 - `compare` scores a pair symmetrically; identical images score 0.99.
+
+Each identity also has a photo date (`photo_taken_on`), counted back from `PHOTO_DATES_BEFORE`
+by a RNG seeded with `"{s}:{i}:photo"`: three in five are under 5 years old, about one in seven
+5 to 8 years, and one in four older than 8 years (up to 15), so review flags for old photos
+show up in any list of a few candidates.
 """
 
 from __future__ import annotations
@@ -22,11 +27,15 @@ import hashlib
 import io
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Final
 
 from PIL import Image, ImageDraw
 
 NEGATIVE_BELOW: Final = 0x20
+# A fixed day, not today: the same identity has the same photo date whenever it is asked.
+PHOTO_DATES_BEFORE: Final = date(2026, 1, 1)
+_YEAR_DAYS: Final = 365
 AVATAR_SIZE: Final = 64
 _FRAME = (255, 0, 255)
 _SKIN = ((255, 224, 189), (234, 192, 134), (198, 134, 66), (141, 85, 36), (92, 56, 30))
@@ -57,6 +66,18 @@ class SyntheticGallery:
             return None
         index = int(ref[4:])
         return index if 0 <= index < self.size else None
+
+    def photo_taken_on(self, index: int) -> date:
+        """The day identity `index`'s gallery photo was taken (see the module docstring)."""
+        rng = random.Random(f"{self.seed}:{index}:photo")  # noqa: S311 - synthetic dates
+        draw = rng.random()
+        if draw < 0.6:
+            days = rng.randrange(0, 5 * _YEAR_DAYS)
+        elif draw < 0.75:
+            days = rng.randrange(5 * _YEAR_DAYS + 2, 8 * _YEAR_DAYS)
+        else:
+            days = rng.randrange(8 * _YEAR_DAYS + 3, 15 * _YEAR_DAYS)
+        return PHOTO_DATES_BEFORE - timedelta(days=days)
 
     @property
     def drawn(self) -> int:

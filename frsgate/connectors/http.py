@@ -266,6 +266,7 @@ class HttpConnector:
                     image=image,
                     media_type=media_type,
                     source_database=wire.source_database,
+                    photo_taken_on=wire.photo_taken_on,
                 )
             )
         return tuple(candidates)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Final, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -153,6 +153,7 @@ class Candidate(BaseModel):
     image: Annotated[bytes | None, Field(repr=False)] = None
     media_type: str | None = None
     source_database: Annotated[str, Field(min_length=1, max_length=200)]
+    photo_taken_on: date | None = None  # when the gallery photo was taken, if the FRS says
 
     @model_validator(mode="after")
     def _image_and_type(self) -> Candidate:

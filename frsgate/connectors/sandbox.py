@@ -343,6 +343,7 @@ def _search(state: SandboxState, body: SearchBody) -> SearchResponse:
             score=hit.score,
             gallery_ref=gallery.ref(hit.index),
             source_database=SANDBOX_DATABASE,
+            photo_taken_on=gallery.photo_taken_on(hit.index),
             image=WireImage(media_type="image/png", data=encode_image(gallery.avatar(hit.index)))
             if body.include_images
             else None,

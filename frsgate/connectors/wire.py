@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -90,6 +91,13 @@ class WireCandidate(_Response):
     gallery_ref: _Text
     source_database: _Text
     image: WireImage | None = None
+    photo_taken_on: Annotated[
+        date | None,
+        Field(
+            description="when the gallery photo was taken (YYYY-MM-DD), if the provider knows; "
+            "FRS Gate flags old photos for the reviewer",
+        ),
+    ] = None
 
 
 class SearchResponse(_Response):

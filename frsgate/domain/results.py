@@ -2,16 +2,19 @@
 
 A candidate list is never a positive identification (memo 2, 4.D.2): each candidate receives a
 disposition that can at most make it a *possible match* worth a lead. Only a trained and
-authorized examiner records a biometric facial examination (memo 4.D.1).
+authorized examiner records a biometric facial examination (memo 4.D.1). `review_flags` names
+what should make a reviewer more careful about a candidate (an old gallery photo, a low score,
+scores the FRS barely separates).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from frsgate.domain.errors import InvalidEntity, RefusedValue
+from frsgate.domain.errors import DomainError, InvalidEntity, RefusedValue
 from frsgate.domain.statemachine import StateMachine
 from frsgate.domain.values import require_aware, require_sha256, require_text
 
@@ -88,6 +91,7 @@ class Candidate:
     source_database: str
     image_sha256: str | None = None  # of the candidate image, sealed in `CandidateImage`
     media_type: str | None = None
+    photo_taken_on: date | None = None  # when the gallery photo was taken, if the FRS says
 
     def __post_init__(self) -> None:
         if self.rank < 1:
@@ -164,6 +168,10 @@ class Disposition:
     traditional_means_compared: str | None = None
     supersedes_id: str | None = None
     created_at: datetime
+    # A second reviewer's verification (memo 4.D.2): never the one who decided.
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+    verification_note: str | None = None
 
     def __post_init__(self) -> None:
         require_text("disposition", "rationale", self.rationale)
@@ -174,6 +182,38 @@ class Disposition:
         if self.supersedes_id == self.id:
             raise InvalidEntity("disposition", "supersedes_id", "cannot supersede itself")
         require_aware("disposition", "created_at", self.created_at)
+        require_aware("disposition", "verified_at", self.verified_at)
+        if (self.verified_by is None) != (self.verified_at is None):
+            raise InvalidEntity(
+                "disposition", "verified_by", "and verified_at come together or not at all"
+            )
+        if self.verified_by is None and self.verification_note is not None:
+            raise InvalidEntity("disposition", "verification_note", "needs a verification")
+        if self.verified_by is not None and self.verified_by == self.decided_by:
+            raise InvalidEntity(
+                "disposition", "verified_by", "must be another reviewer than decided_by"
+            )
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_by is not None
+
+    def verify(self, *, by: str, at: datetime, note: str) -> None:
+        """A second reviewer confirms this disposition (memo 4.D.2); once, never its author."""
+        require_text("disposition", "verified_by", by)
+        require_aware("disposition", "verified_at", at)
+        require_text("disposition", "verification_note", note)
+        if by == self.decided_by:
+            raise DomainError(
+                f"user {by} recorded disposition {self.id} and cannot verify it; "
+                "another reviewer must (memo 4.D.2)"
+            )
+        if self.verified_by is not None:
+            raise DomainError(
+                f"disposition {self.id} was already verified by {self.verified_by}; "
+                "record a new disposition to change the judgement"
+            )
+        self.verified_by, self.verified_at, self.verification_note = by, at, note
 
 
 class ExaminationConclusion(StrEnum):
@@ -193,9 +233,117 @@ class Examination:
     examiner_id: str
     conclusion: ExaminationConclusion
     method: str
+    limitations: str  # what limits the comparison: image quality, pose, age of the photo...
     notes: str | None = None
     created_at: datetime
 
     def __post_init__(self) -> None:
         require_text("examination", "method", self.method)
+        require_text("examination", "limitations", self.limitations)
         require_aware("examination", "created_at", self.created_at)
+
+
+# --- review flags --------------------------------------------------------------------------
+
+
+class FlagCode(StrEnum):
+    photo_old = "photo_old"
+    low_score = "low_score"
+    close_scores = "close_scores"
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """Something a reviewer should weigh before treating a candidate as a possible match."""
+
+    code: FlagCode
+    detail: str  # one plain sentence naming the figures
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlagThresholds:
+    """When `review_flags` raises each flag (settings `FRSGATE_FLAG_*`)."""
+
+    photo_age_years: int = 5
+    low_score: float = 0.6
+    close_score_margin: float = 0.02
+    close_score_count: int = 3
+
+    def __post_init__(self) -> None:
+        if self.photo_age_years < 0:
+            raise InvalidEntity("flag_thresholds", "photo_age_years", "must be 0 or more")
+        if not 0.0 <= self.low_score <= 1.0:
+            raise InvalidEntity("flag_thresholds", "low_score", "must be within [0, 1]")
+        if not 0.0 <= self.close_score_margin <= 1.0:
+            raise InvalidEntity("flag_thresholds", "close_score_margin", "must be within [0, 1]")
+        if self.close_score_count < 2:
+            raise InvalidEntity("flag_thresholds", "close_score_count", "must be at least 2")
+
+
+# Scores are decimal figures held as binary floats: 0.92 - 0.90 is 0.0200000000000000018.
+_SCORE_TOLERANCE = 1e-9
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def _whole_years(earlier: date, later: date) -> int:
+    years = later.year - earlier.year
+    return years - 1 if (later.month, later.day) < (earlier.month, earlier.day) else years
+
+
+def review_flags(
+    candidates: Iterable[Candidate], searched_on: date, thresholds: FlagThresholds
+) -> dict[str, list[Flag]]:
+    """The flags of each candidate of one list, keyed by candidate id (an empty list when none).
+
+    - `photo_old`: the gallery photo was taken more than `photo_age_years` years before the
+      search (a person can look very different: Woodruff was matched on an 8-year-old photo);
+    - `low_score`: the score is below `low_score`;
+    - `close_scores`: at least `close_score_count` candidates, this one among them, score
+      within `close_score_margin` of the top score, so the ranking among them means little.
+    """
+    if isinstance(searched_on, datetime):
+        searched_on = searched_on.date()
+    listed = list(candidates)
+    flags: dict[str, list[Flag]] = {c.id: [] for c in listed}
+    if not listed:
+        return flags
+    cutoff = _years_before(searched_on, thresholds.photo_age_years)
+    top = max(c.score for c in listed)
+    close = [c for c in listed if top - c.score <= thresholds.close_score_margin + _SCORE_TOLERANCE]
+    crowded = {c.id for c in close} if len(close) >= thresholds.close_score_count else set()
+    lowest_close = min(c.score for c in close)
+    for c in listed:
+        found = flags[c.id]
+        if c.photo_taken_on is not None and c.photo_taken_on < cutoff:
+            age = _whole_years(c.photo_taken_on, searched_on)
+            found.append(
+                Flag(
+                    FlagCode.photo_old,
+                    f"The gallery photo was taken on {c.photo_taken_on.isoformat()}, {age} "
+                    f"years before the search on {searched_on.isoformat()} (more than "
+                    f"{thresholds.photo_age_years} years).",
+                )
+            )
+        if c.score < thresholds.low_score:
+            found.append(
+                Flag(
+                    FlagCode.low_score,
+                    f"The score {c.score:g} is below {thresholds.low_score:g}.",
+                )
+            )
+        if c.id in crowded:
+            found.append(
+                Flag(
+                    FlagCode.close_scores,
+                    f"{len(close)} candidates score within {thresholds.close_score_margin:g} "
+                    f"of the top score {top:g} ({lowest_close:g} to {top:g}); the FRS barely "
+                    "separates them.",
+                )
+            )
+    return flags

@@ -259,6 +259,7 @@ class Dispatcher:
                         source_database=c.source_database,
                         image_sha256=digest,
                         media_type=c.media_type if c.image is not None else None,
+                        photo_taken_on=c.photo_taken_on,
                     )
                 )
                 if c.image is not None:
@@ -281,7 +282,11 @@ class Dispatcher:
             "ended_at": result.ended_at.isoformat(),
             "attempts": result.attempts,
             "sandbox": result.sandbox,
-        }
+            "record": result_record(
+                list_id, negative=not candidates and not is_comparison,
+                probe_hashes=probe_hashes, candidates=candidates,
+            ),
+        }  # fmt: skip
         outcome = draft(
             who,
             EventTag.SUBMISSION_DISPATCH_OUTCOME,
@@ -340,6 +345,31 @@ class Dispatcher:
                 self.gate.record(uow, [unknown])
             recovered.append(sub.id)
         return recovered
+
+
+def result_record(
+    list_id: str, *, negative: bool, probe_hashes: list[str], candidates: list[Candidate]
+) -> dict[str, Any]:
+    """The stored result as the outcome entry binds it (`details.record`): a disclosure
+    package's copy of the list is checked against it. The gallery reference is written as its
+    SHA-256 (a record's free text never enters the ledger), images only as their SHA-256; the
+    date the FRS gives for the gallery photo is bound too (a reviewer's flag rests on it)."""
+    return {
+        "candidate_list_id": list_id,
+        "negative": negative,
+        "probe_sha256": list(probe_hashes),
+        "candidates": [
+            {
+                "id": c.id,
+                "rank": c.rank,
+                "score": c.score,
+                "gallery_ref_sha256": hashlib.sha256(c.gallery_ref.encode("utf-8")).hexdigest(),
+                "image_sha256": c.image_sha256,
+                "photo_taken_on": c.photo_taken_on.isoformat() if c.photo_taken_on else None,
+            }
+            for c in candidates
+        ],
+    }
 
 
 def intent_draft(

@@ -29,6 +29,7 @@ from frsgate.store.repositories import (
     FrsProgramCodeRepository,
     IdempotencyKeyRepository,
     LeadRepository,
+    PartnerSearchRepository,
     ProbeRepository,
     ProgramRepository,
     ProviderRepository,
@@ -65,6 +66,7 @@ class UnitOfWork:
         self.corroborations = CorroborationRepository(conn)
         self.roi_entries = RoiEntryRepository(conn)
         self.shares = ShareRepository(conn)
+        self.partner_searches = PartnerSearchRepository(conn)
         self.idempotency = IdempotencyKeyRepository(conn)
 
 

@@ -10,6 +10,7 @@ from frsgate.store.repositories.idempotency import IdempotencyKeyRepository
 from frsgate.store.repositories.leads import (
     CorroborationRepository,
     LeadRepository,
+    PartnerSearchRepository,
     RoiEntryRepository,
     ShareRepository,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "FrsProgramCodeRepository",
     "IdempotencyKeyRepository",
     "LeadRepository",
+    "PartnerSearchRepository",
     "ProbeRepository",
     "ProgramRepository",
     "ProviderRepository",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -40,6 +41,7 @@ from frsgate.domain import (
     ExaminationConclusion,
     ImageEdit,
     LeadStatus,
+    PartnerResult,
     ProbeStatus,
     ProgramKind,
     ProgramStatus,
@@ -432,6 +434,7 @@ candidates = Table(
     Column("source_database", String(256), nullable=False),
     Column("image_sha256", SHA256_HEX, nullable=True),
     Column("media_type", String(64), nullable=True),
+    Column("photo_taken_on", Date, nullable=True),
     UniqueConstraint("candidate_list_id", "rank", name="uq_candidates_candidate_list_id_rank"),
 )
 
@@ -459,6 +462,9 @@ dispositions = Table(
     Column("traditional_means_compared", Text, nullable=True),
     _ref("supersedes_id", "dispositions.id", nullable=True),
     _at("created_at"),
+    _user("verified_by", nullable=True),
+    _at("verified_at", nullable=True),
+    Column("verification_note", Text, nullable=True),
     enum_check("kind", DispositionKind),
 )
 
@@ -470,6 +476,7 @@ examinations = Table(
     _user("examiner_id"),
     Column("conclusion", enum_string(ExaminationConclusion), nullable=False),
     Column("method", Text, nullable=False),
+    Column("limitations", Text, nullable=False),
     Column("notes", Text, nullable=True),
     _at("created_at"),
     enum_check("conclusion", ExaminationConclusion),
@@ -482,16 +489,19 @@ leads = Table(
     metadata,
     _id(),
     _ref("case_id", "cases.id", index=True),
+    _ref("submission_id", "submissions.id", index=True),
     _ref("candidate_id", "candidates.id"),
-    _ref("disposition_id", "dispositions.id"),
+    _ref("disposition_id", "dispositions.id", index=True),
     _user("opened_by"),
     Column("summary", Text, nullable=False),
     Column("status", enum_string(LeadStatus), nullable=False),
     _at("created_at"),
     _at("corroborated_at", nullable=True),
     _at("enforcement_basis_at", nullable=True),
+    _user("enforcement_marked_by", nullable=True),
     Column("enforcement_note", Text, nullable=True),
     _at("closed_at", nullable=True),
+    _user("closed_by", nullable=True),
     Column("close_reason", Text, nullable=True),
     enum_check("status", LeadStatus),
 )
@@ -502,8 +512,12 @@ corroborations = Table(
     _id(),
     _ref("lead_id", "leads.id", index=True),
     _user("recorded_by"),
+    Column("kind", String(64), nullable=False),
     Column("source", String(256), nullable=False),
     Column("description", Text, nullable=False),
+    Column("obtained_by", String(256), nullable=False),
+    Column("obtained_on", Date, nullable=True),
+    # Derived from `kind` (memo 4.D.3), kept as a column so queries and audits read it plainly.
     Column("independent_of_frs", Boolean, nullable=False),
     _at("created_at"),
 )
@@ -521,6 +535,9 @@ roi_entries = Table(
     Column("status", enum_string(RoiStatus), nullable=False),
     _at("created_at"),
     _at("filed_at", nullable=True),
+    _user("filed_by", nullable=True),
+    Column("case_system_ref", String(128), nullable=True),
+    Column("body_sha256", SHA256_HEX, nullable=True),
     enum_check("status", RoiStatus),
 )
 
@@ -538,6 +555,28 @@ shares = Table(
     Column("description", Text, nullable=False),
     _at("created_at"),
     enum_check("authority_kind", ShareAuthorityKind),
+)
+
+# memo 4.E.1: a search a partner agency ran for one of our cases, logged like our own.
+partner_searches = Table(
+    "partner_searches",
+    metadata,
+    _id(),
+    _ref("case_id", "cases.id", index=True),
+    _user("recorded_by"),
+    Column("partner_agency", String(256), nullable=False),
+    Column("partner_system", String(256), nullable=False),
+    Column("searched_on", Date, nullable=False),
+    Column("match_type", String(32), nullable=True),
+    Column("result", enum_string(PartnerResult), nullable=False),
+    Column("candidate_count", Integer, nullable=True),
+    Column("summary", Text, nullable=False),
+    Column("probe_sha256", SHA256_HEX, nullable=True),
+    _at("created_at"),
+    enum_check("result", PartnerResult),
+    CheckConstraint(
+        "candidate_count IS NULL OR candidate_count >= 0", name="candidate_count"
+    ),
 )
 
 # --- client idempotency keys ---------------------------------------------------------------

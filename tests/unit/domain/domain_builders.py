@@ -18,6 +18,7 @@ from frsgate.domain import (
     CaseStatus,
     Certification,
     Corroboration,
+    CorroborationKind,
     Lead,
     LeadStatus,
     MatchType,
@@ -194,10 +195,11 @@ def candidate_list(
     return CandidateList(**(values | kw))
 
 
-def lead(status: LeadStatus = LeadStatus.open, **kw: Any) -> Lead:
+def lead(status: LeadStatus = LeadStatus.investigative_lead, **kw: Any) -> Lead:
     values: dict[str, Any] = {
         "id": "lead_1",
         "case_id": "case_1",
+        "submission_id": "sub_1",
         "candidate_id": "cand_1",
         "disposition_id": "disp_1",
         "opened_by": "usr_agent",
@@ -213,9 +215,10 @@ def corroboration(**kw: Any) -> Corroboration:
         "id": "cor_1",
         "lead_id": "lead_1",
         "recorded_by": "usr_agent",
+        "kind": CorroborationKind.records_check,
         "source": "travel records",
         "description": "entry record places the candidate at the scene that week",
-        "independent_of_frs": True,
+        "obtained_by": "SA Example",
         "created_at": T0,
     }
     return Corroboration(**(values | kw))

@@ -147,12 +147,17 @@ DRIVERS: tuple[Driver, ...] = (
         {
             LeadAct.corroborate: lambda ld: ld.corroborate([b.corroboration()], at=LATER),
             LeadAct.rely_for_enforcement: lambda ld: ld.rely_for_enforcement(
-                at=LATER, note="arrest warrant affidavit cites the travel records"
+                by="usr_super", at=LATER, note="arrest warrant affidavit cites the travel records"
             ),
-            LeadAct.close: lambda ld: ld.close(at=LATER, reason="subject excluded"),
+            LeadAct.close: lambda ld: ld.close(by="usr_agent", at=LATER, reason="subject excluded"),
         },
     ),
-    Driver(ROI_MACHINE, b.roi_entry, "status", {RoiAct.file: lambda r: r.file(at=LATER)}),
+    Driver(
+        ROI_MACHINE,
+        b.roi_entry,
+        "status",
+        {RoiAct.file: lambda r: r.file(by="usr_agent", at=LATER)},
+    ),
 )
 
 

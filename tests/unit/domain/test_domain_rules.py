@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 import domain_builders as b
@@ -9,6 +10,7 @@ import pytest
 
 from frsgate.domain import (
     CaptureSource,
+    CorroborationKind,
     Disposition,
     DispositionKind,
     DomainError,
@@ -355,25 +357,30 @@ def test_lead_needs_independent_corroboration_of_itself() -> None:
     with pytest.raises(DomainError, match=r"memo 4\.D\.3"):
         lead.corroborate([], at=b.T0)
     with pytest.raises(DomainError, match="independent"):
-        lead.corroborate([b.corroboration(independent_of_frs=False)], at=b.T0)
+        lead.corroborate([b.corroboration(kind=CorroborationKind.frs_result)], at=b.T0)
     with pytest.raises(DomainError, match="independent"):
         lead.corroborate([b.corroboration(lead_id="lead_other")], at=b.T0)
-    assert lead.status is LeadStatus.open
+    assert lead.status is LeadStatus.investigative_lead
     lead.corroborate([b.corroboration()], at=b.T0)
     assert lead.status is LeadStatus.corroborated
 
 
 def test_no_enforcement_on_an_uncorroborated_lead() -> None:
     with pytest.raises(IllegalTransition) as caught:
-        b.lead().rely_for_enforcement(at=b.T0, note="arrest")
-    assert (caught.value.state, caught.value.act) == ("open", "rely_for_enforcement")
+        b.lead().rely_for_enforcement(by="usr_agent", at=b.T0, note="arrest")
+    assert (caught.value.state, caught.value.act) == (
+        "investigative_lead",
+        "rely_for_enforcement",
+    )
 
 
 def test_filed_roi_entry_is_never_edited() -> None:
     entry = b.roi_entry()
     entry.revise("Probe submitted; 2 candidates; lead opened.")
-    entry.file(at=b.T0)
+    entry.file(by="usr_agent", at=b.T0, case_system_ref="ICM-1")
     assert entry.status is RoiStatus.filed
+    assert entry.body_sha256 == hashlib.sha256(entry.body.encode()).hexdigest()
+    assert (entry.filed_by, entry.case_system_ref) == ("usr_agent", "ICM-1")
     with pytest.raises(InvalidEntity, match="once filed"):
         entry.revise("changed")
 

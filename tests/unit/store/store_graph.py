@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from frsgate.domain import (
@@ -23,6 +23,7 @@ from frsgate.domain import (
     Case,
     Certification,
     Corroboration,
+    CorroborationKind,
     Disposition,
     DispositionKind,
     Examination,
@@ -30,6 +31,8 @@ from frsgate.domain import (
     ImageEdit,
     Lead,
     LeadStatus,
+    PartnerResult,
+    PartnerSearch,
     Probe,
     ProbeImage,
     ProbeStatus,
@@ -91,6 +94,7 @@ class Graph:
     corroboration: Corroboration
     roi_entry: RoiEntry
     share: Share
+    partner_search: PartnerSearch
 
 
 def _user(uid: str, role: Role, **kw: Any) -> User:
@@ -259,6 +263,7 @@ def build(suffix: str = "") -> Graph:
         source_database="state mugshots",
         image_sha256=sha("cand"),
         media_type="image/jpeg",
+        photo_taken_on=date(2017, 6, 30),
     )
     candidate2 = Candidate(
         id=i("cand2"),
@@ -288,6 +293,9 @@ def build(suffix: str = "") -> Graph:
         traditional_means_compared="witness description, travel records",
         supersedes_id=disposition.id,
         created_at=at(12),
+        verified_by=supervisor.id,
+        verified_at=at(13),
+        verification_note="checked the travel records myself",
     )
     examination = Examination(
         id=i("exam"),
@@ -295,12 +303,14 @@ def build(suffix: str = "") -> Graph:
         examiner_id=examiner.id,
         conclusion=ExaminationConclusion.supports_same_source,
         method="FISWG morphological comparison",
+        limitations="gallery photo eight years old; probe at a 30 degree angle",
         notes="ear shape consistent",
         created_at=at(13),
     )
     lead = Lead(
         id=i("lead"),
         case_id=case.id,
+        submission_id=submission.id,
         candidate_id=candidate.id,
         disposition_id=disposition2.id,
         opened_by=agent.id,
@@ -309,17 +319,21 @@ def build(suffix: str = "") -> Graph:
         created_at=at(14),
         corroborated_at=at(15),
         enforcement_basis_at=at(16),
+        enforcement_marked_by=supervisor.id,
         enforcement_note="warrant affidavit",
         closed_at=at(17),
+        closed_by=agent.id,
         close_reason="arrest made",
     )
     corroboration = Corroboration(
         id=i("cor"),
         lead_id=lead.id,
         recorded_by=agent.id,
+        kind=CorroborationKind.records_check,
         source="travel records",
         description="entry record at the scene that week",
-        independent_of_frs=True,
+        obtained_by="SA Example, CBP liaison",
+        obtained_on=date(2026, 2, 27),
         created_at=at(15),
     )
     roi_entry = RoiEntry(
@@ -333,6 +347,9 @@ def build(suffix: str = "") -> Graph:
         status=RoiStatus.filed,
         created_at=at(18),
         filed_at=at(19),
+        filed_by=agent.id,
+        case_system_ref="ICM-ROI-0042",
+        body_sha256=sha("Two-photo comparison via Example FRS; lead opened and corroborated."),
     )
     share = Share(
         id=i("shr"),
@@ -345,6 +362,20 @@ def build(suffix: str = "") -> Graph:
         authority="MOU 2024-17",
         description="lead summary",
         created_at=at(20),
+    )
+    partner_search = PartnerSearch(
+        id=i("psr"),
+        case_id=case.id,
+        recorded_by=agent.id,
+        partner_agency="State Police",
+        partner_system="State FRS",
+        searched_on=date(2026, 2, 28),
+        match_type="one_to_many",
+        result=PartnerResult.candidates,
+        candidate_count=4,
+        summary="four candidates, none pursued",
+        probe_sha256=sha("reencoded"),
+        created_at=at(21),
     )
     return Graph(
         agent=agent,
@@ -382,6 +413,7 @@ def build(suffix: str = "") -> Graph:
         corroboration=corroboration,
         roi_entry=roi_entry,
         share=share,
+        partner_search=partner_search,
     )
 
 
@@ -408,3 +440,4 @@ def store(uow: Any, g: Graph) -> None:
     uow.corroborations.add(g.corroboration)
     uow.roi_entries.add(g.roi_entry)
     uow.shares.add(g.share)
+    uow.partner_searches.add(g.partner_search)

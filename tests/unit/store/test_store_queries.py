@@ -16,6 +16,7 @@ from frsgate.domain import (
     CandidateListStatus,
     CaseStatus,
     Certification,
+    LeadStatus,
     ProbeStatus,
     ReviewStatus,
     Role,
@@ -219,7 +220,7 @@ def test_candidates_dispositions_and_review_queue(uow: UnitOfWork, graph: Graph)
 
 def test_leads_corroborations_reports_shares(uow: UnitOfWork, graph: Graph) -> None:
     assert uow.leads.of_case(graph.case.id) == [graph.lead]
-    assert uow.leads.of_case(graph.case.id, status=graph.lead.status.open) == []
+    assert uow.leads.of_case(graph.case.id, status=LeadStatus.investigative_lead) == []
     assert uow.corroborations.of_lead(graph.lead.id) == [graph.corroboration]
     assert uow.roi_entries.of_case(graph.case.id) == [graph.roi_entry]
     assert uow.roi_entries.of_submission(graph.submission.id) == [graph.roi_entry]

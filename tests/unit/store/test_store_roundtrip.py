@@ -37,6 +37,7 @@ ENTITIES = [
     ("corroboration", "corroborations"),
     ("roi_entry", "roi_entries"),
     ("share", "shares"),
+    ("partner_search", "partner_searches"),
 ]
 
 
