@@ -104,6 +104,15 @@ class Settings(BaseSettings):
     certification_courses: str = "ICE-FRS-101"
     certification_valid_days: Annotated[int, Field(ge=1, le=3650)] = 365
 
+    # Review flags shown with each candidate (memo 4.D.2: what should make a reviewer more
+    # careful before calling a candidate a possible lead): a gallery photo older than this
+    # many years before the search, a score below this, and at least `count` candidates
+    # within `margin` of the top score.
+    flag_photo_age_years: Annotated[int, Field(ge=0, le=100)] = 5
+    flag_low_score: Annotated[float, Field(ge=0, le=1)] = 0.6
+    flag_close_score_margin: Annotated[float, Field(ge=0, le=1)] = 0.02
+    flag_close_score_count: Annotated[int, Field(ge=2, le=1000)] = 3
+
     @field_validator("certification_courses")
     @classmethod
     def _course_ids(cls, value: str) -> str:

@@ -39,10 +39,15 @@ from frsgate.api.routes import (
     admin_providers,
     admin_users,
     approvals,
+    disclosure,
+    leads,
     ledger,
     policy,
     probes,
     queues,
+    review,
+    roi,
+    sharing,
     submissions,
 )
 from frsgate.policy.facts import Action
@@ -54,6 +59,7 @@ from frsgate.services.tokens import TokenVerifier
 ROUTERS = (
     probes.router,
     submissions.router,
+    review.router,
     approvals.router,
     queues.router,
     ledger.router,
@@ -62,6 +68,10 @@ ROUTERS = (
     admin_cases.router,
     admin_certifications.router,
     admin_providers.router,
+    disclosure.router,
+    leads.router,
+    roi.router,
+    sharing.router,
 )
 
 DOCS_URL = "/docs"

@@ -32,6 +32,8 @@ from frsgate.domain import (
     ApprovalStatus,
     ApprovalSubject,
     CaseStatus,
+    DispositionKind,
+    FlagCode,
     ProbeStatus,
     ProgramKind,
     ProgramStatus,
@@ -46,6 +48,8 @@ from frsgate.policy.decision import Outcome
 # The text as the route wrote it (datetime.isoformat()); documented as a date-time.
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 Sha256Hex = Annotated[str, Field(description="SHA-256, 64 lowercase hexadecimal digits")]
+# A calendar day as the route wrote it (date.isoformat()).
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 Base64 = Annotated[str, Field(description="Standard base64 (RFC 4648 section 4)")]
 
 
@@ -237,6 +241,24 @@ class CandidateListSummaryOut(_Out):
     negative: bool = Field(description="The FRS found nobody: a result, and recorded as one")
 
 
+class FlagOut(_Out):
+    """Something a reviewer should weigh before treating a candidate as a possible lead
+    (settings `FRSGATE_FLAG_*`)."""
+
+    code: FlagCode
+    detail: str = Field(description="One sentence naming the figures")
+
+
+class CurrentDispositionOut(_Out):
+    """A candidate's current disposition, in brief (the review shows it whole)."""
+
+    id: str
+    kind: DispositionKind
+    by: str | None = Field(description="The reviewer's username")
+    at: Timestamp
+    verified: bool = Field(description="A second reviewer verified it (memo 4.D.2)")
+
+
 class CandidateOut(_Out):
     """One candidate, as the FRS ranked it: a lead, never an identification."""
 
@@ -247,6 +269,16 @@ class CandidateOut(_Out):
     source_database: str
     image_sha256: Sha256Hex | None
     image: str | None = Field(description="The path of the candidate's image, if it has one")
+    investigative_lead_only: Literal[True] = Field(
+        description="Always true: a candidate is never a positive identification (memo 4.D.2)"
+    )
+    photo_taken_on: Day | None = Field(
+        description="When the gallery photo was taken, if the FRS said"
+    )
+    flags: list[FlagOut]
+    disposition: CurrentDispositionOut | None = Field(
+        description="The candidate's current disposition; null before the first"
+    )
 
 
 class CandidateListOut(_Out):
@@ -305,13 +337,26 @@ class ApprovalDecisionOut(_Out):
     rejected_submissions: list[str]
 
 
+class RoiUnfiledOut(_Out):
+    """An FRS use of a case whose results are not yet noted in a filed report-of-investigation
+    entry, past the pack's `roi_filing_deadline_days` (memo 4.E.2)."""
+
+    kind: Literal["roi_unfiled"]
+    submission: str
+    case: str = Field(description="The case number")
+    agent: str = Field(description="Who made the submission (username)")
+    received_at: Timestamp = Field(description="When the results arrived")
+    days_overdue: int = Field(description="Whole days past the deadline (0: less than one)")
+
+
 class SupervisorQueueOut(_Out):
-    """A supervisor's cases: approvals (overdue first), the overdue ones again, and
-    submissions whose outcome is unknown after a crash."""
+    """A supervisor's cases: approvals (overdue first), the overdue ones again, submissions
+    whose outcome is unknown after a crash, and results whose ROI entry is overdue."""
 
     approvals: list[PendingApprovalOut]
     overdue: list[PendingApprovalOut]
     outcome_unknown: list[SubmissionOut]
+    roi_unfiled: list[RoiUnfiledOut]
 
 
 class ProviderOut(_Out):

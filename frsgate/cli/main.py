@@ -22,22 +22,30 @@ app = typer.Typer(
 
 
 def _register() -> None:
+    from frsgate.cli import backup as backup_cmd
     from frsgate.cli import cases as cases_cmd
     from frsgate.cli import certifications as certifications_cmd
     from frsgate.cli import demo as demo_cmd
+    from frsgate.cli import disclosure as disclosure_cmd
     from frsgate.cli import init as init_cmd
+    from frsgate.cli import leads as leads_cmd
     from frsgate.cli import ledger as ledger_cmd
     from frsgate.cli import policy as policy_cmd
     from frsgate.cli import programs as programs_cmd
     from frsgate.cli import providers as providers_cmd
+    from frsgate.cli import review as review_cmd
+    from frsgate.cli import roi as roi_cmd
     from frsgate.cli import sandbox as sandbox_cmd
     from frsgate.cli import serve as serve_cmd
+    from frsgate.cli import shares as shares_cmd
     from frsgate.cli import token as token_cmd
     from frsgate.cli import users as users_cmd
 
     app.command("init")(init_cmd.init)
     app.command("serve")(serve_cmd.serve)
     app.command("sandbox-frs")(sandbox_cmd.sandbox_frs)
+    app.command("backup")(backup_cmd.backup)
+    app.command("restore")(backup_cmd.restore)
     app.add_typer(token_cmd.app, name="token")
     app.add_typer(demo_cmd.app, name="demo")
     app.add_typer(ledger_cmd.app, name="ledger")
@@ -48,6 +56,12 @@ def _register() -> None:
     app.add_typer(programs_cmd.codes_app, name="program-codes")
     app.add_typer(certifications_cmd.app, name="certifications")
     app.add_typer(providers_cmd.app, name="providers")
+    app.add_typer(review_cmd.app, name="review")
+    app.add_typer(leads_cmd.app, name="leads")
+    app.add_typer(roi_cmd.app, name="roi")
+    app.add_typer(shares_cmd.app, name="shares")
+    app.add_typer(shares_cmd.partner_app, name="partner-searches")
+    app.add_typer(disclosure_cmd.app, name="case")
 
 
 _register()

@@ -133,14 +133,14 @@ class DispositionKind(StrEnum):
     inconclusive = "inconclusive"
 
 
-_IDENTIFICATION_WORDS = frozenset(
+IDENTIFICATION_WORDS = frozenset(
     {"positive_identification", "identification", "identified", "match", "positive_match"}
 )
 
 
 def parse_disposition_kind(value: str) -> DispositionKind:
     """The disposition named `value`; any claim of identification is refused (memo 4.D.2)."""
-    if value.strip().lower().replace(" ", "_").replace("-", "_") in _IDENTIFICATION_WORDS:
+    if value.strip().lower().replace(" ", "_").replace("-", "_") in IDENTIFICATION_WORDS:
         raise RefusedValue(
             "disposition",
             value,

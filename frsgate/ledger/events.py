@@ -116,6 +116,8 @@ class EventTag(StrEnum):
     SYSTEM_SERVICE_START = "system:service:start"
     SYSTEM_SERVICE_STOP = "system:service:stop"
     SYSTEM_RECOVERY_RUN = "system:recovery:run"
+    SYSTEM_BACKUP_RUN = "system:backup:run"
+    SYSTEM_RESTORE_RUN = "system:restore:run"
 
     @property
     def scope(self) -> str:

@@ -64,6 +64,8 @@ class Action(StrEnum):
     lead_close = "lead.close"
     roi_file = "roi.file"
     partner_search_record = "partner_search.record"
+    # A case's own logs that are not FRS results (the searches partner agencies ran for it).
+    case_records_view = "case_records.view"
 
 
 class ResourceKind(StrEnum):
@@ -123,6 +125,7 @@ RESOURCE_KIND: dict[Action, ResourceKind] = {
     Action.lead_close: ResourceKind.lead,
     Action.roi_file: ResourceKind.roi_entry,
     Action.partner_search_record: ResourceKind.partner_search,
+    Action.case_records_view: ResourceKind.case,
 }
 
 

@@ -89,7 +89,12 @@ _USE_ACTS = frozenset(
 )
 # Acts on a case's records that read only the purpose (who works on or supervises the case).
 _PURPOSE_ONLY_ACTS = frozenset(
-    {Action.outcome_review, Action.submission_view, Action.partner_search_record}
+    {
+        Action.outcome_review,
+        Action.submission_view,
+        Action.partner_search_record,
+        Action.case_records_view,
+    }
 )
 # Results straight from a submission: the submission's facts are required to judge them.
 _SUBMISSION_REQUIRED = frozenset(

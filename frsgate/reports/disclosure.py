@@ -15,6 +15,7 @@ its reading copy.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -156,7 +157,13 @@ def _use(use: Mapping[str, Any], number: int, notice: str) -> list[Flowable]:
     if not filings:
         story.append(pdf.para("None filed.", "body"))
     for filing in filings:
-        story += [pdf.field_table(_fields(_map(filing), "record")), Spacer(1, 4)]
+        # The filed text is a whole report: too long for a table cell. The PDF names it by its
+        # SHA-256 (what the ledger binds); the JSON package holds the text itself.
+        record = dict(_map(filing))
+        body = record.pop("body", None)
+        if isinstance(body, str):
+            record["body_sha256"] = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        story += [pdf.field_table(_fields(record, "record")), Spacer(1, 4)]
     return story
 
 

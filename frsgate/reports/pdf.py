@@ -53,9 +53,21 @@ def para(text: str, style: str = "body") -> Paragraph:
     return Paragraph(markup(text), STYLES[style])
 
 
+# A table cell cannot run onto the next page: a longer value is cut here and says where the
+# whole of it is, so no stored text, however long, can make a document fail to render.
+CELL_MAX_CHARS = 2000  # a value beside its label, across most of the page
+GRID_CELL_MAX_CHARS = 300  # a value in one narrow column of a grid
+
+
+def cell(text: str, limit: int = CELL_MAX_CHARS) -> Paragraph:
+    if len(text) > limit:
+        text = f"{text[:limit]} … [{len(text) - limit} more characters: see the JSON record]"
+    return para(text, "cell")
+
+
 def field_table(rows: Sequence[tuple[str, str]]) -> Table:
     """A two-column table of labelled values."""
-    data = [[para(label, "cellbold"), para(value, "cell")] for label, value in rows]
+    data = [[para(label, "cellbold"), cell(value)] for label, value in rows]
     table = Table(data, colWidths=[1.9 * inch, CONTENT_WIDTH - 1.9 * inch], hAlign="LEFT")
     table.setStyle(
         TableStyle(
@@ -77,7 +89,7 @@ def grid_table(header: Sequence[str], rows: Sequence[Sequence[str]],
     `widths` are fractions of the content width.
     """
     data = [[para(h, "cellbold") for h in header]]
-    data += [[para(cell, "cell") for cell in row] for row in rows]
+    data += [[cell(value, GRID_CELL_MAX_CHARS) for value in row] for row in rows]
     table = Table(data, colWidths=[w * CONTENT_WIDTH for w in widths], repeatRows=1,
                   hAlign="LEFT")  # fmt: skip
     table.setStyle(

@@ -193,6 +193,8 @@ class RoiReport:
     candidates: tuple[RoiCandidate, ...] = ()
     leads: tuple[RoiLead, ...] = ()
     shares: tuple[RoiShare, ...] = ()
+    # two_photo: the likeness score of the two images the FRS compared (no candidate list).
+    comparison_score: float | None = None
     notice: str = field(default=LEAD_ONLY_NOTICE)
 
     def __post_init__(self) -> None:
@@ -200,7 +202,9 @@ class RoiReport:
             raise ValidationFailed(
                 f"ROI entry: list size {self.list_size} but {len(self.candidates)} candidates"
             )
-        if self.negative != (self.list_size == 0):
+        if self.comparison_score is not None and (self.negative or self.candidates):
+            raise ValidationFailed("ROI entry: a comparison has a score, not candidates")
+        if self.comparison_score is None and self.negative != (self.list_size == 0):
             raise ValidationFailed("ROI entry: a negative result is exactly one with no candidates")
         ranks = [c.rank for c in self.candidates]
         if len(set(ranks)) != len(ranks):
@@ -276,9 +280,22 @@ def _use_fields(r: RoiReport) -> Fields:
 def _result_fields(r: RoiReport) -> Fields:
     return [
         ("Candidate list", r.candidate_list_id or "none"),
-        ("Result", NEGATIVE_STATEMENT if r.negative else "candidates returned"),
+        ("Result", _result(r)),
         ("List size", str(r.list_size)),
     ]
+
+
+def _no_candidates(r: RoiReport) -> str:
+    if r.comparison_score is not None:
+        return "A comparison of two photos returns a score, not a candidate list."
+    return NEGATIVE_STATEMENT
+
+
+def _result(r: RoiReport) -> str:
+    if r.comparison_score is not None:
+        # A likeness figure of two photos, never a statement that they show one person.
+        return f"comparison of two photos: likeness score {r.comparison_score:.4f} ({r.notice})"
+    return NEGATIVE_STATEMENT if r.negative else "candidates returned"
 
 
 def _flags(c: RoiCandidate) -> str:
@@ -398,7 +415,7 @@ def render_text(report: RoiReport) -> str:
     lines += _text_fields(_result_fields(r))
     lines += _heading(4, "CANDIDATES (INVESTIGATIVE LEADS ONLY)")
     if not r.candidates:
-        lines.append(NEGATIVE_STATEMENT)
+        lines.append(_no_candidates(r))
     for c in sorted(r.candidates, key=lambda c: c.rank):
         lines += ["", f"Candidate ranked {c.rank} of {r.list_size}: {r.notice}"]
         lines += _text_fields(_candidate_fields(c), "  ")
@@ -441,7 +458,7 @@ def render_pdf(report: RoiReport) -> bytes:
     ]
     ordered = sorted(r.candidates, key=lambda c: c.rank)
     if not ordered:
-        story.append(pdf.para(NEGATIVE_STATEMENT))
+        story.append(pdf.para(_no_candidates(r)))
     else:
         summary = [
             [

@@ -199,6 +199,12 @@ class Gate:
     def mark_active(self) -> None:
         self._active = True
 
+    def use_pack(self, policy: PolicyPack) -> None:
+        """Decide with another pack version from now on. Nothing but its activation is
+        allowed by it until IGP approved exactly that version (memo fn2)."""
+        self.policy = policy
+        self._active = False
+
     # --- deciding -----------------------------------------------------------------------------
 
     def evaluate(

@@ -27,7 +27,7 @@ from frsgate.domain.values import new_id
 from frsgate.errors import ValidationFailed
 from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
-from frsgate.services import purposes
+from frsgate.services import purposes, roi
 from frsgate.services.administration import change_draft
 from frsgate.services.approvals import (
     PendingApproval,
@@ -46,11 +46,14 @@ COMPONENT = "services.queues"
 class SupervisorQueue:
     approvals: list[PendingApproval]
     outcome_unknown: list[Submission]
+    # memo 4.E.2, 4.E.4: results of their cases not noted in a filed ROI entry in time.
+    roi_unfiled: list[roi.OverdueEntry] = field(default_factory=list)
 
 
 def supervisor_queue(*, gate: Gate, caller: Caller) -> SupervisorQueue:
     """What waits on this supervisor: the pending approvals of the cases they supervise that
-    the pack lets them decide (overdue first), and their cases' unknown outcomes."""
+    the pack lets them decide (overdue first), their cases' unknown outcomes, and their
+    cases' FRS results whose report-of-investigation entry is overdue (memo 4.E.2)."""
 
     def ask(uow: UnitOfWork) -> Ask:
         return queue_ask(caller, "supervisor")
@@ -74,8 +77,10 @@ def supervisor_queue(*, gate: Gate, caller: Caller) -> SupervisorQueue:
             if s.case_id in cases
             or (s.case_id is None and purposes.of_submission(uow, s).program_id in programs)
         ]
-        queue = SupervisorQueue(approvals=items, outcome_unknown=unknown)
-        return queue, [queue_read_draft(caller, "supervisor", len(items) + len(unknown))]
+        unfiled = roi.unfiled(uow, gate, caller.user_id)
+        queue = SupervisorQueue(approvals=items, outcome_unknown=unknown, roi_unfiled=unfiled)
+        count = len(items) + len(unknown) + len(unfiled)
+        return queue, [queue_read_draft(caller, "supervisor", count)]
 
     return gate.enforce(caller, ask=ask, act=read).result
 

@@ -9,9 +9,11 @@ it waits for, which is in the queue of a supervisor of the case.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from frsgate.config import Settings
 from frsgate.domain import (
     LEAD_ONLY_NOTICE,
     Approval,
@@ -20,14 +22,19 @@ from frsgate.domain import (
     ApprovalSubject,
     Candidate,
     CandidateList,
+    Disposition,
+    Flag,
+    FlagThresholds,
     Probe,
     Submission,
+    review_flags,
 )
 from frsgate.domain.values import new_id
 from frsgate.errors import NotFound
 from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services import facts, purposes
+from frsgate.services.casework import Names
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
 from frsgate.services.records import approval_request_draft
 from frsgate.store.unit import UnitOfWork
@@ -40,7 +47,9 @@ __all__ = [
     "LEAD_ONLY_NOTICE",
     "CandidateView",
     "SubmissionView",
+    "candidate_flags",
     "candidate_image",
+    "flag_thresholds",
     "my_submissions",
     "probe_image",
     "view_candidates",
@@ -54,6 +63,37 @@ class CandidateView:
     candidate_list: CandidateList
     candidates: list[Candidate]
     purpose: str  # the case number, or program:CODE
+    # Each candidate's current disposition (those with one), its review flags, and the
+    # usernames of the reviewers named.
+    current: dict[str, Disposition] = field(default_factory=dict)
+    flags: dict[str, list[Flag]] = field(default_factory=dict)
+    names: Names = field(default_factory=Names)
+
+
+def flag_thresholds(settings: Settings) -> FlagThresholds:
+    """When each review flag is raised (settings `FRSGATE_FLAG_*`)."""
+    return FlagThresholds(
+        photo_age_years=settings.flag_photo_age_years,
+        low_score=settings.flag_low_score,
+        close_score_margin=settings.flag_close_score_margin,
+        close_score_count=settings.flag_close_score_count,
+    )
+
+
+def searched_on(sub: Submission, clist: CandidateList) -> date:
+    """The day of the search: when the submission reached the FRS (its list's arrival when
+    the dispatch time is not on record)."""
+    return (sub.dispatched_at or clist.received_at).date()
+
+
+def candidate_flags(
+    sub: Submission,
+    clist: CandidateList,
+    candidates: list[Candidate],
+    thresholds: FlagThresholds,
+) -> dict[str, list[Flag]]:
+    """The review flags of a list's candidates, keyed by candidate id."""
+    return review_flags(candidates, searched_on(sub, clist), thresholds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +187,14 @@ def _role(gate: Gate, approval: Approval) -> str | None:
     return role.value if role is not None else None
 
 
-def view_candidates(*, gate: Gate, caller: Caller, submission_id: str) -> CandidateView:
-    """The candidate list of a submission, for an authorized viewer; the view is recorded."""
+def view_candidates(
+    *, gate: Gate, caller: Caller, submission_id: str, thresholds: FlagThresholds
+) -> CandidateView:
+    """The candidate list of a submission, for an authorized viewer, with each candidate's
+    review flags and current disposition; the view is recorded."""
     loaded: list[tuple[Submission, CandidateList, list[Candidate]]] = []
+    current: dict[str, Disposition] = {}
+    names: list[Names] = []
 
     def ask(uow: UnitOfWork) -> Ask:
         sub = uow.submissions.get(submission_id)
@@ -160,11 +205,16 @@ def view_candidates(*, gate: Gate, caller: Caller, submission_id: str) -> Candid
                 f"submission {sub.id} has no candidate list (status {sub.status.value})"
             ) from None
         loaded.append((sub, clist, uow.candidates.of_list(clist.id)))
+        current.update(uow.dispositions.current_of_list(clist.id))
+        names.append(Names.read(uow, [d.decided_by for d in current.values()]))
         return _use_ask(uow, gate, sub, clist, f"candidate_list:{clist.id}")
 
     def read(uow: UnitOfWork, ruling: Ruling) -> tuple[CandidateView, list[EntryDraft]]:
         sub, clist, candidates = loaded[0]
-        view = CandidateView(sub, clist, candidates, str(ruling.ask.details["purpose"]))
+        view = CandidateView(
+            sub, clist, candidates, str(ruling.ask.details["purpose"]), current=current,
+            flags=candidate_flags(sub, clist, candidates, thresholds), names=names[0],
+        )  # fmt: skip
         details = {"list_size": len(candidates), "sandbox": clist.sandbox}
         return view, [_read_draft(caller, ruling, details)]
 

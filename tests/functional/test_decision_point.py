@@ -33,6 +33,9 @@ class Ids:
     approval: str
     provider: str
     lost: str  # a submission whose outcome is unknown
+    disposition: str = ""  # alice's disposition of the list's last candidate
+    possible: str = ""  # alice's possible-lead disposition of the first candidate, no lead yet
+    lead: str = ""  # alice's corroborated lead on the second candidate
 
 
 Call = Callable[[httpx.Client, Ids], httpx.Response]
@@ -192,6 +195,64 @@ ROUTES: dict[tuple[str, str], tuple[Call, str, str]] = {
               {"api_key": "rotated-key-0123456789"}), "otto", "ada"),
     ("POST", "/api/v1/admin/providers/{name}/check"): (
         _post("/api/v1/admin/providers/sandbox/check"), "alice", "ada"),
+    # The review of a candidate list (memo 4.D.1, 4.D.2).
+    ("POST", "/api/v1/candidates/{candidate_id}/dispositions"): (
+        _post("/api/v1/candidates/{candidate}/dispositions",
+              {"kind": "no_match", "rationale": "another person"}), "sue", "alice"),
+    ("POST", "/api/v1/dispositions/{disposition_id}/verification"): (
+        _post("/api/v1/dispositions/{disposition}/verification", {"note": "checked"}),
+        "alice", "sam"),
+    ("POST", "/api/v1/candidates/{candidate_id}/examinations"): (
+        _post("/api/v1/candidates/{candidate}/examinations",
+              {"method": "morphological comparison", "conclusion": "inconclusive",
+               "limitations": "low-resolution gallery photo"}), "alice", "erin"),
+    ("GET", "/api/v1/submissions/{submission_id}/review"): (
+        _get("/api/v1/submissions/{submission}/review"), "olga", "alice"),
+    # A case's disclosure package (export.run): another case's supervisor is refused.
+    ("POST", "/api/v1/cases/{number}/disclosure"): (
+        _post("/api/v1/cases/HSI-2026-000001/disclosure", {}), "sue", "sam"),
+    # The ROI entry of a use (memo 4.E.2): read like its candidate list; filed by an agent.
+    ("GET", "/api/v1/submissions/{submission_id}/roi"): (
+        _get("/api/v1/submissions/{submission}/roi"), "olga", "alice"),
+    ("POST", "/api/v1/submissions/{submission_id}/roi/filings"): (
+        _post("/api/v1/submissions/{submission}/roi/filings", {"case_system_ref": "ROI-1"}),
+        "erin", "alice"),
+    # The sharing register (memo 3) and partner-run searches (memo 4.E.1).
+    ("POST", "/api/v1/shares"): (
+        lambda client, ids: client.post("/api/v1/shares", json={
+            "case": "HSI-2026-000001", "submission_id": ids.submission,
+            "recipient": "CBP Newark", "authority_kind": "statute",
+            "authority": "19 U.S.C. 1628", "description": "the top candidate's reference"}),
+        "erin", "alice"),
+    ("GET", "/api/v1/cases/{number}/shares"): (
+        _get("/api/v1/cases/HSI-2026-000001/shares"), "sue", "sam"),
+    ("POST", "/api/v1/partner-searches"): (
+        _post("/api/v1/partner-searches", {
+            "case": "HSI-2026-000001", "partner_agency": "NJ State Police",
+            "partner_system": "NJ ROIC FRS", "searched_on": "2026-10-03",
+            "result": "negative", "summary": "no candidates"}),
+        "otto", "alice"),
+    ("GET", "/api/v1/cases/{number}/partner-searches"): (
+        _get("/api/v1/cases/HSI-2026-000001/partner-searches"), "sue", "alice"),
+    # Investigative leads (memo 4.D.3): an examiner neither opens, corroborates, marks nor
+    # closes one; their reads are candidate-list reads (another case's supervisor is refused).
+    ("POST", "/api/v1/leads"): (
+        lambda client, ids: client.post("/api/v1/leads", json={
+            "disposition_id": ids.possible, "summary": "resembles the suspect"}),
+        "erin", "alice"),
+    ("GET", "/api/v1/leads/{lead_id}"): (_get("/api/v1/leads/{lead}"), "sue", "alice"),
+    ("GET", "/api/v1/cases/{number}/leads"): (
+        _get("/api/v1/cases/HSI-2026-000001/leads"), "sue", "alice"),
+    ("POST", "/api/v1/leads/{lead_id}/corroborations"): (
+        _post("/api/v1/leads/{lead}/corroborations", {
+            "kind": "witness_statement", "source": "dock foreman", "obtained_by": "SA Alice",
+            "description": "saw the candidate at the port on 2026-10-02"}),
+        "erin", "alice"),
+    ("POST", "/api/v1/leads/{lead_id}/enforcement-basis"): (
+        _post("/api/v1/leads/{lead}/enforcement-basis", {"note": "corroborated"}),
+        "erin", "sam"),
+    ("POST", "/api/v1/leads/{lead_id}/close"): (
+        _post("/api/v1/leads/{lead}/close", {"reason": "excluded"}), "erin", "alice"),
 }  # fmt: skip
 # The two acts that take a body of their own are driven by their helpers.
 POSTED_ACTS = {("POST", "/api/v1/probes"), ("POST", "/api/v1/submissions")}
@@ -213,11 +274,33 @@ def test_the_table_covers_every_route() -> None:
     assert set(_routes()) == set(ROUTES) | POSTED_ACTS
 
 
+def _lead_ids(alice: httpx.Client, candidates: list[str]) -> tuple[str, str]:
+    """A possible lead on the first candidate with no lead yet, and a corroborated lead on the
+    second (memo 4.D.3)."""
+    possible = {"kind": "possible_match_lead", "rationale": "resembles the suspect",
+                "traditional_means_compared": "compared with the port badge photo"}  # fmt: skip
+    first, second = (
+        alice.post(f"/api/v1/candidates/{c}/dispositions", json=possible).json()["disposition"]
+        for c in candidates[:2]
+    )
+    lead = alice.post("/api/v1/leads", json={"disposition_id": second["id"],
+                                             "summary": "check the badge log"}).json()  # fmt: skip
+    alice.post(f"/api/v1/leads/{lead['id']}/corroborations", json={
+        "kind": "records_check", "source": "State DMV record", "description": "address matches",
+        "obtained_by": "SA Alice Agent"})  # fmt: skip
+    return first["id"], lead["id"]
+
+
 def _ids(gateway: Gateway) -> Ids:
     with gateway.client("alice") as alice:
         probe = probe_for_result(alice, negative=False)
         done = alice.post("/api/v1/submissions", json=submission_body(probe["id"])).json()
         candidates = alice.get(f"/api/v1/submissions/{done['submission']['id']}/candidates")
+        disposed = alice.post(
+            f"/api/v1/candidates/{candidates.json()['candidates'][-1]['id']}/dispositions",
+            json={"kind": "inconclusive", "rationale": "the gallery photo is too old to tell"},
+        )
+        possible, lead = _lead_ids(alice, [c["id"] for c in candidates.json()["candidates"]])
         used = alice.post(
             "/api/v1/submissions",
             json=exigent_body(probe["id"], "exigent-unreviewed", "suspect fleeing"),
@@ -238,6 +321,9 @@ def _ids(gateway: Gateway) -> Ids:
         approval=used["approvals"][0]["id"],
         provider=provider.id,
         lost=lost["submission"]["id"],
+        disposition=disposed.json()["disposition"]["id"],
+        possible=possible,
+        lead=lead,
     )
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from frsgate.api import schemas
+from frsgate.api import schemas, schemas_casework, schemas_disclosure, schemas_leads, schemas_review
 from frsgate.api.app import ROUTERS
 from frsgate.domain import ApprovalSubject
 from frsgate.store.unit import unit_of_work
@@ -39,6 +39,15 @@ CREATED = {
     ("post", "/api/v1/admin/program-codes"): {"201"},
     ("post", "/api/v1/admin/users"): {"201"},
     ("post", "/api/v1/admin/providers"): {"201"},
+    ("post", "/api/v1/candidates/{candidate_id}/dispositions"): {"201"},
+    ("post", "/api/v1/dispositions/{disposition_id}/verification"): {"201"},
+    ("post", "/api/v1/candidates/{candidate_id}/examinations"): {"201"},
+    ("post", "/api/v1/leads"): {"201"},
+    ("post", "/api/v1/leads/{lead_id}/corroborations"): {"201"},
+    ("post", "/api/v1/leads/{lead_id}/enforcement-basis"): {"201"},
+    ("post", "/api/v1/submissions/{submission_id}/roi/filings"): {"201"},
+    ("post", "/api/v1/shares"): {"201"},
+    ("post", "/api/v1/partner-searches"): {"201"},
 }
 # The operations that can answer 409: an idempotency key, a record's state (already decided,
 # already reviewed, already requested), or a read held for an approval.
@@ -74,6 +83,24 @@ CONFLICTS = {
     ("post", "/api/v1/admin/users/{username}/enable"),
     # A provider's name taken.
     ("post", "/api/v1/admin/providers"),
+    # From candidate to lead: an idempotency key, a superseded or verified disposition, a lead
+    # already open, marked or closed, a use without results or without a case, a use held for
+    # its exigent approval (memo 4.C.3).
+    ("post", "/api/v1/candidates/{candidate_id}/dispositions"),
+    ("post", "/api/v1/dispositions/{disposition_id}/verification"),
+    ("post", "/api/v1/candidates/{candidate_id}/examinations"),
+    ("get", "/api/v1/submissions/{submission_id}/review"),
+    ("post", "/api/v1/leads"),
+    ("get", "/api/v1/leads/{lead_id}"),
+    ("get", "/api/v1/cases/{number}/leads"),
+    ("post", "/api/v1/leads/{lead_id}/corroborations"),
+    ("post", "/api/v1/leads/{lead_id}/enforcement-basis"),
+    ("post", "/api/v1/leads/{lead_id}/close"),
+    ("get", "/api/v1/submissions/{submission_id}/roi"),
+    ("post", "/api/v1/submissions/{submission_id}/roi/filings"),
+    ("post", "/api/v1/shares"),
+    ("get", "/api/v1/cases/{number}/shares"),
+    ("post", "/api/v1/partner-searches"),
 }
 # The acts whose body names records (a case, a probe, a provider): 404 when one is unknown.
 NAMED_IN_BODY = {
@@ -83,6 +110,18 @@ NAMED_IN_BODY = {
     ("post", "/api/v1/admin/programs"),  # the supervisor and members, by username
     ("post", "/api/v1/admin/users"),  # the supervisor, by username
     ("get", "/api/v1/admin/certifications"),  # ?username=
+    ("post", "/api/v1/leads"),  # the disposition
+    ("post", "/api/v1/shares"),  # the case, the lead or the use
+    ("post", "/api/v1/partner-searches"),  # the case
+}
+# Answers that also come as a document beside their JSON (`?format=` or `format`).
+DOCUMENTS = {
+    ("get", "/api/v1/submissions/{submission_id}/candidates"): {"text/csv"},
+    ("get", "/api/v1/submissions/{submission_id}/roi"): {
+        "text/plain; charset=utf-8",
+        "application/pdf",
+    },
+    ("post", "/api/v1/cases/{number}/disclosure"): {"application/pdf"},
 }
 IMAGES = {
     ("get", "/api/v1/probes/{probe_id}/image"),
@@ -140,7 +179,7 @@ def test_every_operation_declares_its_answers(gateway: Gateway) -> None:
                 assert set(content) == {"image/jpeg", "image/png"}, where
                 assert all(c["schema"]["format"] == "binary" for c in content.values()), where
             else:
-                assert set(content) == {"application/json"}, where
+                assert set(content) == {"application/json"} | DOCUMENTS.get((method, path), set())
                 assert content["application/json"]["schema"]["$ref"], where
         errors = set(responses) - success
         assert errors == _expected_errors(method, path), where
@@ -197,7 +236,9 @@ class _Checker:
         validator.validate(body)
         # The model behind the schema reads the body and writes it out the same: no key
         # dropped or renamed, no value changed (keys a body leaves out stay out).
-        model = getattr(schemas, ref.rsplit("/", 1)[1])
+        name = ref.rsplit("/", 1)[1]
+        modules = (schemas, schemas_review, schemas_leads, schemas_casework, schemas_disclosure)
+        (model,) = {getattr(m, name) for m in modules if hasattr(m, name)}
         assert issubclass(model, BaseModel)
         assert model.model_validate(body).model_dump(mode="json", exclude_unset=True) == body
         self.seen.add((method, path, status))
@@ -461,6 +502,7 @@ def test_what_the_gateway_answers_fits_the_document(gateway: Gateway) -> None:
         assert activation["pack"]["active"] is True
 
     _administer_casework(gateway, check)
+    _work_results(gateway, check)
     _administer_accounts(gateway, check)
     _administer_certifications(gateway, check)
 
@@ -570,3 +612,81 @@ def _administer_certifications(gateway: Gateway, check: _Checker) -> None:
         assert refused["problems"][0].startswith("line 2, ")
         check.json(ada.get(listing, params={"username": "erin"}), listing, 200)
         check.json(ada.get(listing, params={"username": "nobody"}), listing, 404)
+
+
+def _work_results(gateway: Gateway, check: _Checker) -> None:
+    """From candidate to lead: each operation answered as documented."""
+    case = "HSI-2026-000001"
+    with gateway.client("alice") as alice:
+        probe = probe_for_result(alice, negative=False)
+        done = alice.post("/api/v1/submissions", json=submission_body(probe["id"])).json()
+        sub = done["submission"]["id"]
+        page = alice.get(f"/api/v1/submissions/{sub}/candidates").json()
+        first = page["candidates"][0]["id"]
+        csv = alice.get(f"/api/v1/submissions/{sub}/candidates", params={"format": "csv"})
+        assert csv.headers["content-type"].startswith("text/csv")
+        disposed = check.json(
+            alice.post(f"/api/v1/candidates/{first}/dispositions",
+                       json={"kind": "possible_match_lead", "rationale": "alike",
+                             "traditional_means_compared": "visa photo"}),
+            "/api/v1/candidates/{candidate_id}/dispositions", 201,
+        )  # fmt: skip
+        disposition = disposed["disposition"]["id"]
+        check.json(alice.get(f"/api/v1/submissions/{sub}/review"),
+                   "/api/v1/submissions/{submission_id}/review", 200)  # fmt: skip
+        lead = check.json(
+            alice.post("/api/v1/leads", json={"disposition_id": disposition, "summary": "s"}),
+            "/api/v1/leads", 201,
+        )  # fmt: skip
+        one = "/api/v1/leads/{lead_id}"
+        check.json(alice.get(f"/api/v1/leads/{lead['id']}"), one, 200)
+        check.json(alice.get(f"/api/v1/cases/{case}/leads"), "/api/v1/cases/{number}/leads", 200)
+        check.json(
+            alice.post(f"/api/v1/leads/{lead['id']}/corroborations",
+                       json={"kind": "records_check", "source": "DMV",
+                             "description": "registered owner", "obtained_by": "SA Alice",
+                             "obtained_on": "2026-11-01"}),
+            f"{one}/corroborations", 201,
+        )  # fmt: skip
+        check.json(alice.post(f"/api/v1/leads/{lead['id']}/enforcement-basis",
+                              json={"note": "corroborated"}),
+                   f"{one}/enforcement-basis", 201)  # fmt: skip
+        check.json(alice.post(f"/api/v1/leads/{lead['id']}/close", json={"reason": "charged"}),
+                   f"{one}/close", 200)  # fmt: skip
+        check.json(alice.get(f"/api/v1/submissions/{sub}/roi"),
+                   "/api/v1/submissions/{submission_id}/roi", 200)  # fmt: skip
+        check.json(alice.post(f"/api/v1/submissions/{sub}/roi/filings",
+                              json={"case_system_ref": "ICM-1"}),
+                   "/api/v1/submissions/{submission_id}/roi/filings", 201)  # fmt: skip
+        check.json(
+            alice.post("/api/v1/shares", json={
+                "case": case, "lead_id": lead["id"], "recipient": "CBP",
+                "authority_kind": "agreement", "authority": "MOU 1", "description": "the lead"}),
+            "/api/v1/shares", 201,
+        )  # fmt: skip
+        check.json(alice.get(f"/api/v1/cases/{case}/shares"),
+                   "/api/v1/cases/{number}/shares", 200)  # fmt: skip
+        check.json(
+            alice.post("/api/v1/partner-searches", json={
+                "case": case, "partner_agency": "State Police", "partner_system": "DMV FRS",
+                "searched_on": "2026-11-01", "result": "negative", "summary": "none found"}),
+            "/api/v1/partner-searches", 201,
+        )  # fmt: skip
+        check.json(alice.get(f"/api/v1/cases/{case}/partner-searches"),
+                   "/api/v1/cases/{number}/partner-searches", 200)  # fmt: skip
+    with gateway.client("erin") as erin:
+        check.json(
+            erin.post(f"/api/v1/candidates/{first}/examinations",
+                      json={"method": "morphology", "conclusion": "inconclusive",
+                            "limitations": "low resolution"}),
+            "/api/v1/candidates/{candidate_id}/examinations", 201,
+        )  # fmt: skip
+    with gateway.client("sam") as sam:
+        check.json(sam.post(f"/api/v1/dispositions/{disposition}/verification",
+                            json={"note": "agree"}),
+                   "/api/v1/dispositions/{disposition_id}/verification", 201)  # fmt: skip
+        package = check.json(sam.post(f"/api/v1/cases/{case}/disclosure", json={}),
+                             "/api/v1/cases/{number}/disclosure", 200)  # fmt: skip
+        assert package["format"] == "frsgate-disclosure/1"
+        pdf = sam.post(f"/api/v1/cases/{case}/disclosure", json={"format": "pdf"})
+        assert pdf.headers["content-type"] == "application/pdf"

@@ -29,6 +29,7 @@ from helpers import (
     submission_body,
 )
 from images import astronaut_jpeg, rotated_astronaut_jpeg
+from pack_walk_leads import walk_leads, walk_second_reviewer
 
 from frsgate.config import load_settings
 from frsgate.domain import MatchType, ProviderKind, ProviderTerms, Role, User
@@ -49,17 +50,6 @@ from frsgate.store.unit import unit_of_work
 # scenarios (frsgate policy test) only. This list may only shrink as routes land.
 NO_ROUTE_YET = frozenset(
     {
-        Action.disposition_record,
-        Action.examination_record,
-        Action.corroboration_record,
-        Action.lead_mark_enforcement_basis,
-        Action.share_create,
-        Action.export_run,
-        Action.disposition_verify,
-        Action.lead_open,
-        Action.lead_close,
-        Action.roi_file,
-        Action.partner_search_record,
         # The log is append-only by construction: there is no path that alters it, ever; the
         # rule answers anyone who asks.
         Action.ledger_alter,
@@ -614,6 +604,8 @@ def test_every_rule_fires_through_the_product(
     _walk_certifications(walk)
     _walk_providers(walk)
     _walk_metrics(walk)
+    walk_leads(gateway, _expect)
+    walk_second_reviewer(gateway, _expect, tmp_path)
     _walk_rate_limits(gateway, sandbox_url)
     _walk_pack_activation(tmp_path, second_database_url)
 
@@ -634,7 +626,7 @@ def test_every_rule_fires_through_the_product(
     assert {a for _, a, _ in seen.decisions} == {a for a in Action if a not in NO_ROUTE_YET}
 
 
-def test_no_fact_a_rule_reads_is_a_constant(gateway: Gateway, seen: Seen) -> None:
+def test_no_fact_a_rule_reads_is_a_constant(gateway: Gateway, seen: Seen, tmp_path: Path) -> None:
     walk = Walk(gateway)
     probes = _walk_intake(walk)
     subs = _walk_submissions(walk, probes)
@@ -645,5 +637,7 @@ def test_no_fact_a_rule_reads_is_a_constant(gateway: Gateway, seen: Seen) -> Non
     _walk_casework(walk)
     _walk_certifications(walk)
     _walk_providers(walk)
+    walk_leads(gateway, _expect)
+    walk_second_reviewer(gateway, _expect, tmp_path)
     constant = sorted(path for path, values in seen.values.items() if len(values) < 2)
     assert constant == [], constant

@@ -220,15 +220,15 @@ def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]
 def _unbounded_strings(schema: dict[str, Any]) -> bool:
     """Whether `schema` (or a branch of its anyOf) is a text string without maxLength. A file
     part (contentMediaType or format binary) is bounded by the body limit instead; one of a
-    closed list of values (an enum) and an RFC 3339 time (format date-time, which the parser
-    accepts only in that form) are no free text."""
+    closed list of values (an enum), an RFC 3339 time (format date-time) and a calendar date
+    (format date: YYYY-MM-DD), which the parser accepts only in that form, are no free text."""
     branches = schema.get("anyOf", [schema])
     return any(
         b.get("type") == "string"
         and "maxLength" not in b
         and "contentMediaType" not in b
         and "enum" not in b
-        and b.get("format") not in ("binary", "date-time")
+        and b.get("format") not in ("binary", "date-time", "date")
         for b in branches
     )
 

@@ -99,7 +99,7 @@ def provider_json(p: Provider) -> dict[str, Any]:
 
 @router.get(
     "/queue/supervisor",
-    summary="Your cases' approvals (overdue first) and unknown outcomes",
+    summary="Your cases' approvals (overdue first), unknown outcomes and overdue ROI entries",
     response_model=SupervisorQueueOut,
     responses=error_responses(),
 )
@@ -111,6 +111,7 @@ def get_supervisor_queue(
         "approvals": [pending_json(p, runtime.gate) for p in queue.approvals],
         "overdue": [pending_json(p, runtime.gate) for p in queue.approvals if p.overdue],
         "outcome_unknown": [submission_json(s) for s in queue.outcome_unknown],
+        "roi_unfiled": [e.as_dict() for e in queue.roi_unfiled],
     }
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import (
     BaseModel,
@@ -19,6 +19,7 @@ from pydantic import (
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.fields import Clean, Id, RecordRef, Text, Word
 from frsgate.api.idempotency import IdempotencyKey, answer_once
+from frsgate.api.routes.review import candidate_json, candidates_csv
 from frsgate.api.schemas import (
     CandidateListOut,
     SubmissionListOut,
@@ -36,6 +37,7 @@ from frsgate.services.reads import (
     LEAD_ONLY_NOTICE,
     SubmissionView,
     candidate_image,
+    flag_thresholds,
     my_submissions,
     view_candidates,
     view_submission,
@@ -225,14 +227,31 @@ def post_submission(
     "/submissions/{submission_id}/candidates",
     summary="The candidate list (a logged read)",
     response_model=CandidateListOut,
-    responses=error_responses(404, 409),
+    responses={
+        200: {
+            "description": "The candidate list; with `format=csv`, as CSV whose first line is "
+            "the lead-only notice (memo 4.D.2)",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **error_responses(404, 409),
+    },
 )
 def get_candidates(
     submission_id: Id,
     caller: Annotated[Caller, requires(Action.candidates_view)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
-) -> dict[str, Any]:
-    view = view_candidates(gate=runtime.gate, caller=caller, submission_id=submission_id)
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+) -> Any:
+    view = view_candidates(
+        gate=runtime.gate, caller=caller, submission_id=submission_id,
+        thresholds=flag_thresholds(runtime.settings),
+    )  # fmt: skip
+    if format == "csv":
+        return Response(
+            content=candidates_csv(view),
+            media_type="text/csv; charset=utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
     clist = view.candidate_list
     return {
         "investigative_lead_only": True,
@@ -251,15 +270,7 @@ def get_candidates(
             "negative": not view.candidates and clist.comparison_score is None,
         },
         "candidates": [
-            {
-                "id": c.id,
-                "rank": c.rank,
-                "score": c.score,
-                "gallery_ref": c.gallery_ref,
-                "source_database": c.source_database,
-                "image_sha256": c.image_sha256,
-                "image": f"/api/v1/candidates/{c.id}/image" if c.image_sha256 else None,
-            }
+            candidate_json(c, view.flags.get(c.id, []), view.current.get(c.id), view.names)
             for c in view.candidates
         ],
     }

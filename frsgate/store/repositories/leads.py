@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 
 from frsgate.domain import (
+    ApprovalKind,
+    ApprovalStatus,
+    ApprovalSubject,
     Corroboration,
     Lead,
     LeadStatus,
@@ -22,6 +25,7 @@ from frsgate.store.repositories.base import Repository
 from frsgate.store.repositories.mapping import EntityMapper
 from frsgate.store.repositories.results import BatchRepository, grouped
 from frsgate.store.schema.core import (
+    approvals,
     candidate_lists,
     case_supervisors,
     cases,
@@ -99,7 +103,9 @@ class RoiEntryRepository(Repository[RoiEntry]):
     ) -> list[UnfiledResult]:
         """The results of the FRS uses of the cases `supervisor_id` supervises that arrived
         before `received_before` and have no filed entry yet (memo 4.E.2, 4.E.4), oldest
-        first: one statement, whatever the number of cases and uses."""
+        first: one statement, whatever the number of cases and uses. A use whose exigent
+        approval a supervisor refused is left out: its results may not be used, so its entry
+        cannot be filed (memo 4.C.3)."""
         theirs = select(case_supervisors.c.case_id).where(
             case_supervisors.c.user_id == supervisor_id
         )
@@ -107,6 +113,14 @@ class RoiEntryRepository(Repository[RoiEntry]):
             and_(
                 roi_entries.c.submission_id == submissions.c.id,
                 roi_entries.c.status == RoiStatus.filed.value,
+            )
+        )
+        refused = exists().where(
+            and_(
+                approvals.c.subject_kind == ApprovalSubject.submission.value,
+                approvals.c.subject_id == submissions.c.id,
+                approvals.c.kind == ApprovalKind.exigent_provider.value,
+                approvals.c.status == ApprovalStatus.denied.value,
             )
         )
         stmt = (
@@ -126,6 +140,7 @@ class RoiEntryRepository(Repository[RoiEntry]):
             .where(submissions.c.case_id.in_(theirs))
             .where(candidate_lists.c.received_at < received_before)
             .where(~filed)
+            .where(~refused)
             .order_by(candidate_lists.c.received_at, submissions.c.id)
         )
         return [

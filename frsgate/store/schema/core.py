@@ -574,9 +574,7 @@ partner_searches = Table(
     Column("probe_sha256", SHA256_HEX, nullable=True),
     _at("created_at"),
     enum_check("result", PartnerResult),
-    CheckConstraint(
-        "candidate_count IS NULL OR candidate_count >= 0", name="candidate_count"
-    ),
+    CheckConstraint("candidate_count IS NULL OR candidate_count >= 0", name="candidate_count"),
 )
 
 # --- client idempotency keys ---------------------------------------------------------------

@@ -71,3 +71,24 @@ def test_an_empty_package_still_renders_with_the_notice() -> None:
     assert "No FRS use is recorded for this case." in text
     assert "No lead was opened." in text
     assert "CONTAINS SANDBOX" not in text
+
+
+def test_the_longest_texts_the_api_accepts_still_render(engine: Engine) -> None:
+    """No stored text, however long, makes a document fail to lay out (a table cell cannot
+    run onto the next page): 4,000 characters everywhere a statement may be."""
+    package = build_package(engine).package
+    long = "word " * 800
+    for use in package["uses"]:
+        if use["result"]:
+            for c in use["result"]["candidates"]:
+                for d in c["dispositions"]:
+                    d["rationale"] = long
+                    d["traditional_means_compared"] = long
+                for e in c["examinations"]:
+                    e["limitations"] = long
+        for f in use["roi_filings"]:
+            f["body"] = long * 5
+    for lead in package["leads"]:
+        lead["summary"] = long
+    reader = PdfReader(io.BytesIO(render_pdf(package)))
+    assert len(reader.pages) > 1

@@ -335,3 +335,15 @@ def test_a_production_result_has_no_sandbox_banner() -> None:
         assert SANDBOX_BANNER not in text
     assert reader.metadata is not None
     assert reader.metadata.title == "ROI entry, case HSI-2026-0042, submission sub-8c1e"
+
+
+def test_a_two_photo_comparison_states_its_score_not_a_negative_result() -> None:
+    report = dataclasses.replace(
+        make_report(), candidates=(), list_size=0, negative=False, leads=(), shares=(),
+        match_type="two_photo", comparison_score=0.8123,
+    )  # fmt: skip
+    text = render_text(report)
+    assert "likeness score 0.8123" in text
+    assert "Negative result" not in text
+    with pytest.raises(ValidationFailed, match="comparison"):
+        dataclasses.replace(report, negative=True)
