@@ -46,8 +46,8 @@ from frsgate.errors import ValidationFailed
 from frsgate.ledger import EntryDraft, EventTag
 from frsgate.policy.facts import Action, Context, ExportFacts, Resource, ResourceKind
 from frsgate.services import lookup
-from frsgate.services.binding import bound, sha
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
+from frsgate.services.sharing import share_binding
 from frsgate.store.unit import UnitOfWork, read_only
 
 COMPONENT = "services.disclosure"
@@ -263,17 +263,8 @@ def _register_share(
         component=COMPONENT,
         case=case.number,
         submission=share.submission_id,
-        details={"record": _share_binding(share)},
+        details={"record": share_binding(share)},
     )
-
-
-def _share_binding(share: Share) -> dict[str, Any]:
-    return bound(
-        id=share.id, case_id=share.case_id, lead_id=share.lead_id,
-        submission_id=share.submission_id, recipient=share.recipient,
-        authority_kind=share.authority_kind, authority=share.authority,
-        description_sha256=sha(share.description),
-    )  # fmt: skip
 
 
 # --- the ledger side -------------------------------------------------------------------------
