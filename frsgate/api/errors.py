@@ -19,6 +19,7 @@ from frsgate.errors import (
     ConfigurationError,
     Conflict,
     FrsGateError,
+    LedgerUnavailable,
     NotFound,
     PermissionDenied,
     StoreError,
@@ -48,6 +49,7 @@ _STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (ValidationFailed, 422),
     (DomainError, 422),
     (ConnectorError, 502),
+    (LedgerUnavailable, 503),  # the store cannot take the act's ledger entry
     (StoreError, 503),
     (IdentityProviderUnavailable, 503),
     (ConfigurationError, 500),
@@ -81,6 +83,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, AuthenticationFailed):
             headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after_seconds)
+        if isinstance(exc, LedgerUnavailable):
             headers["Retry-After"] = str(exc.retry_after_seconds)
         return JSONResponse(error_body(exc), status_code=status, headers=headers)
 

@@ -663,6 +663,12 @@ class ProgramCodeListOut(_Out):
 Responses = dict[int | str, dict[str, Any]]
 
 _ERRORS: dict[int, dict[str, Any]] = {
+    400: {
+        "model": ErrorOut,
+        "description": "The body cannot be parsed at all: JSON that is not UTF-8, or a "
+        "malformed multipart form (nothing is recorded; a readable body with a wrong field "
+        "is a 422)",
+    },
     401: {
         "model": ErrorOut,
         "description": "No bearer token, or one that is not valid",
@@ -698,14 +704,28 @@ _ERRORS: dict[int, dict[str, Any]] = {
             }
         },
     },
+    503: {
+        "model": ErrorOut,
+        "description": "The audit ledger cannot be written (the disk is full, the database is "
+        "read-only, or a lock or statement timed out; the message names which) or the identity "
+        "provider cannot be reached: nothing was done. Retry later; service resumes by itself",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds after which a retry may succeed (a ledger fault)",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
 }
 
 
 def error_responses(*statuses: int) -> Responses:
-    """The error responses of a route: 401, 403 and 422, which every `/api/v1` route can
-    answer, and `statuses` besides (404 for an id, 409, 413 for a route that takes a body,
-    429)."""
-    return {status: _ERRORS[status] for status in sorted({401, 403, 422, *statuses})}
+    """The error responses of a route: 401, 403, 422 and 503 (every act and logged read writes
+    the ledger, which may be unavailable), which every `/api/v1` route can answer, and
+    `statuses` besides (404 for an id, 409, 413 for a route that takes a body, 429). A route
+    that takes a body (413) can also answer 400: a body it cannot parse at all."""
+    body = {400} if 413 in statuses else set()
+    return {status: _ERRORS[status] for status in sorted({401, 403, 422, 503, *body, *statuses})}
 
 
 def json_response(model: type[BaseModel], description: str) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from frsgate.ledger.notes import (
 )
 from frsgate.ledger.view import LedgerView
 from frsgate.store.engine import is_sqlite, serialized_writes
+from frsgate.store.faults import ledger_fault
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +194,13 @@ class Ledger(LedgerView):
                 cur, entry_rows, node_rows, (size + len(drafts), new_root, packed),
                 sqlite=self._sqlite,
             )  # fmt: skip
+        except Exception as exc:
+            # The raw cursor bypasses the engine's error listener: name a full disk, a
+            # read-only database or a lock timeout here too (`frsgate.store.faults`).
+            fault = ledger_fault(self.engine, exc)
+            if fault is None:
+                raise
+            raise fault from exc
         finally:
             cur.close()
         # The group-commit path's cached head no longer matches the stored one; it re-reads the
@@ -220,7 +228,9 @@ class Ledger(LedgerView):
             self._cached = None
             self._drop_connection()
             error = (
-                exc if isinstance(exc, FrsGateError) else StoreError(f"ledger append failed: {exc}")
+                exc
+                if isinstance(exc, FrsGateError)
+                else ledger_fault(self.engine, exc) or StoreError(f"ledger append failed: {exc}")
             )
             for pending in batch:
                 pending.error = error

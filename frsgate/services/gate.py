@@ -43,6 +43,7 @@ from frsgate.services.activation import activation_of
 from frsgate.services.errors import ApprovalRequired, AuthenticationFailed, PolicyDenied
 from frsgate.services.metrics import ServiceMetrics
 from frsgate.services.tokens import Identity, Match
+from frsgate.store.faults import check_writable
 from frsgate.store.unit import UnitOfWork, read_only, unit_of_work
 
 T = TypeVar("T")
@@ -330,11 +331,14 @@ class Gate:
         return self.caller(user.id, source=source)
 
     def ready(self) -> bool:
-        """The store answers and the ledger's head can be read (readiness, not an act)."""
+        """The store answers, the ledger's head can be read, and the store could take the
+        ledger's next entry now: not full, not read-only, not locked (readiness, not an act;
+        nothing is written)."""
         try:
             with read_only(self.engine) as uow:
                 uow.conn.exec_driver_sql("SELECT 1")
             self.ledger.size()
+            check_writable(self.engine)
         except Exception:  # readiness reports, it does not explain: details are in the log
             return False
         return True

@@ -14,6 +14,8 @@ SQLite file is an error instead: nothing is left behind by a command run before 
 
 A database that cannot be opened is a `StoreError` whose message is the driver's own words on
 one line, without SQLAlchemy's statement echo and link to its error pages.
+A store that cannot take a write (disk full, read-only, lock timeout) raises `LedgerUnavailable`
+(`frsgate.store.faults`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
 from frsgate.errors import ConfigurationError, StoreError
+from frsgate.store.faults import on_driver_error
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +210,9 @@ def make_engine(url: str, *, check: bool = True, create: bool = True, **kwargs: 
         kwargs.setdefault("pool_pre_ping", True)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _postgres_on_connect)
+    # A full disk, a read-only database or a lock timeout is `LedgerUnavailable` (a 503 that
+    # names it), not the driver's error: see `frsgate.store.faults`.
+    event.listen(engine, "handle_error", on_driver_error)
     if check:
         check_durability(engine)
     return engine

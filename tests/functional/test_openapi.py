@@ -146,7 +146,7 @@ def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, 
 
 
 def _expected_errors(method: str, path: str) -> set[str]:
-    expected = {"401", "403", "422"}
+    expected = {"401", "403", "422", "503"}  # 503: the ledger cannot be written
     if "{" in path or (method, path) in NAMED_IN_BODY:
         expected.add("404")
     if (method, path) in CONFLICTS:
@@ -154,7 +154,8 @@ def _expected_errors(method: str, path: str) -> set[str]:
     if (method, path) == ("post", "/api/v1/submissions"):
         expected.add("429")
     if method in ("post", "patch"):  # every POST and PATCH takes a body, which has a size limit
-        expected.add("413")
+        expected.add("413")  # and may be one that cannot be parsed at all
+        expected.add("400")
     return expected
 
 
@@ -188,6 +189,7 @@ def test_every_operation_declares_its_answers(gateway: Gateway) -> None:
             assert schema == {"$ref": ERROR_REF}, f"{where} {code}"
         if "429" in errors:
             assert "Retry-After" in responses["429"]["headers"], where
+        assert "Retry-After" in responses["503"]["headers"], where
         assert "WWW-Authenticate" in responses["401"]["headers"], where
     # FastAPI's own 422 shape is never what the gateway answers.
     assert "HTTPValidationError" not in document["components"]["schemas"]
