@@ -141,6 +141,23 @@ class Ruling:
     decision: Decision
     entry: EntryDraft
 
+    def act_entry(
+        self,
+        caller: Caller,
+        event: EventTag,
+        *,
+        subject: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> EntryDraft:
+        """The entry of the act this ruling allowed, filed where its decision is (the same
+        action, component, case, submission, provider and program code)."""
+        ask = self.ask
+        return draft(
+            caller, event, action=ask.action, subject=subject or ask.subject,
+            component=ask.component, case=ask.case, submission=ask.submission,
+            provider=ask.provider, program_code=ask.program_code, details=details,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Ruled(Generic[T]):

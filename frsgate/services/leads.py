@@ -64,7 +64,7 @@ from frsgate.policy.facts import (
 )
 from frsgate.services import lookup, purposes
 from frsgate.services.binding import bound, sha
-from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
+from frsgate.services.gate import Ask, Caller, Gate, Ruling
 from frsgate.services.reads import hold_for_use_approval
 from frsgate.services.review import verification_required
 from frsgate.store.unit import UnitOfWork
@@ -187,12 +187,7 @@ def _with(contexts: Sequence[Context], **facts: Any) -> list[Context]:
 def _entry(
     caller: Caller, ruling: Ruling, event: EventTag, subject: str, details: dict[str, Any]
 ) -> EntryDraft:
-    ask = ruling.ask
-    return draft(
-        caller, event, action=ask.action, subject=subject, component=COMPONENT,
-        case=ask.case, submission=ask.submission, provider=ask.provider,
-        program_code=ask.program_code, details=details,
-    )  # fmt: skip
+    return ruling.act_entry(caller, event, subject=subject, details=details)
 
 
 def _holder(

@@ -124,19 +124,7 @@ def _use_ask(
 
 
 def _read_draft(caller: Caller, ruling: Ruling, details: dict[str, Any]) -> EntryDraft:
-    ask = ruling.ask
-    return draft(
-        caller,
-        EventTag.CANDIDATES_LIST_VIEW,
-        action=Action.candidates_view,
-        subject=ask.subject,
-        component=COMPONENT,
-        case=ask.case,
-        submission=ask.submission,
-        provider=ask.provider,
-        program_code=ask.program_code,
-        details=details,
-    )
+    return ruling.act_entry(caller, EventTag.CANDIDATES_LIST_VIEW, details=details)
 
 
 def hold_for_use_approval(

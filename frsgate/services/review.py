@@ -60,7 +60,7 @@ from frsgate.policy.facts import Action, DispositionFacts, Resource, ResourceKin
 from frsgate.services import purposes
 from frsgate.services.binding import bound, sha
 from frsgate.services.casework import Names
-from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
+from frsgate.services.gate import Ask, Caller, Gate, Ruling
 from frsgate.services.reads import candidate_flags, hold_for_use_approval
 from frsgate.store.unit import UnitOfWork
 
@@ -343,19 +343,7 @@ def _ask(
 def _act_draft(
     caller: Caller, ruling: Ruling, event: EventTag, subject: str, details: dict[str, Any]
 ) -> EntryDraft:
-    ask = ruling.ask
-    return draft(
-        caller,
-        event,
-        action=ask.action,
-        subject=subject,
-        component=COMPONENT,
-        case=ask.case,
-        submission=ask.submission,
-        provider=ask.provider,
-        program_code=ask.program_code,
-        details=details,
-    )
+    return ruling.act_entry(caller, event, subject=subject, details=details)
 
 
 def _settle_list(
