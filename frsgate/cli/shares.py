@@ -136,7 +136,7 @@ def _day(moment: datetime | date) -> date:
 @partner_app.command("list")
 def list_searches(case: CaseArg, as_user: AsOption, as_json: JsonOption = False) -> None:
     """The searches partner agencies ran for the case, in the order searched (a logged read)."""
-    with one_line_errors(), acting(as_user, Action.submission_view) as (runtime, caller):
+    with one_line_errors(), acting(as_user, Action.case_records_view) as (runtime, caller):
         found = sharing.case_partner_searches(gate=runtime.gate, caller=caller, case_ref=case)
     if as_json:
         typer.echo(json.dumps({"partner_searches": [r.as_dict() for r in found]}, indent=2))

@@ -366,7 +366,13 @@ class HttpConnector:
 
     def _read(self, response: httpx.Response, deadline: float, attempt: int) -> bytes:
         declared = response.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_response_bytes:
+        # isascii too: "²" is a digit to isdigit() but not to int() (httpx decodes as Latin-1).
+        if (
+            declared is not None
+            and declared.isascii()
+            and declared.isdigit()
+            and int(declared) > self.max_response_bytes
+        ):
             raise self._protocol(
                 f"response of {declared} bytes exceeds the {self.max_response_bytes} byte limit",
                 attempt,
@@ -436,4 +442,5 @@ def _transport_reason(exc: httpx.TransportError) -> str:
 
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
-    return float(value) if value.isdigit() else None
+    # A provider may send any octet; "²" passes isdigit() but not float().
+    return float(value) if value.isascii() and value.isdigit() else None

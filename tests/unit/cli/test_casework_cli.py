@@ -8,17 +8,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from frsgate.cli.main import app
 from frsgate.config import load_settings
 from frsgate.services.bootstrap import initialize
-from frsgate.services.runtime import Runtime
-
-runner = CliRunner()
+from tests.unit.cli.cli_acts import ledger as _ledger
+from tests.unit.cli.cli_acts import ok as _ok
+from tests.unit.cli.cli_acts import refused as _refused
+from tests.unit.cli.cli_acts import run as _run
 
 
 @pytest.fixture
@@ -31,37 +29,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> 
     return tmp_path / "home"
 
 
-def _run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-def _ok(*args: str) -> str:
-    result = _run(*args)
-    assert result.exit_code == 0, (args, result.output)
-    return result.output
-
-
-def _ledger(since: int = 0) -> list[dict[str, Any]]:
-    with Runtime.open(load_settings(), recover=False, periodic_checkpoints=False) as runtime:
-        ledger = runtime.ledger
-        return [json.loads(e) for e in ledger.entries(since, ledger.size())]
-
-
 def _size() -> int:
     return len(_ledger())
-
-
-def _refused(args: list[str], rule: str) -> None:
-    before = _size()
-    result = _run(*args)
-    assert result.exit_code == 2, result.output
-    assert result.output.strip().startswith("error: denied by policy"), result.output
-    assert len(result.output.strip().splitlines()) == 1
-    [decision] = _ledger(before)
-    assert decision["event"] == "policy:decision:evaluate"
-    assert decision["outcome"] == "denied"
-    assert decision["source"] == "cli"
-    assert rule in {c["rule"] for c in decision["citations"]}
 
 
 def test_cases_from_the_command_line(home: Path) -> None:

@@ -8,13 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from images import astronaut_jpeg, astronaut_png, rotated_astronaut_jpeg
-from typer.testing import CliRunner, Result
 
-from frsgate.cli.main import app
 from frsgate.config import load_settings
 from frsgate.connectors.sandbox import create_sandbox_app
 from frsgate.connectors.serve import serve_in_thread
@@ -32,8 +29,10 @@ from frsgate.services.intake import ProbeRequest, create_probe
 from frsgate.services.runtime import Runtime
 from frsgate.services.submit import SubmissionLimits, SubmissionRequest, create_submission
 from frsgate.store.unit import read_only
-
-runner = CliRunner()
+from tests.unit.cli.cli_acts import ledger as _ledger
+from tests.unit.cli.cli_acts import ok as _ok
+from tests.unit.cli.cli_acts import refused as _refused
+from tests.unit.cli.cli_acts import run as _run
 
 
 @pytest.fixture(scope="module")
@@ -93,35 +92,6 @@ def dispositions(
                 ).disposition  # fmt: skip
                 return {"possible_match_lead": possible.id, "no_match": other.id}
     raise AssertionError("the sandbox answered no probe variant with candidates")
-
-
-def _run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-def _ok(*args: str) -> str:
-    result = _run(*args)
-    assert result.exit_code == 0, (args, result.output)
-    return result.output
-
-
-def _ledger(since: int = 0) -> list[dict[str, Any]]:
-    with Runtime.open(load_settings(), recover=False, periodic_checkpoints=False) as runtime:
-        ledger = runtime.ledger
-        return [json.loads(e) for e in ledger.entries(since, ledger.size())]
-
-
-def _refused(args: list[str], rule: str) -> None:
-    before = len(_ledger())
-    result = _run(*args)
-    assert result.exit_code == 2, result.output
-    assert result.output.strip().startswith("error: denied by policy"), result.output
-    assert len(result.output.strip().splitlines()) == 1
-    [decision] = _ledger(before)
-    assert decision["event"] == "policy:decision:evaluate"
-    assert decision["outcome"] == "denied"
-    assert decision["source"] == "cli"
-    assert rule in {c["rule"] for c in decision["citations"]}
 
 
 def _corroborate(lead: str, user: str, kind: str) -> list[str]:

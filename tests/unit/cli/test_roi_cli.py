@@ -10,17 +10,14 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
 import httpx
 import pytest
 from images import astronaut_jpeg
 from pypdf import PdfReader
-from typer.testing import CliRunner, Result
 
 from frsgate.api.app import create_app
-from frsgate.cli.main import app
 from frsgate.config import load_settings
 from frsgate.connectors.sandbox import create_sandbox_app
 from frsgate.connectors.serve import serve_in_thread
@@ -35,8 +32,10 @@ from frsgate.services.bootstrap import (
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import issue_local_token
 from frsgate.store.unit import read_only
-
-runner = CliRunner()
+from tests.unit.cli.cli_acts import ledger as _ledger
+from tests.unit.cli.cli_acts import ok as _ok
+from tests.unit.cli.cli_acts import refused as _refused
+from tests.unit.cli.cli_acts import run as _run
 
 
 @pytest.fixture
@@ -90,37 +89,8 @@ def _probe_form() -> dict[str, str]:
     }
 
 
-def _run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-def _ok(*args: str) -> str:
-    result = _run(*args)
-    assert result.exit_code == 0, (args, result.output)
-    return result.output
-
-
-def _ledger(since: int = 0) -> list[dict[str, Any]]:
-    with Runtime.open(load_settings(), recover=False, periodic_checkpoints=False) as runtime:
-        ledger = runtime.ledger
-        return [json.loads(e) for e in ledger.entries(since, ledger.size())]
-
-
 def _size() -> int:
     return len(_ledger())
-
-
-def _refused(args: list[str], rule: str) -> None:
-    before = _size()
-    result = _run(*args)
-    assert result.exit_code == 2, result.output
-    assert result.output.strip().startswith("error: denied by policy"), result.output
-    assert len(result.output.strip().splitlines()) == 1
-    [decision] = _ledger(before)
-    assert decision["event"] == "policy:decision:evaluate"
-    assert decision["outcome"] == "denied"
-    assert decision["source"] == "cli"
-    assert rule in {c["rule"] for c in decision["citations"]}
 
 
 def test_roi_show_and_file(use: str, tmp_path: Path) -> None:
@@ -216,5 +186,4 @@ def test_partner_searches_from_the_command_line(use: str) -> None:
     assert "partner='New Jersey State Police'" in lines[0]
     listed = json.loads(_ok("partner-searches", "list", DEMO_CASE, "--as", "otto", "--json"))
     assert listed["partner_searches"][0]["partner_system"] == "NJ ROIC FRS"
-    _refused(["partner-searches", "list", DEMO_CASE, "--as", "sue"],
-             "submission.view_own_or_oversight")  # fmt: skip
+    _refused(["partner-searches", "list", DEMO_CASE, "--as", "sue"], "purpose.case_assignment")
