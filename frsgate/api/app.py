@@ -217,6 +217,13 @@ async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
         message = f"no such resource: {request.url.path}"
     elif exc.status_code == 405:
         message = f"method {request.method} not allowed on {request.url.path}"
+    elif exc.status_code == 400 and str(exc.detail) == "There was an error parsing the body":
+        # FastAPI's words for a body it cannot even parse; say what a readable one is.
+        kind = request.headers.get("content-type", "").split(";")[0].strip() or "none"
+        message = (
+            f"the request body could not be parsed (content type {kind}): send UTF-8 JSON, "
+            "or for a probe upload a well-formed multipart form; nothing was recorded"
+        )
     else:
         message = str(exc.detail)
     return JSONResponse(

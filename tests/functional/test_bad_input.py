@@ -154,3 +154,17 @@ def test_forwarded_bytes_carry_no_exif_or_gps(gateway: Gateway) -> None:
     assert b"Exif" not in stored.content
     assert b"GPS" not in stored.content
     assert created.json()["original_sha256"] != created.json()["sha256"]
+
+
+def test_a_body_that_is_not_utf8_json_is_a_400_saying_so(gateway: Gateway) -> None:
+    with gateway.client("alice") as alice:
+        before = gateway.runtime.ledger.size()
+        response = alice.post(
+            "/api/v1/leads",
+            content=b'{"disposition_id": "\xff\xfe", "summary": "s"}',
+            headers={"Content-Type": "application/json"},
+        )
+    assert response.status_code == 400, response.text
+    assert "UTF-8 JSON" in response.json()["message"]
+    assert "application/json" in response.json()["message"]
+    assert gateway.runtime.ledger.size() == before  # nothing recorded
