@@ -376,6 +376,7 @@ def _redecide_and_dispatch(
         certification = lookup.certification(uow, requester.id, gate.now())
     requester_caller = Caller(user=requester, certification=certification, source=approver.source)
     held: list[tuple[Submission, str | None]] = []
+    claimed: list[str] = []
 
     def ask(uow: UnitOfWork) -> Ask:
         current = uow.submissions.get(submission_id, lock=True)
@@ -408,6 +409,9 @@ def _redecide_and_dispatch(
         current.provider_review_status_at_use = provider.review_status
         begin_dispatch(current, at=gate.now())
         uow.submissions.update(current, expected_status=SubmissionStatus.pending_approval)
+        # Claimed before `dispatching` commits: no other process's recovery takes it.
+        dispatcher.claims.take(current.id)
+        claimed.append(current.id)
         drafts = [status, intent_draft(approver, current, case_number, provider, probes)]
         if current.exigent and provider.review_status is ReviewStatus.unreviewed:
             # memo 4.C.3: any FRS used in exigent circumstances goes to OSDM for review,
@@ -419,21 +423,34 @@ def _redecide_and_dispatch(
     def still_waiting(uow: UnitOfWork, ruling: Ruling) -> tuple[Submission | None, list[Any]]:
         return None, []  # another approval is still outstanding; the decision is recorded
 
+    def give_up() -> None:
+        for claim in claimed:  # nothing of it was committed: nothing to dispatch
+            dispatcher.claims.release(claim)
+
     try:
         ruled = gate.enforce(requester_caller, ask=ask, act=go, wait=still_waiting)
     except PolicyDenied:
+        give_up()
         _reject(gate, approver, submission_id,
                 "the policy denied the submission when it was decided again")  # fmt: skip
         return "rejected"
     except Conflict:
+        give_up()
         return None
+    except BaseException:
+        give_up()
+        raise
     current = ruled.result
     if current is None:
         return None
-    with read_only(gate.engine) as uow:
-        number = purposes.of_submission(uow, current).case_number
-        provider = uow.providers.get(current.provider_id)
-        probes = [uow.probes.get(pid) for pid in current.probe_ids]
+    try:
+        with read_only(gate.engine) as uow:
+            number = purposes.of_submission(uow, current).case_number
+            provider = uow.providers.get(current.provider_id)
+            probes = [uow.probes.get(pid) for pid in current.probe_ids]
+    except BaseException:
+        give_up()  # the submission stays `dispatching`: start-up recovery surfaces it
+        raise
     return dispatcher.send(approver, current, case_number=number, provider=provider,
                            probes=probes)  # fmt: skip
 

@@ -45,6 +45,7 @@ from frsgate.ledger import Actor, EntryDraft, EventTag, Outcome
 from frsgate.services import purposes
 from frsgate.services.connections import ConnectorPool
 from frsgate.services.gate import Caller, Gate, draft
+from frsgate.store.claims import DispatchClaims
 from frsgate.store.unit import read_only, unit_of_work
 from frsgate.vault import KeyEncryptionKey, candidate_aad, open_sealed, probe_aad, seal
 from frsgate.vault.crypto import SealedBlob
@@ -88,9 +89,23 @@ class Dispatcher:
         self.gate = gate
         self.kek = kek
         self.connectors = connectors
+        # The dispatches this process carries out: another process's start-up recovery must
+        # not take a live one for an interrupted one (`frsgate.store.claims`). A claim is
+        # taken before `dispatching` commits and released once the outcome has.
+        self.claims = DispatchClaims(gate.engine)
+
+    def close(self) -> None:
+        self.claims.close()
 
     def dispatch(self, who: Caller | Actor, submission_id: str) -> DispatchResult:
         """Send an approved (or exigent) submission to its FRS and record what came back."""
+        self.claims.take(submission_id)
+        try:
+            return self._dispatch(who, submission_id)
+        finally:
+            self.claims.release(submission_id)
+
+    def _dispatch(self, who: Caller | Actor, submission_id: str) -> DispatchResult:
         with unit_of_work(self.gate.engine) as uow:
             sub = uow.submissions.get(submission_id, lock=True)
             before = sub.status
@@ -101,9 +116,26 @@ class Dispatcher:
             probes = [uow.probes.get(pid) for pid in sub.probe_ids]
             # Log before act: the intent commits with `dispatching`, before the FRS is called.
             self.gate.record(uow, [intent_draft(who, sub, case_number, provider, probes)])
-        return self.send(who, sub, case_number=case_number, provider=provider, probes=probes)
+        return self._send(who, sub, case_number=case_number, provider=provider, probes=probes)
 
     def send(
+        self,
+        who: Caller | Actor,
+        sub: Submission,
+        *,
+        case_number: str | None,
+        provider: Provider,
+        probes: list[Probe],
+    ) -> DispatchResult:
+        """Call the FRS for a submission whose `dispatching` state and intent committed under
+        this process's claim (`claims.take`, before the commit), record the outcome, and give
+        the claim up once the outcome has committed (see `_send`)."""
+        try:
+            return self._send(who, sub, case_number=case_number, provider=provider, probes=probes)
+        finally:
+            self.claims.release(sub.id)
+
+    def _send(
         self,
         who: Caller | Actor,
         sub: Submission,
@@ -313,7 +345,12 @@ class Dispatcher:
         """At start-up: every submission left `dispatching` gets an `outcome_unknown` entry and
         becomes a supervisor queue item (the FRS may or may not have received the probe)."""
         with read_only(self.gate.engine) as uow:
-            stuck = uow.submissions.with_status(SubmissionStatus.dispatching)
+            stuck = [
+                s
+                for s in uow.submissions.with_status(SubmissionStatus.dispatching)
+                # Alive in another process (it holds the claim): not interrupted.
+                if not self.claims.owned_elsewhere(s.id)
+            ]
             owners = {s.id: purposes.of_submission(uow, s) for s in stuck}
         recovered: list[str] = []
         for sub in stuck:

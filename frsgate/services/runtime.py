@@ -128,6 +128,7 @@ class Runtime:
             self.checkpointer.stop()
             self.checkpointer = None
         self.connectors.close()
+        self.dispatcher.close()
         self.ledger.close()
         self.engine.dispose()
 

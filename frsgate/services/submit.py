@@ -130,8 +130,16 @@ def create_submission(
         _check_rate_limits(uow, gate, limits, caller, state)
         return _ask(uow, caller, request, state)
 
+    claimed: list[str] = []
+
     def act(uow: UnitOfWork, ruling: Ruling) -> tuple[_Stored, list[EntryDraft]]:
-        return _store(uow, gate, limits, caller, request, loaded[0], ruling, waiting=False)
+        stored, drafts = _store(uow, gate, limits, caller, request, loaded[0], ruling,
+                                waiting=False)  # fmt: skip
+        if stored.submission.status is SubmissionStatus.dispatching:
+            # Claimed before `dispatching` commits: no other process's recovery takes it.
+            dispatcher.claims.take(stored.submission.id)
+            claimed.append(stored.submission.id)
+        return stored, drafts
 
     def wait(uow: UnitOfWork, ruling: Ruling) -> tuple[_Stored, list[EntryDraft]]:
         return _store(uow, gate, limits, caller, request, loaded[0], ruling, waiting=True)
@@ -140,6 +148,10 @@ def create_submission(
         ruled = gate.enforce(caller, ask=ask, act=act, wait=wait)
     except PolicyDenied as denied:
         raise _naming_offered_match_types(denied, loaded) from None
+    except BaseException:
+        for submission_id in claimed:  # the transaction rolled back: nothing to dispatch
+            dispatcher.claims.release(submission_id)
+        raise
     stored, state = ruled.result, loaded[0]
     result = None
     submission = stored.submission

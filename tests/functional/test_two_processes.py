@@ -371,3 +371,71 @@ def test_two_processes_on_one_database_settle_every_race_once(
         f"whole test {time.monotonic() - began:.1f} s, "
         f"ledger {len(entries)} entries"
     )
+
+
+def test_a_process_starting_leaves_another_process_dispatch_alone(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A second process starts while the first waits for a slow FRS: its start-up recovery
+    must not take the live dispatch for an interrupted one (the first process holds its claim,
+    `frsgate.store.claims`), so the answer is kept and nothing is sent twice."""
+    sandbox_port = free_port()
+    env = {
+        **os.environ,
+        "FRSGATE_HOME": str(tmp_path / "home"),
+        "FRSGATE_DATABASE_URL": database_url,
+        "FRSGATE_SANDBOX_FRS": "false",
+        "FRSGATE_SANDBOX_FRS_PORT": str(sandbox_port),
+        "FRSGATE_ENVIRONMENT": "development",
+        "FRSGATE_FRS_TIMEOUT_SECONDS": "90",
+        "FRSGATE_FRS_MAX_ATTEMPTS": "1",
+    }
+    frsgate(env, "init", "--demo")
+    token = frsgate(env, "token", "issue", "alice").stdout.strip()
+    sandbox_log = tmp_path / "sandbox.log"
+    sandbox = _start(env, sandbox_log, "sandbox-frs", "--port", str(sandbox_port))
+    a = _serve(env, tmp_path / "serve-a.log", sandbox_port)
+    b: Served | None = None
+    try:
+        wait_ready(a)
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=a.url, headers=headers, timeout=120) as alice:
+            probe = probe_for_result(alice, negative=False)
+        # The FRS now takes 25 s to answer: long enough for a whole second start-up.
+        sandbox.terminate()
+        sandbox.wait(timeout=20)
+        sandbox = _start(env, sandbox_log, "sandbox-frs", "--port", str(sandbox_port),
+                         "--fault", "delay_ms=25000")  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{sandbox_port}/v1/health").status_code == 200:
+                    break
+            time.sleep(0.2)
+        answers: list[httpx.Response] = []
+
+        def submit() -> None:
+            with httpx.Client(base_url=a.url, headers=headers, timeout=120) as client:
+                answers.append(client.post("/api/v1/submissions",
+                                           json=submission_body(probe["id"])))  # fmt: skip
+
+        sending = threading.Thread(target=submit)
+        sending.start()
+        time.sleep(2.0)  # the intent is committed, the FRS is still thinking
+        b = _serve(env, tmp_path / "serve-b.log", sandbox_port)
+        wait_ready(b)  # its start-up recovery has run
+        sending.join(timeout=120)
+        [answer] = answers
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["submission"]["status"] == "completed"
+        sub_id = answer.json()["submission"]["id"]
+        events = [e["event"] for e in _ledger(env) if e.get("submission") == sub_id]
+        assert "submission:dispatch:outcome_unknown" not in events
+        assert events.count("submission:dispatch:intent") == 1
+        assert events.count("submission:dispatch:outcome") == 1
+    finally:
+        if b is not None:
+            stop(b)
+        stop(a)
+        sandbox.terminate()
+        sandbox.wait(timeout=20)
