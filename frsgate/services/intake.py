@@ -154,10 +154,10 @@ def create_probe(
     where: list[Purpose] = []
 
     def ask(uow: UnitOfWork) -> Ask:
-        # The caller's row first, as a submission takes it (then its case's): the probe's
-        # insert checks its foreign keys to the case and to the caller (KEY SHARE), which a
-        # submission's FOR UPDATE of both would otherwise meet in the other order — a
-        # PostgreSQL deadlock, answered 500 (bench/crash.py found it).
+        # The caller's row first, as a submission takes it (then its case's): one order of
+        # locks for both acts. (bench/crash.py found a deadlock when a probe's foreign-key
+        # checks met a submission's FOR UPDATE of the same rows in the other order; row locks
+        # are FOR NO KEY UPDATE now, which such checks do not wait for, and the order stays.)
         uow.users.lock(caller.user_id)
         purpose = purposes.stated(uow, case_ref=request.case, program_code=request.program_code)
         where.append(purpose)

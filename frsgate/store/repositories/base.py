@@ -123,10 +123,15 @@ class Repository(Generic[E]):
 
     def get(self, entity_id: str, *, lock: bool = False) -> E:
         """The entity with `entity_id`; `lock` holds its row until the transaction ends
-        (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writer lock already covers it)."""
+        (SELECT ... FOR NO KEY UPDATE on PostgreSQL; SQLite's writer lock already covers it).
+
+        NO KEY UPDATE, not UPDATE: our lockers still exclude one another, but an insert that
+        only references the row (its foreign-key check takes KEY SHARE) is not blocked, so two
+        transactions locking and referencing a user and a case in other orders cannot deadlock.
+        No row's key is ever changed or a locked row deleted."""
         stmt = select(self.table).where(self.table.c.id == entity_id)
         if lock:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         row = self.conn.execute(stmt).mappings().first()
         if row is None:
             raise NotFound(f"{self.label} {entity_id!r} does not exist")
@@ -134,11 +139,11 @@ class Repository(Generic[E]):
 
     def lock(self, entity_id: str) -> None:
         """Hold the row of `entity_id` until the transaction ends without loading it
-        (SELECT id ... FOR UPDATE on PostgreSQL; on SQLite the writer lock, taken when the
-        transaction began, already holds every row)."""
+        (SELECT id ... FOR NO KEY UPDATE on PostgreSQL, as `get`; on SQLite the writer lock,
+        taken when the transaction began, already holds every row)."""
         if self.conn.dialect.name == "sqlite":
             return
-        stmt = select(self.table.c.id).where(self.table.c.id == entity_id).with_for_update()
+        stmt = select(self.table.c.id).where(self.table.c.id == entity_id).with_for_update(key_share=True)
         if self.conn.execute(stmt).first() is None:
             raise NotFound(f"{self.label} {entity_id!r} does not exist")
 

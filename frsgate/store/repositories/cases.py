@@ -86,7 +86,7 @@ class CaseRepository(Repository[Case]):
     def get_by_number(self, number: str, *, lock: bool = False) -> Case:
         stmt = select(cases).where(cases.c.number == number)
         if lock:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         row = self.conn.execute(stmt).mappings().first()
         if row is None:
             raise NotFound(f"case number {number!r} does not exist")
@@ -168,7 +168,7 @@ class ProgramRepository(Repository[Program]):
     def get_by_code(self, code: str, *, lock: bool = False) -> Program:
         stmt = select(programs).where(programs.c.code == code)
         if lock:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         row = self.conn.execute(stmt).mappings().first()
         if row is None:
             raise NotFound(f"program code {code!r} does not exist")
@@ -191,7 +191,7 @@ class FrsProgramCodeRepository(Repository[FrsProgramCode]):
     def get_code(self, code: str, *, lock: bool = False) -> FrsProgramCode:
         stmt = select(frs_program_codes).where(frs_program_codes.c.code == code)
         if lock:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         row = self.conn.execute(stmt).mappings().first()
         if row is None:
             raise NotFound(f"FRS program code {code!r} does not exist")
