@@ -143,7 +143,11 @@ class Repository(Generic[E]):
         taken when the transaction began, already holds every row)."""
         if self.conn.dialect.name == "sqlite":
             return
-        stmt = select(self.table.c.id).where(self.table.c.id == entity_id).with_for_update(key_share=True)
+        stmt = (
+            select(self.table.c.id)
+            .where(self.table.c.id == entity_id)
+            .with_for_update(key_share=True)
+        )
         if self.conn.execute(stmt).first() is None:
             raise NotFound(f"{self.label} {entity_id!r} does not exist")
 
