@@ -363,7 +363,8 @@ def test_token_issue_takes_a_username_and_a_bounded_ttl(cli_env: Gateway) -> Non
     code, out, err = _run("token", "issue", "alice", "--ttl", "120")
     assert code == 0, err
     token = out.strip()
-    with httpx.Client(base_url=cli_env.url, headers={"Authorization": f"Bearer {token}"}) as c:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=cli_env.url, headers=headers, timeout=30) as c:
         assert c.get("/api/v1/submissions").status_code == 200
     _fails_in_one_line(("token", "issue", "alice", "--ttl", "5"), "--ttl", "60")
     _fails_in_one_line(("token", "issue", "alice", "--ttl", "999999"),
@@ -416,7 +417,8 @@ def test_the_first_administrator_activates_a_new_installation(fresh: Path) -> No
 
             def client(user_id: str) -> httpx.Client:
                 token = issue_local_token(settings, user_id)
-                return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"})
+                headers = {"Authorization": f"Bearer {token}"}
+                return httpx.Client(base_url=url, headers=headers, timeout=30)
 
             with client(root.id) as admin:
                 ids = {}

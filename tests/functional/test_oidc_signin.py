@@ -93,7 +93,9 @@ def make_gateway(
 
 
 def _get(gateway: Gateway, token: str) -> httpx.Response:
-    with httpx.Client(base_url=gateway.url, headers={"Authorization": f"Bearer {token}"}) as c:
+    headers = {"Authorization": f"Bearer {token}"}
+    # 30 s like every other client of the suite (httpx's own 5 s is short on a busy machine).
+    with httpx.Client(base_url=gateway.url, headers=headers, timeout=30) as c:
         return c.get("/api/v1/submissions")
 
 
