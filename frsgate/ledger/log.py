@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine
 from frsgate.errors import FrsGateError, StoreError, ValidationFailed
 from frsgate.ledger import storage
 from frsgate.ledger.entry import EntryDraft, canonical_entry, format_time
+from frsgate.ledger.index import IndexRow, RefusalRow, rows_of
 from frsgate.ledger.merkle import (
     InvalidProof,
     fold,
@@ -182,16 +183,18 @@ class Ledger(LedgerView):
             entry_rows: list[tuple[int, bytes, bytes]] = []
             node_rows: list[tuple[int, int, bytes]] = []
             seqs: list[int] = []
+            index: tuple[list[IndexRow], list[RefusalRow]] = ([], [])
             for seq, draft in enumerate(drafts, start=size):
                 data = canonical_entry(draft, seq=seq, time=time)
                 lh = leaf_hash(data)
                 entry_rows.append((seq, data, lh))
+                _index(index, draft, seq, time)
                 _push_leaf(frontier, seq, lh, node_rows)
                 seqs.append(seq)
             new_root = fold([h for _, h in frontier])
             packed = b"".join(h for _, h in frontier)
             storage.write_batch(
-                cur, entry_rows, node_rows, (size + len(drafts), new_root, packed),
+                cur, entry_rows, node_rows, (size + len(drafts), new_root, packed), index,
                 sqlite=self._sqlite,
             )  # fmt: skip
         except Exception as exc:
@@ -265,6 +268,7 @@ class Ledger(LedgerView):
             entry_rows: list[tuple[int, bytes, bytes]] = []
             node_rows: list[tuple[int, int, bytes]] = []
             results: list[list[int]] = []
+            index: tuple[list[IndexRow], list[RefusalRow]] = ([], [])
             seq = size
             for pending in batch:
                 seqs = []
@@ -272,6 +276,7 @@ class Ledger(LedgerView):
                     data = canonical_entry(draft, seq=seq, time=time)
                     lh = leaf_hash(data)
                     entry_rows.append((seq, data, lh))
+                    _index(index, draft, seq, time)
                     _push_leaf(frontier, seq, lh, node_rows)
                     seqs.append(seq)
                     seq += 1
@@ -279,7 +284,7 @@ class Ledger(LedgerView):
             new_root = fold([h for _, h in frontier])
             packed = b"".join(h for _, h in frontier)
             storage.write_batch(
-                cur, entry_rows, node_rows, (seq, new_root, packed), sqlite=self._sqlite
+                cur, entry_rows, node_rows, (seq, new_root, packed), index, sqlite=self._sqlite
             )
             if self._sqlite:
                 cur.execute("COMMIT")
@@ -362,6 +367,14 @@ class Ledger(LedgerView):
                 f"stored checkpoint at size {rows[0][0]} does not verify ({exc}); "
                 "run `frsgate ledger verify`"
             ) from None
+
+
+def _index(
+    into: tuple[list[IndexRow], list[RefusalRow]], draft: EntryDraft, seq: int, time: str
+) -> None:
+    row, refusals = rows_of(draft.body, seq, time)
+    into[0].append(row)
+    into[1].extend(refusals)
 
 
 def _push_leaf(

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from frsgate.errors import StoreError
+from frsgate.ledger.index import INDEX_COLUMNS, REFUSAL_COLUMNS, IndexRow, RefusalRow
 from frsgate.ledger.merkle import EMPTY_ROOT, NodeKey
 from frsgate.store.engine import is_sqlite
 from frsgate.store.schema.ledger import (
@@ -191,21 +192,50 @@ UPDATE ledger_head SET size = %(size)s, root = %(root)s, frontier = %(frontier)s
 """
 
 
+# Written out, not built from INDEX_COLUMNS, so the statements read as what they are; a test
+# checks the stored rows equal `rows_of_entry` of each entry, which catches any column drift.
+_SQLITE_INDEX = (
+    "INSERT INTO ledger_index (seq, at, event, outcome, actor_id, actor_role, subject, "
+    "case_number, submission_id, provider_id, program_code) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_REFUSALS = "INSERT INTO ledger_refusals (seq, ordinal, rule, section) VALUES (?, ?, ?, ?)"
+_PG_INDEX = """
+INSERT INTO ledger_index (seq, at, event, outcome, actor_id, actor_role, subject, case_number,
+                          submission_id, provider_id, program_code)
+SELECT * FROM unnest(%(seq)s::bigint[], %(at)s::text[], %(event)s::text[], %(outcome)s::text[],
+                     %(actor_id)s::text[], %(actor_role)s::text[], %(subject)s::text[],
+                     %(case_number)s::text[], %(submission_id)s::text[],
+                     %(provider_id)s::text[], %(program_code)s::text[])
+"""
+_PG_REFUSALS = """
+INSERT INTO ledger_refusals (seq, ordinal, rule, section)
+SELECT * FROM unnest(%(seq)s::bigint[], %(ordinal)s::smallint[], %(rule)s::text[],
+                     %(section)s::text[])
+"""
+
+
 def write_batch(
     cur: Any,
     entry_rows: list[tuple[int, bytes, bytes]],
     node_rows: list[tuple[int, int, bytes]],
     head: tuple[int, bytes, bytes],
+    index: tuple[list[IndexRow], list[RefusalRow]],
     *,
     sqlite: bool,
 ) -> None:
-    """Insert entries (seq, entry, leaf_hash) and nodes (level, idx, hash) and move the head,
-    on a raw DB-API cursor inside the appender's transaction."""
+    """Insert entries (seq, entry, leaf_hash), nodes (level, idx, hash) and the entries' index
+    and refusal rows, and move the head, on a raw DB-API cursor inside the appender's
+    transaction: an entry and its index row commit together or not at all."""
     size, root, frontier = head
+    index_rows, refusal_rows = index
     if sqlite:
         cur.executemany(
             "INSERT INTO ledger_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)", entry_rows
         )
+        cur.executemany(_SQLITE_INDEX, index_rows)
+        if refusal_rows:
+            cur.executemany(_SQLITE_REFUSALS, refusal_rows)
         if node_rows:
             cur.executemany(
                 "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", node_rows
@@ -229,6 +259,11 @@ def write_batch(
             "frontier": frontier,
         },
     )
+    cur.execute(_PG_INDEX, {c: [r[i] for r in index_rows] for i, c in enumerate(INDEX_COLUMNS)})
+    if refusal_rows:
+        cur.execute(
+            _PG_REFUSALS, {c: [r[i] for r in refusal_rows] for i, c in enumerate(REFUSAL_COLUMNS)}
+        )
 
 
 def store_checkpoint(conn: Connection, tree_size: int, root: bytes, note: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -63,4 +64,43 @@ ledger_checkpoints = Table(
     Column("root", LargeBinary(32), nullable=False),
     Column("note", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The ledger's columns as an index, one row per entry, written in the appender's transaction
+# with the entry itself. Oversight (memo 4.E.4, 4.E.5) reads "who did what to which case when"
+# with set-based SQL over these columns instead of parsing entries; the entry stays the record
+# (`frsgate ledger verify` checks these rows against the entries they were taken from).
+# `at` is the entry's own `time` text (fixed-width RFC 3339, so it sorts and compares as a time
+# on both backends, and a day or month is a prefix of it).
+ledger_index = Table(
+    "ledger_index",
+    metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=False),
+    Column("at", Text, nullable=False),
+    Column("event", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("actor_id", Text, nullable=False),
+    Column("actor_role", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("case_number", Text),
+    Column("submission_id", Text),
+    Column("provider_id", Text),
+    Column("program_code", Text),
+    Index("ix_ledger_index_at", "at"),
+    Index("ix_ledger_index_event_at", "event", "at"),
+    Index("ix_ledger_index_actor_at", "actor_id", "at"),
+    Index("ix_ledger_index_case_seq", "case_number", "seq"),
+)
+
+# The rules a refusal cited (memo 4.E.5: "denied attempts by section"), one row per citation of
+# each denied decision; allowed decisions cite their grants and are not repeated here.
+ledger_refusals = Table(
+    "ledger_refusals",
+    metadata,
+    Column("seq", _SEQ, nullable=False),
+    Column("ordinal", SmallInteger, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("section", Text, nullable=False),
+    PrimaryKeyConstraint("seq", "ordinal"),
+    Index("ix_ledger_refusals_section", "section"),
 )
