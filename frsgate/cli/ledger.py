@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from frsgate.cli.database import require_installed_database
 from frsgate.config import Settings, load_settings
 from frsgate.errors import FrsGateError
+from frsgate.ledger.index_check import check_index
 from frsgate.ledger.log import Ledger
 from frsgate.ledger.notes import CheckpointSigner, NoteVerifier, load_or_create_signing_key
 from frsgate.ledger.verify import verify_ledger
@@ -98,6 +99,14 @@ def verify(
             "--key", help="Note verifier string (default: this installation's ledger key)."
         ),
     ] = None,
+    index: Annotated[
+        bool,
+        typer.Option(
+            "--index",
+            help="Also re-derive the index rows oversight reports count from each entry and "
+            "compare (reads and parses every entry: slower).",
+        ),
+    ] = False,
 ) -> None:
     """Recompute every leaf, node and root and check every checkpoint signature and their
     consistency; exit 0 only if all agree, 1 naming the first bad seq otherwise."""
@@ -136,9 +145,19 @@ def verify(
                 origin=settings.ledger_origin,
                 progress=progress,
             )
-    if report.ok:
+            indexed = None
+            if index and report.ok:
+                bar.update(task, description="checking the index", completed=0, total=None)
+                indexed = check_index(engine, progress=progress)
+    if report.ok and (indexed is None or indexed.ok):
         typer.echo(report.summary())
+        if indexed is not None:
+            typer.echo(indexed.summary())
         return
+    if report.ok and indexed is not None:
+        typer.echo(report.summary())
+        typer.secho(indexed.summary(), fg=typer.colors.RED, err=True)
+        raise typer.Exit(EXIT_FAILED)
     typer.secho(report.summary(), fg=typer.colors.RED, err=True)
     for line in report.more:
         typer.echo(f"  also {line}", err=True)

@@ -124,3 +124,26 @@ def test_export_writes_canonical_json_lines(local_ledger: Ledger, draft: Draft) 
     everything = runner.invoke(app, ["export"])
     assert len(everything.output.splitlines()) == 6
     assert runner.invoke(app, ["export", "--start", "4", "--end", "1"]).exit_code == 2
+
+
+def test_verify_index_finds_an_index_row_changed_behind_the_appender(
+    local_ledger: Ledger, engine: Engine, draft: Draft
+) -> None:
+    from frsgate.ledger import Citation, Outcome
+    from frsgate.store.schema.ledger import ledger_index
+
+    denied = {"outcome": Outcome.DENIED, "citations": [Citation("r.x", "4.B.1", "no")]}
+    local_ledger.append_many([draft(i, **(denied if i == 3 else {})) for i in range(9)])
+    ok = runner.invoke(app, ["verify", "--index"])
+    assert ok.exit_code == 0, ok.output
+    assert "ledger index OK: 9 entries" in ok.output
+    # The tree still verifies: only the derived row changed, which a report would count.
+    with engine.begin() as conn:
+        conn.execute(
+            update(ledger_index).where(ledger_index.c.seq == 5).values(case_number="HSI-OTHER")
+        )
+    assert runner.invoke(app, ["verify"]).exit_code == 0
+    bad = runner.invoke(app, ["verify", "--index"])
+    assert bad.exit_code == 1
+    assert "seq 5" in bad.output
+    assert "case_number" in bad.output
