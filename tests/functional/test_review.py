@@ -20,8 +20,10 @@ from harness import Gateway, running_gateway
 from helpers import DEMO_CASE, probe_for_result, submission_body
 
 from frsgate.api.schemas_review import DispositionResultOut, ExaminationResultOut
-from frsgate.domain import LEAD_ONLY_NOTICE
+from frsgate.domain import LEAD_ONLY_NOTICE, Role
+from frsgate.ledger import Actor
 from frsgate.policy.engine import DEFAULT_PACK_DIR, load_pack
+from frsgate.services import admin
 from frsgate.store.unit import unit_of_work
 
 COMPARED = "DMV photo and the port's access records of 2026-10-02 checked against the candidate"
@@ -590,3 +592,65 @@ def test_an_unknown_candidate_is_404(gateway: Gateway, path: str, body: dict[str
     assert response.status_code == 404, response.text
     with gateway.client("alice") as alice:
         assert alice.get("/api/v1/submissions/sub_nope/review").status_code == 404
+
+
+def test_a_supervisor_of_another_case_does_not_verify_this_cases_disposition(
+    gateway: Gateway,
+) -> None:
+    """A disposition id read off the ledger is no key: the decision point reads the case the
+    disposition belongs to, and a supervisor with no part in it is refused, cited, on record."""
+    gate = gateway.runtime.gate
+    outsider = admin.create_user(
+        gate, Actor.system(), username="vera", display_name="Vera",
+        roles=[Role.supervisor], supervisor_id=None,
+    )  # fmt: skip
+    gateway.users["vera"] = outsider.id
+    with gateway.client("alice") as alice:
+        _, candidates = _listed(gateway, alice)
+        made = _dispose(
+            alice, candidates[0]["id"], "possible_match_lead", traditional_means_compared=COMPARED
+        ).json()["disposition"]
+    path = f"/api/v1/dispositions/{made['id']}/verification"
+    with gateway.client("vera") as vera:
+        decision = _refused(
+            gateway, lambda: vera.post(path, json={"note": "fine"}), "purpose.case_assignment"
+        )
+    assert decision["actor"]["id"] == outsider.id
+    with unit_of_work(gateway.runtime.engine) as uow:
+        [stored] = uow.dispositions.of_candidate(candidates[0]["id"])
+    assert stored.id == made["id"]
+    assert stored.verified_by is None
+
+
+def test_two_verifications_of_one_disposition_at_once_record_one(gateway: Gateway) -> None:
+    with gateway.client("alice") as alice:
+        _, candidates = _listed(gateway, alice)
+        made = _dispose(
+            alice, candidates[0]["id"], "possible_match_lead", traditional_means_compared=COMPARED
+        ).json()["disposition"]
+    path = f"/api/v1/dispositions/{made['id']}/verification"
+    before = gateway.runtime.ledger.size()
+    barrier = threading.Barrier(2)
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def verify(username: str) -> None:
+        with gateway.client(username) as client:
+            barrier.wait()
+            response = client.post(path, json={"note": f"checked by {username}"})
+        with lock:
+            answers.append(response)
+
+    threads = [threading.Thread(target=verify, args=(u,)) for u in ("sam", "erin")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    [won] = [a for a in answers if a.status_code == 201]
+    verifications = [
+        e for e in _entries(gateway, before) if e["event"] == "disposition:record:verify"
+    ]
+    assert len(verifications) == 1
+    winner = won.json()["disposition"]["verified_by"]
+    assert verifications[0]["details"]["record"]["verified_by"] == gateway.users[winner]
