@@ -263,6 +263,7 @@ def run(args: argparse.Namespace, home: Path, database_url: str) -> int:
         "FRSGATE_ENVIRONMENT": "development",
         "FRSGATE_PORT": str(port),
         "FRSGATE_SANDBOX_FRS": "false",
+        "FRSGATE_WITNESS_BESIDE": "false",
         "FRSGATE_SANDBOX_FRS_PORT": str(sandbox_port),
         "FRSGATE_RATE_LIMIT_PER_USER_PER_HOUR": "100000000",
         "FRSGATE_RATE_LIMIT_PER_CASE_PER_HOUR": "100000000",

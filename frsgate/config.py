@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     # Ledger
     ledger_origin: str = "frsgate.example/ledger"
     checkpoint_interval_seconds: Annotated[float, Field(ge=0)] = 60.0
+    # Witnesses that cosign each checkpoint (c2sp.org/tlog-witness), comma-separated, each
+    # "URL VERIFIER" (the verifier string `frsgate witness key` prints). `frsgate ledger verify`
+    # checks the log against each one's latest cosigned checkpoint.
+    witnesses: str = ""
+    # On the embedded default `frsgate serve` runs one witness beside the service (its own
+    # key and storage under FRSGATE_HOME/witness) and uses it when FRSGATE_WITNESSES is empty.
+    # It stands in for a witness another office runs; a deployment configures real ones.
+    witness_beside: bool = True
+    witness_port: Annotated[int, Field(ge=1, le=65535)] = 8082
 
     # HTTP service
     host: str = "127.0.0.1"
@@ -112,6 +121,30 @@ class Settings(BaseSettings):
     flag_low_score: Annotated[float, Field(ge=0, le=1)] = 0.6
     flag_close_score_margin: Annotated[float, Field(ge=0, le=1)] = 0.02
     flag_close_score_count: Annotated[int, Field(ge=2, le=1000)] = 3
+
+    @field_validator("witnesses")
+    @classmethod
+    def _witness_list(cls, value: str) -> str:
+        from frsgate.ledger.cosignature import CosignatureVerifier
+        from frsgate.ledger.merkle import InvalidProof
+
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            url, _, verifier = item.partition(" ")
+            if not url.startswith(("http://", "https://")) or not verifier.strip():
+                raise ValueError(
+                    "FRSGATE_WITNESSES lists 'URL VERIFIER' pairs separated by commas; "
+                    f"{item[:60]!r} is not one"
+                )
+            try:
+                CosignatureVerifier.parse(verifier.strip())
+            except InvalidProof as exc:
+                raise ValueError(f"FRSGATE_WITNESSES: {exc}") from None
+        return value
+
+    @property
+    def witness_home(self) -> Path:
+        """Where the witness run beside the service keeps its key and storage."""
+        return self.home / "witness"
 
     @field_validator("certification_courses")
     @classmethod

@@ -18,12 +18,13 @@ from sqlalchemy import Engine
 
 from frsgate.cli.database import require_installed_database
 from frsgate.config import Settings, load_settings
-from frsgate.errors import FrsGateError
+from frsgate.errors import FrsGateError, ValidationFailed
 from frsgate.ledger.index_check import check_index
 from frsgate.ledger.log import Ledger
 from frsgate.ledger.notes import CheckpointSigner, NoteVerifier, load_or_create_signing_key
 from frsgate.ledger.verify import verify_ledger
 from frsgate.ledger.view import LedgerView
+from frsgate.ledger.witnessed import WitnessReport
 from frsgate.services.runtime import database
 
 app = typer.Typer(
@@ -107,9 +108,36 @@ def verify(
             "compare (reads and parses every entry: slower).",
         ),
     ] = False,
+    no_witness: Annotated[
+        bool,
+        typer.Option(
+            "--no-witness",
+            help="Do not require the log to match its witnesses' latest cosigned checkpoints.",
+        ),
+    ] = False,
+    witness_args: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            help="'URL VERIFIER' of a witness to ask (repeatable; default FRSGATE_WITNESSES, "
+            "or the witness `frsgate serve` runs beside the service).",
+        ),
+    ] = None,
+    witnessed_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--witnessed",
+            help="A cosigned checkpoint note saved earlier (offline), checked with --witness-key.",
+        ),
+    ] = None,
+    witness_key: Annotated[
+        str | None,
+        typer.Option("--witness-key", help="The verifier string of the witness of --witnessed."),
+    ] = None,
 ) -> None:
     """Recompute every leaf, node and root and check every checkpoint signature and their
-    consistency; exit 0 only if all agree, 1 naming the first bad seq otherwise."""
+    consistency, then check the log against its witnesses' latest cosigned checkpoints; exit 0
+    only if all agree, 1 naming the first bad seq or the witness that disagrees otherwise."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -149,19 +177,66 @@ def verify(
             if index and report.ok:
                 bar.update(task, description="checking the index", completed=0, total=None)
                 indexed = check_index(engine, progress=progress)
-    if report.ok and (indexed is None or indexed.ok):
+            witnessed = None
+            if not no_witness and report.ok:
+                bar.update(task, description="asking the witnesses", completed=0, total=None)
+                witnessed = _check_witnesses(
+                    settings, engine, verifier, witness_args, witnessed_file, witness_key
+                )
+    if report.ok:
         typer.echo(report.summary())
-        if indexed is not None:
-            typer.echo(indexed.summary())
+        failed = False
+        for extra in (indexed, witnessed):
+            if extra is None:
+                continue
+            if extra.ok:
+                typer.echo(extra.summary())
+            else:
+                typer.secho(extra.summary(), fg=typer.colors.RED, err=True)
+                for line in getattr(extra, "problems", ())[1:]:
+                    typer.echo(f"  also {line}", err=True)
+                failed = True
+        if failed:
+            raise typer.Exit(EXIT_FAILED)
         return
-    if report.ok and indexed is not None:
-        typer.echo(report.summary())
-        typer.secho(indexed.summary(), fg=typer.colors.RED, err=True)
-        raise typer.Exit(EXIT_FAILED)
     typer.secho(report.summary(), fg=typer.colors.RED, err=True)
     for line in report.more:
         typer.echo(f"  also {line}", err=True)
     raise typer.Exit(EXIT_FAILED)
+
+
+def _check_witnesses(
+    settings: Settings,
+    engine: Engine,
+    log_key: NoteVerifier,
+    witness_args: list[str] | None,
+    witnessed_file: Path | None,
+    witness_key: str | None,
+) -> WitnessReport:
+    """Gather each witness's latest cosigned checkpoint (asked over HTTP, or read from a file
+    saved earlier) and compare the log with them."""
+    from frsgate.ledger.cosignature import CosignatureVerifier
+    from frsgate.ledger.witnessed import Witnessed, check_witnessed
+    from frsgate.services.witnessing import WitnessClient, configured_witnesses
+
+    if (witnessed_file is None) != (witness_key is None):
+        raise ValidationFailed("--witnessed and --witness-key go together")
+    gathered: list[Witnessed] = []
+    if witnessed_file is not None and witness_key is not None:
+        gathered.append(
+            Witnessed(CosignatureVerifier.parse(witness_key), witnessed_file.read_text())
+        )
+    clients: list[WitnessClient] = []
+    for item in witness_args or []:
+        url, _, verifier = item.strip().partition(" ")
+        if not url.startswith(("http://", "https://")) or not verifier.strip():
+            raise ValidationFailed(f"--witness takes 'URL VERIFIER', not {item[:60]!r}")
+        clients.append(WitnessClient(url, CosignatureVerifier.parse(verifier.strip())))
+    if not clients and not gathered:
+        clients = configured_witnesses(settings)
+    gathered.extend(client.latest(settings.ledger_origin) for client in clients)
+    with LedgerView(engine) as view:
+        return check_witnessed(view, log_key, settings.ledger_origin, gathered)
 
 
 @app.command("prove-inclusion")

@@ -40,6 +40,7 @@ def _register() -> None:
     from frsgate.cli import shares as shares_cmd
     from frsgate.cli import token as token_cmd
     from frsgate.cli import users as users_cmd
+    from frsgate.cli import witness as witness_cmd
 
     app.command("init")(init_cmd.init)
     app.command("serve")(serve_cmd.serve)
@@ -49,6 +50,7 @@ def _register() -> None:
     app.add_typer(token_cmd.app, name="token")
     app.add_typer(demo_cmd.app, name="demo")
     app.add_typer(ledger_cmd.app, name="ledger")
+    app.add_typer(witness_cmd.app, name="witness")
     app.add_typer(policy_cmd.app, name="policy")
     app.add_typer(users_cmd.app, name="users")
     app.add_typer(cases_cmd.app, name="cases")

@@ -39,43 +39,31 @@ def require_free_port(host: str, port: int, setting: str) -> None:
 
 
 @contextlib.contextmanager
-def sandbox_beside(settings: Settings) -> Iterator[None]:
-    """Run `frsgate sandbox-frs` in a child process for as long as the service runs.
+def _child_beside(
+    what: str, args: list[str], port: int, setting: str, health: str
+) -> Iterator[None]:
+    """Run `frsgate ARGS` in a child process until the block ends, once `health` answers 200.
 
-    A separate process, not a thread: the sandbox stands in for a remote provider, and sharing
-    the service's interpreter lock would make both slower than they are apart.
+    A separate process, not a thread: the child stands in for a remote party (a provider, a
+    witness), and sharing the service's interpreter lock would make both slower than apart.
     """
-    if not settings.sandbox_frs:
-        yield
-        return
     # Otherwise a process already on the port would answer the health check below and the
-    # service would send probes to it, taking it for the sandbox.
-    require_free_port(SANDBOX_HOST, settings.sandbox_frs_port, "FRSGATE_SANDBOX_FRS_PORT")
-    url = f"http://{SANDBOX_HOST}:{settings.sandbox_frs_port}/v1/health"
-    command = [
-        sys.executable,
-        "-c",
-        "from frsgate.cli.main import main; main()",
-        "sandbox-frs",
-        "--host",
-        SANDBOX_HOST,
-        "--port",
-        str(settings.sandbox_frs_port),
-    ]
+    # service would take it for ours.
+    require_free_port(SANDBOX_HOST, port, setting)
+    command = [sys.executable, "-c", "from frsgate.cli.main import main; main()", *args]
     child = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 - our own program
     try:
         deadline = time.monotonic() + 20
         while True:
             if child.poll() is not None:
                 raise ConfigurationError(
-                    f"the sandbox FRS could not start on port {settings.sandbox_frs_port} "
-                    "(FRSGATE_SANDBOX_FRS_PORT); is the port in use?"
+                    f"the {what} could not start on port {port} ({setting}); is the port in use?"
                 )
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url, timeout=0.5).status_code == 200:
+                if httpx.get(health, timeout=0.5).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                raise ConfigurationError("the sandbox FRS did not answer within 20 s")
+                raise ConfigurationError(f"the {what} did not answer within 20 s")
             time.sleep(0.1)
         yield
     finally:
@@ -84,6 +72,35 @@ def sandbox_beside(settings: Settings) -> Iterator[None]:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
             child.kill()
+
+
+@contextlib.contextmanager
+def sandbox_beside(settings: Settings) -> Iterator[None]:
+    """Run `frsgate sandbox-frs` in a child process for as long as the service runs."""
+    if not settings.sandbox_frs:
+        yield
+        return
+    port = settings.sandbox_frs_port
+    with _child_beside(
+        "sandbox FRS", ["sandbox-frs", "--host", SANDBOX_HOST, "--port", str(port)], port,
+        "FRSGATE_SANDBOX_FRS_PORT", f"http://{SANDBOX_HOST}:{port}/v1/health",
+    ):  # fmt: skip
+        yield
+
+
+@contextlib.contextmanager
+def witness_beside(settings: Settings) -> Iterator[None]:
+    """Run `frsgate witness serve` beside the service on the embedded default (when no
+    FRSGATE_WITNESSES are configured), witnessing this installation's ledger."""
+    if not settings.witness_beside or settings.witnesses.strip():
+        yield
+        return
+    port = settings.witness_port
+    with _child_beside(
+        "witness", ["witness", "serve", "--host", SANDBOX_HOST, "--port", str(port)], port,
+        "FRSGATE_WITNESS_PORT", f"http://{SANDBOX_HOST}:{port}/",
+    ):  # fmt: skip
+        yield
 
 
 def _exit_on_sigterm() -> None:
@@ -121,7 +138,7 @@ def serve(
     listen_host = host or settings.host
     listen_port = port or settings.port
     processes = workers or settings.workers
-    with sandbox_beside(settings):
+    with sandbox_beside(settings), witness_beside(settings):
         if processes > 1:
             # Recovery runs once, here, before any worker starts (see create_app_in_worker).
             with Runtime.open(settings, periodic_checkpoints=False) as runtime:

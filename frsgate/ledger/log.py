@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -398,9 +398,22 @@ class PeriodicCheckpointer:
     one (Settings.checkpoint_interval_seconds; 0 disables). Started and stopped by the
     service."""
 
-    def __init__(self, ledger: Ledger, interval_seconds: float) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        interval_seconds: float,
+        *,
+        after: Callable[[], None] | None = None,
+        first_round_now: bool = False,
+    ) -> None:
         self.ledger = ledger
         self.interval = interval_seconds
+        # Run after each round (e.g. submitting the checkpoint to witnesses); its failures are
+        # logged and never stop the checkpoints.
+        self.after = after
+        # With witnesses, the first round runs at start: a fresh service's log is witnessed
+        # at once, not an interval later.
+        self.first_round_now = first_round_now
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -424,8 +437,19 @@ class PeriodicCheckpointer:
             self._thread = None
 
     def _loop(self) -> None:
+        if self.first_round_now:
+            self._round()
         while not self._stop.wait(self.interval):
+            self._round()
+
+    def _round(self) -> None:
+        try:
+            self.run_once()
+        except Exception:
+            log.exception("periodic ledger checkpoint failed; retrying next interval")
+            return
+        if self.after is not None:
             try:
-                self.run_once()
+                self.after()
             except Exception:
-                log.exception("periodic ledger checkpoint failed; retrying next interval")
+                log.exception("after the periodic checkpoint; retrying next interval")

@@ -102,7 +102,15 @@ class Runtime:
         """Sign a checkpoint every FRSGATE_CHECKPOINT_INTERVAL_SECONDS while the log grows."""
         interval = self.settings.checkpoint_interval_seconds
         if interval > 0 and self.checkpointer is None:
-            self.checkpointer = PeriodicCheckpointer(self.ledger, interval)
+            from frsgate.services.witnessing import configured_witnesses, witness_latest
+
+            witnesses = configured_witnesses(self.settings)
+            self.checkpointer = PeriodicCheckpointer(
+                self.ledger,
+                interval,
+                after=(lambda: witness_latest(self.ledger, witnesses)) if witnesses else None,
+                first_round_now=bool(witnesses),
+            )
             self.checkpointer.start()
 
     @property

@@ -96,6 +96,7 @@ def serving(tmp_path: Path, database_url: str, *, workers: int) -> Iterator[Serv
         "FRSGATE_PORT": str(port),
         "FRSGATE_SANDBOX_FRS": "true",
         "FRSGATE_SANDBOX_FRS_PORT": str(sandbox_port),
+        "FRSGATE_WITNESS_PORT": str(free_port()),
         "FRSGATE_ENVIRONMENT": "development",
     }
     frsgate(env, "init", "--demo")

@@ -5,6 +5,8 @@ sandbox FRS it starts beside itself), tokens from `frsgate token issue`, HTTP on
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import httpx
 import pytest
 from helpers import exigent_body, post_probe, submission_body
 from images import astronaut_jpeg
-from processes import Served, frsgate, serving, stop
+from processes import CLI, Served, frsgate, serving, stop
 
 
 @pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
@@ -53,13 +55,28 @@ def test_serve_process_allows_denies_and_keeps_a_verifiable_ledger(served: Serve
     assert decision["decision"] == "deny"
     assert "4.C.3" in {c["section"] for c in decision["citations"]}
 
+    # The witness `serve` runs beside the service cosigned a checkpoint at start, and verify
+    # checks the log against it while both run.
+    deadline = time.monotonic() + 30
+    while True:
+        live = subprocess.run(
+            [*CLI, "ledger", "verify"], env=served.env, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        if live.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert live.returncode == 0, live.stdout + live.stderr
+    assert "witnessed: " in live.stdout
+
     stop(served)
     assert served.process.returncode is not None
     # The sandbox child went with the service: its port answers no more.
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{served.sandbox_port}/v1/health", timeout=1)
 
-    verified = frsgate(served.env, "ledger", "verify")
+    # The witness went with the service too: the tree and stored checkpoints still verify.
+    verified = frsgate(served.env, "ledger", "verify", "--no-witness")
     assert verified.stdout.strip(), "ledger verify printed no summary"
     entries = [
         json.loads(line)

@@ -134,6 +134,7 @@ def two_processes(tmp_path: Path, database_url: str) -> Iterator[Pair]:
         "FRSGATE_HOME": str(tmp_path / "home"),
         "FRSGATE_DATABASE_URL": database_url,
         "FRSGATE_SANDBOX_FRS": "false",
+        "FRSGATE_WITNESS_BESIDE": "false",
         "FRSGATE_SANDBOX_FRS_PORT": str(sandbox_port),
         "FRSGATE_ENVIRONMENT": "development",
         # Many submissions by one agent in a minute: not what the rate limit is about here.
@@ -338,7 +339,7 @@ def test_two_processes_on_one_database_settle_every_race_once(
         env = pair.a.env
     with ThreadPoolExecutor(2) as pool:
         # `ledger verify` exits 0, or `frsgate` fails the test with its output.
-        verified = pool.submit(frsgate, env, "ledger", "verify")
+        verified = pool.submit(frsgate, env, "ledger", "verify", "--no-witness")
         entries = _ledger(env)
         verified.result()
     assert [e["seq"] for e in entries] == list(range(len(entries)))  # one ledger, no gap
@@ -385,6 +386,7 @@ def test_a_process_starting_leaves_another_process_dispatch_alone(
         "FRSGATE_HOME": str(tmp_path / "home"),
         "FRSGATE_DATABASE_URL": database_url,
         "FRSGATE_SANDBOX_FRS": "false",
+        "FRSGATE_WITNESS_BESIDE": "false",
         "FRSGATE_SANDBOX_FRS_PORT": str(sandbox_port),
         "FRSGATE_ENVIRONMENT": "development",
         "FRSGATE_FRS_TIMEOUT_SECONDS": "90",

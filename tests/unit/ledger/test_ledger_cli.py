@@ -64,7 +64,7 @@ def test_checkpoint_verify_and_tamper(
     assert result.output == note_file.read_text()
     assert result.output.split("\n")[1] == "12"
 
-    ok = runner.invoke(app, ["verify", "--checkpoint", str(note_file)])
+    ok = runner.invoke(app, ["verify", "--no-witness", "--checkpoint", str(note_file)])
     assert ok.exit_code == 0, ok.output
     assert "12 entries" in ok.output
 
@@ -72,7 +72,7 @@ def test_checkpoint_verify_and_tamper(
         conn.execute(
             update(ledger_entries).where(ledger_entries.c.seq == 7).values(entry=b'{"v":1}')
         )
-    bad = runner.invoke(app, ["verify", "--checkpoint", str(note_file)])
+    bad = runner.invoke(app, ["verify", "--no-witness", "--checkpoint", str(note_file)])
     assert bad.exit_code == 1
     assert "seq 7" in bad.output
 
@@ -82,7 +82,7 @@ def test_verify_with_an_explicit_key_and_bad_inputs(
 ) -> None:
     local_ledger.append(draft(0))
     key = runner.invoke(app, ["key"]).output.strip()
-    assert runner.invoke(app, ["verify", "--key", key]).exit_code == 0
+    assert runner.invoke(app, ["verify", "--no-witness", "--key", key]).exit_code == 0
     assert runner.invoke(app, ["verify", "--key", "nonsense"]).exit_code == 2
     forged = tmp_path / "forged.note"
     forged.write_text("frsgate.example/ledger\n1\nAAAA\n\n\u2014 x AAAA\n")
@@ -134,7 +134,7 @@ def test_verify_index_finds_an_index_row_changed_behind_the_appender(
 
     denied = {"outcome": Outcome.DENIED, "citations": [Citation("r.x", "4.B.1", "no")]}
     local_ledger.append_many([draft(i, **(denied if i == 3 else {})) for i in range(9)])
-    ok = runner.invoke(app, ["verify", "--index"])
+    ok = runner.invoke(app, ["verify", "--no-witness", "--index"])
     assert ok.exit_code == 0, ok.output
     assert "ledger index OK: 9 entries" in ok.output
     # The tree still verifies: only the derived row changed, which a report would count.
@@ -142,8 +142,8 @@ def test_verify_index_finds_an_index_row_changed_behind_the_appender(
         conn.execute(
             update(ledger_index).where(ledger_index.c.seq == 5).values(case_number="HSI-OTHER")
         )
-    assert runner.invoke(app, ["verify"]).exit_code == 0
-    bad = runner.invoke(app, ["verify", "--index"])
+    assert runner.invoke(app, ["verify", "--no-witness"]).exit_code == 0
+    bad = runner.invoke(app, ["verify", "--no-witness", "--index"])
     assert bad.exit_code == 1
     assert "seq 5" in bad.output
     assert "case_number" in bad.output
