@@ -21,7 +21,12 @@ from frsgate.config import Settings, load_settings
 from frsgate.errors import FrsGateError, ValidationFailed
 from frsgate.ledger.index_check import check_index
 from frsgate.ledger.log import Ledger
-from frsgate.ledger.notes import CheckpointSigner, NoteVerifier, load_or_create_signing_key
+from frsgate.ledger.notes import (
+    CheckpointSigner,
+    NoteOpener,
+    NoteVerifier,
+    load_or_create_signing_key,
+)
 from frsgate.ledger.verify import verify_ledger
 from frsgate.ledger.view import LedgerView
 from frsgate.ledger.witnessed import WitnessReport
@@ -59,12 +64,44 @@ def _signer(settings: Settings, *, create: bool) -> CheckpointSigner:
 
 
 @app.command("key")
-def key() -> None:
+def key(
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="Print every key the log has signed with, oldest first: a verifier string and "
+            "the last tree size it may sign ('current' for the key in use). Publish it.",
+        ),
+    ] = False,
+) -> None:
     """Print the note verifier string auditors use to check checkpoints (creates the key on
     first use)."""
     with _errors():
         settings = load_settings()
-        typer.echo(_signer(settings, create=True).verifier.verifier_string)
+        signer = _signer(settings, create=True)
+        if history:
+            from frsgate.services.ledger_keys import key_history
+
+            typer.echo(key_history(settings).text(), nl=False)
+            return
+        typer.echo(signer.verifier.verifier_string)
+
+
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """Retire the checkpoint signing key for a new one. Stop the service first (it signs with
+    the key it loaded). The handover checkpoint is signed by both keys; old checkpoints keep
+    verifying with the published key history (`frsgate ledger key --history`)."""
+    from frsgate.services.ledger_keys import rotate_ledger_key
+
+    with _errors():
+        settings = load_settings()
+        with _engine(settings) as engine:
+            done = rotate_ledger_key(settings, engine)
+    typer.echo(f"retired  {done.retired} (valid up to tree size {done.handover_size})")
+    typer.echo(f"current  {done.new}")
+    typer.echo("Publish the key history (`frsgate ledger key --history`) and give the new key to "
+               "the witnesses (`frsgate witness serve --log`).")  # fmt: skip
 
 
 @app.command("checkpoint")
@@ -97,7 +134,14 @@ def verify(
     key_string: Annotated[
         str | None,
         typer.Option(
-            "--key", help="Note verifier string (default: this installation's ledger key)."
+            "--key", help="Note verifier string (default: this installation's key history)."
+        ),
+    ] = None,
+    history_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-history",
+            help="A published key history (`frsgate ledger key --history`) instead of --key.",
         ),
     ] = None,
     index: Annotated[
@@ -143,11 +187,18 @@ def verify(
 
     with _errors():
         settings = load_settings()
-        verifier = (
-            NoteVerifier.parse(key_string)
-            if key_string
-            else _signer(settings, create=False).verifier
-        )
+        from frsgate.ledger.notes import KeyHistory
+        from frsgate.services.ledger_keys import key_history
+
+        if key_string and history_file is not None:
+            raise ValidationFailed("--key and --key-history are alternatives")
+        verifier: NoteVerifier | KeyHistory
+        if key_string:
+            verifier = NoteVerifier.parse(key_string)
+        elif history_file is not None:
+            verifier = KeyHistory.parse(history_file.read_text())
+        else:
+            verifier = key_history(settings)
         trusted = checkpoint_file.read_text() if checkpoint_file is not None else None
         console = Console(stderr=True)
         with (
@@ -208,7 +259,7 @@ def verify(
 def _check_witnesses(
     settings: Settings,
     engine: Engine,
-    log_key: NoteVerifier,
+    log_key: NoteOpener,
     witness_args: list[str] | None,
     witnessed_file: Path | None,
     witness_key: str | None,

@@ -109,6 +109,7 @@ class EventTag(StrEnum):
     LEDGER_CHECKPOINT_ISSUE = "ledger:checkpoint:issue"
     LEDGER_ENTRIES_READ = "ledger:entries:read"
     LEDGER_VERIFY_RUN = "ledger:verify:run"
+    LEDGER_KEY_ROTATE = "ledger:key:rotate"
     EXPORT_LEDGER_RUN = "export:ledger:run"
     REPORT_RECORD_CREATE = "report:record:create"
 

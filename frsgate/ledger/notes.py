@@ -21,6 +21,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -201,12 +202,106 @@ class SignedCheckpoint:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class HistoricKey:
+    """A log key with the last tree size it may sign (None: the current key)."""
+
+    verifier: NoteVerifier
+    retired_at: int | None = None
+
+    def line(self) -> str:
+        """Its line in the published key history: verifier string, then the size or `current`."""
+        until = "current" if self.retired_at is None else str(self.retired_at)
+        return f"{self.verifier.verifier_string} {until}"
+
+
+class KeyHistory:
+    """Every key the log has signed with, oldest first, the last one current.
+
+    A rotated-out key stays valid for the checkpoints it signed before it was retired, and
+    for nothing after: a checkpoint larger than a key's retirement size that carries only that
+    key's signature is refused (someone holding an old private key cannot extend the log).
+    The rotation's handover checkpoint is signed by both keys, which ties each key to the next.
+    """
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: list[HistoricKey]) -> None:
+        if not keys or keys[-1].retired_at is not None:
+            raise InvalidProof("a key history ends with the current key")
+        if any(k.retired_at is None for k in keys[:-1]):
+            raise InvalidProof("only the last key of a history is current")
+        if len({k.verifier.name for k in keys}) != 1:
+            raise InvalidProof("every key of a log's history has the log's name")
+        sizes = [k.retired_at for k in keys[:-1] if k.retired_at is not None]
+        if sizes != sorted(sizes):
+            raise InvalidProof("retired keys are listed in the order they were retired")
+        self.keys = keys
+
+    @property
+    def name(self) -> str:
+        return self.keys[-1].verifier.name
+
+    @property
+    def current(self) -> NoteVerifier:
+        return self.keys[-1].verifier
+
+    def text(self) -> str:
+        return "".join(f"{k.line()}\n" for k in self.keys)
+
+    @classmethod
+    def parse(cls, text: str) -> KeyHistory:
+        """Read the published form (`text`): one `VERIFIER SIZE|current` per line."""
+        keys = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            verifier_text, _, size = line.strip().rpartition(" ")
+            if size != "current" and not size.isdigit():
+                raise InvalidProof(
+                    f"key history line {number}: ends with neither a size nor 'current'"
+                )
+            keys.append(
+                HistoricKey(
+                    NoteVerifier.parse(verifier_text), None if size == "current" else int(size)
+                )
+            )
+        return cls(keys)
+
+    def open(self, note: str) -> str:
+        """The body of `note` if a key of the history may have signed it; `InvalidProof`."""
+        refused: str | None = None
+        for key in reversed(self.keys):
+            try:
+                body = key.verifier.open(note)
+            except InvalidProof as exc:
+                refused = refused or str(exc)
+                continue
+            if key.retired_at is not None and Checkpoint.parse(body).tree_size > key.retired_at:
+                refused = (
+                    f"signed only by a key retired at tree size {key.retired_at}, "
+                    "which may not sign a later checkpoint"
+                )
+                continue
+            return body
+        raise InvalidProof(refused or "the note carries no signature by the log's keys")
+
+
+class NoteOpener(Protocol):
+    """What opens a checkpoint note: one key (`NoteVerifier`) or a log's history of keys."""
+
+    @property
+    def name(self) -> str: ...
+
+    def open(self, note: str) -> str: ...
+
+
 def sign_checkpoint(signer: CheckpointSigner, checkpoint: Checkpoint) -> SignedCheckpoint:
     return SignedCheckpoint(checkpoint, signer.sign_note(checkpoint.body()))
 
 
 def open_checkpoint(
-    verifier: NoteVerifier, note: str, *, origin: str | None = None
+    verifier: NoteOpener, note: str, *, origin: str | None = None
 ) -> SignedCheckpoint:
     """Verify `note`'s signature and parse its body; `InvalidProof` if either fails."""
     checkpoint = Checkpoint.parse(verifier.open(note))

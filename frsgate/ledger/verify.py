@@ -39,7 +39,13 @@ from frsgate.ledger.merkle import (
     subtree_keys,
     verify_consistency,
 )
-from frsgate.ledger.notes import NoteVerifier, SignedCheckpoint, open_checkpoint
+from frsgate.ledger.notes import (
+    KeyHistory,
+    NoteOpener,
+    NoteVerifier,
+    SignedCheckpoint,
+    open_checkpoint,
+)
 from frsgate.store.engine import is_sqlite
 
 CHUNK_LEVEL = 16
@@ -81,7 +87,7 @@ class _Problems:
 
 def verify_ledger(
     engine: Engine,
-    verifier_key: NoteVerifier | str,
+    verifier_key: NoteVerifier | KeyHistory | str,
     *,
     trusted_checkpoint: str | None = None,
     origin: str | None = None,
@@ -90,7 +96,8 @@ def verify_ledger(
 ) -> VerifyReport:
     """Recompute and check the whole ledger stored behind `engine`.
 
-    `verifier_key` is the note verifier (or its string) the checkpoints must be signed with;
+    `verifier_key` is the note verifier (or its string) the checkpoints must be signed with,
+    or the log's key history after a rotation (each checkpoint signed by a key valid at its size);
     `trusted_checkpoint` a signed checkpoint note published earlier, which the stored log must
     still contain; `origin` the log name checkpoints must carry (default: the key's name).
     `progress(done, total)` is called as entries are checked. With `parallel`, a large log's
@@ -126,7 +133,7 @@ class _Verification:
     def __init__(
         self,
         reader: storage.Reader,
-        verifier: NoteVerifier,
+        verifier: NoteOpener,
         origin: str,
         trusted: SignedCheckpoint | None,
         progress: Progress | None,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from frsgate.ledger.cosignature import CosignatureVerifier
 from frsgate.ledger.merkle import InvalidProof
-from frsgate.ledger.notes import NoteVerifier, open_checkpoint
+from frsgate.ledger.notes import NoteOpener, open_checkpoint
 from frsgate.ledger.storage import Reader
 from frsgate.ledger.view import LedgerView
 
@@ -53,7 +53,7 @@ def _b64(data: bytes) -> str:
 
 
 def check_witnessed(
-    view: LedgerView, log_key: NoteVerifier, origin: str, witnessed: list[Witnessed]
+    view: LedgerView, log_key: NoteOpener, origin: str, witnessed: list[Witnessed]
 ) -> WitnessReport:
     """Compare the log behind `view` with each witness's latest cosigned checkpoint."""
     problems: list[str] = []

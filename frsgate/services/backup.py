@@ -143,6 +143,9 @@ def _key_files(settings: Settings) -> dict[str, Path]:
         "keys/ledger-ed25519.pem": settings.ledger_key_path,
         "keys/vault-kek.bin": settings.vault_kek_path,
         "keys/token-ed25519.pem": settings.token_key_path,
+        # The retired ledger keys (after `frsgate ledger rotate-key`): what verifies the
+        # checkpoints they signed.
+        "keys/ledger-key-history.txt": settings.keys_dir / "ledger-key-history.txt",
     }
 
 
@@ -861,9 +864,13 @@ def _verify_and_record(
             f"backup's signed checkpoint says size {signed.tree_size} and root "
             f"{b64encode(signed.root)}; {_NOT_SERVED}"
         )
+    from frsgate.services.ledger_keys import key_history
+
+    # The installation's key is the backup's (checked before restoring); its history, restored
+    # with it, verifies checkpoints signed before a rotation.
     report = verify_ledger(
         engine,
-        verifier,
+        key_history(settings),
         trusted_checkpoint=trusted_checkpoint or signed.note,
         origin=settings.ledger_origin,
     )
