@@ -96,6 +96,10 @@ class Settings(BaseSettings):
 
     # Probe intake limits (vault)
     max_probe_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
+    # How long a probe image (and its searches' candidate images) is kept, in days, before
+    # `frsgate vault shred` destroys it with its data key; 0 keeps images (the memo sets no
+    # period: the agency's records schedule does).
+    probe_retention_days: Annotated[int, Field(ge=0, le=36500)] = 0
     max_probe_pixels: Annotated[int, Field(ge=64 * 64)] = 40_000_000
     min_face_pixels: Annotated[int, Field(ge=16)] = 60
 

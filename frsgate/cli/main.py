@@ -40,6 +40,7 @@ def _register() -> None:
     from frsgate.cli import shares as shares_cmd
     from frsgate.cli import token as token_cmd
     from frsgate.cli import users as users_cmd
+    from frsgate.cli import vault as vault_cmd
     from frsgate.cli import witness as witness_cmd
 
     app.command("init")(init_cmd.init)
@@ -51,6 +52,7 @@ def _register() -> None:
     app.add_typer(demo_cmd.app, name="demo")
     app.add_typer(ledger_cmd.app, name="ledger")
     app.add_typer(witness_cmd.app, name="witness")
+    app.add_typer(vault_cmd.app, name="vault")
     app.add_typer(policy_cmd.app, name="policy")
     app.add_typer(users_cmd.app, name="users")
     app.add_typer(cases_cmd.app, name="cases")

@@ -58,6 +58,7 @@ class EventTag(StrEnum):
     # Probes: only their SHA-256 ever enters the ledger; every view of an image is recorded.
     PROBE_RECORD_CREATE = "probe:record:create"
     PROBE_IMAGE_VIEW = "probe:image:view"
+    PROBE_IMAGE_SHRED = "probe:image:shred"
     PROBE_STATUS_CHANGE = "probe:status:change"
     PROBE_INTAKE_REFUSE = "probe:intake:refuse"
 
@@ -110,6 +111,7 @@ class EventTag(StrEnum):
     LEDGER_ENTRIES_READ = "ledger:entries:read"
     LEDGER_VERIFY_RUN = "ledger:verify:run"
     LEDGER_KEY_ROTATE = "ledger:key:rotate"
+    VAULT_KEK_ROTATE = "vault:kek:rotate"
     EXPORT_LEDGER_RUN = "export:ledger:run"
     REPORT_RECORD_CREATE = "report:record:create"
 

@@ -79,6 +79,9 @@ class Runtime:
             signer = load_or_create_signing_key(
                 settings.ledger_key_path, name=settings.ledger_origin, create=create_keys
             )
+            from frsgate.services.vault_keys import require_no_pending_rotation
+
+            require_no_pending_rotation(settings)
             kek = load_or_create_kek(settings.vault_kek_path, create=create_keys)
             ledger = Ledger(engine, signer=signer, origin=settings.ledger_origin)
         except BaseException:
