@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     # The deadline of an after-the-fact exigent approval (memo 4.C.3) is policy, not
     # configuration: the pack's `exigent_approval_deadline_hours`, approved with the pack.
     rate_limit_per_user_per_hour: Annotated[int, Field(ge=1)] = 30
+    # How long an exigent use's after-the-fact approval (memo 4.C.3) may stay overdue before
+    # it is escalated to the next supervisor up (users.supervisor_id of those who decide it),
+    # who may then decide it too. The memo sets no number; the default gives the case's
+    # supervisors one more window as long as the pack's post-hoc one (24 h, "as soon as
+    # practicable thereafter"), so no exigent use waits more than two such windows for a
+    # supervisor's decision. 0 escalates at the deadline itself.
+    exigent_escalation_hours: Annotated[float, Field(ge=0, le=720)] = 24.0
     rate_limit_per_case_per_hour: Annotated[int, Field(ge=1)] = 60
     frs_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     frs_max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
@@ -125,6 +132,11 @@ class Settings(BaseSettings):
     flag_low_score: Annotated[float, Field(ge=0, le=1)] = 0.6
     flag_close_score_margin: Annotated[float, Field(ge=0, le=1)] = 0.02
     flag_close_score_count: Annotated[int, Field(ge=2, le=1000)] = 3
+
+    # The supervisor's routine log review (memo 4.E.4): the length of a review period in days.
+    # Periods are laid end to end from Monday 1970-01-05 00:00 UTC, so 7 (weekly, as CJIS
+    # AU-6 asks) starts each on a Monday at 00:00 UTC; see frsgate.domain.log_review.
+    log_review_period_days: Annotated[int, Field(ge=1, le=366)] = 7
 
     @field_validator("witnesses")
     @classmethod

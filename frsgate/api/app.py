@@ -42,9 +42,12 @@ from frsgate.api.routes import (
     disclosure,
     leads,
     ledger,
+    log_format,
+    log_review,
     policy,
     probes,
     queues,
+    reports,
     review,
     roi,
     sharing,
@@ -63,6 +66,7 @@ ROUTERS = (
     approvals.router,
     queues.router,
     ledger.router,
+    ledger.cases_router,
     policy.router,
     admin_users.router,
     admin_cases.router,
@@ -72,6 +76,9 @@ ROUTERS = (
     leads.router,
     roi.router,
     sharing.router,
+    reports.router,
+    log_review.router,
+    log_format.router,
 )
 
 DOCS_URL = "/docs"

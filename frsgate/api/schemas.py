@@ -315,10 +315,20 @@ class ApprovalOut(_Out):
 
 
 class PendingApprovalOut(ApprovalOut):
-    """An approval in a decider's queue, with its case number and whether it is overdue."""
+    """An approval in a decider's queue, with its case number and whether it is overdue; for
+    an exigent use's after-the-fact approval (memo 4.C.3), when it escalates to the next
+    supervisor up if still pending, whether it has, and whether it is in this queue because it
+    was escalated to the caller."""
 
     case_number: str | None
     overdue: bool
+    escalation_due_at: Timestamp | None = Field(
+        description="FRSGATE_EXIGENT_ESCALATION_HOURS after the deadline (exigent use only)"
+    )
+    escalated: bool
+    escalated_to_you: bool = Field(
+        description="In your queue as the next supervisor up of those who decide it"
+    )
 
 
 class ApprovalListOut(_Out):
@@ -349,14 +359,61 @@ class RoiUnfiledOut(_Out):
     days_overdue: int = Field(description="Whole days past the deadline (0: less than one)")
 
 
+class VolumeOut(_Out):
+    """The requester's recent volume of submissions, which a rate-limit lift is judged on."""
+
+    requester_last_hour: int
+    requester_last_day: int
+    requester_last_week: int
+    case_last_hour: int | None = Field(description="None for a program's use without a case")
+    refused_last_day: int = Field(description="Rate-limit refusals of the requester, last 24 h")
+    limit_per_user_per_hour: int | None
+    limit_per_case_per_hour: int | None
+
+
+class RateLimitItemOut(_Out):
+    """A rate-limit lift asked of the supervisor (memo 4.B.4), with the volume to judge it."""
+
+    kind: Literal["rate_limit_override"]
+    approval: PendingApprovalOut
+    volume: VolumeOut
+
+
+class ReviewPeriodOut(_Out):
+    """A log review period (memo 4.E.4): named by its start date, `[starts_at, ends_at)` UTC."""
+
+    start: str = Field(description="The period's start date (YYYY-MM-DD), its name")
+    days: int
+    starts_at: Timestamp
+    ends_at: Timestamp
+
+
+class MissedReviewOut(_Out):
+    """A finished period a supervisor under the caller did not sign off although their cases
+    had uses, refused attempts or reads in it (memo 4.E.4)."""
+
+    kind: Literal["log_review_missed"]
+    supervisor_id: str
+    supervisor: str = Field(description="The supervisor's username")
+    period: ReviewPeriodOut
+    entries: int = Field(description="Reviewable entries of their cases in the period")
+
+
 class SupervisorQueueOut(_Out):
-    """A supervisor's cases: approvals (overdue first), the overdue ones again, submissions
-    whose outcome is unknown after a crash, and results whose ROI entry is overdue."""
+    """A supervisor's cases: approvals (overdue first), the overdue ones again, the overdue
+    exigent approvals escalated to the caller as the next supervisor up, the rate-limit lifts
+    with the requester's volume, submissions whose outcome is unknown after a crash, and
+    results whose ROI entry is overdue."""
 
     approvals: list[PendingApprovalOut]
     overdue: list[PendingApprovalOut]
+    escalated: list[PendingApprovalOut]
+    rate_limits: list[RateLimitItemOut]
     outcome_unknown: list[SubmissionOut]
     roi_unfiled: list[RoiUnfiledOut]
+    missed_reviews: list[MissedReviewOut] = Field(
+        default=[], description="Log reviews the supervisors under the caller missed (4.E.4)"
+    )
 
 
 class ProviderOut(_Out):
@@ -525,6 +582,31 @@ class ConsistencyProofOut(_Out):
     first_size: int
     tree_size: int
     hashes: list[Base64]
+
+
+class CaseLedgerEntryOut(_Out):
+    """One entry of a case: its canonical JSON text, leaf hash and inclusion proof against the
+    page's checkpoint."""
+
+    seq: int
+    entry: str
+    leaf_hash: Base64
+    proof: InclusionProofOut
+
+
+class CaseLedgerOut(_Out):
+    """A page of one case's ledger entries (memo 4.E.4), with a signed checkpoint that covers
+    them; `next_cursor` is the `cursor` of the next page (None: this is the last)."""
+
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True)
+
+    case: str = Field(description="The case number")
+    from_: str | None = Field(alias="from", description="As asked: a date or RFC 3339 time")
+    to: str | None
+    cursor: int | None
+    next_cursor: int | None
+    checkpoint: CheckpointOut
+    entries: list[CaseLedgerEntryOut]
 
 
 # --- administration: accounts ----------------------------------------------------------------

@@ -30,9 +30,13 @@ def _register() -> None:
     from frsgate.cli import init as init_cmd
     from frsgate.cli import leads as leads_cmd
     from frsgate.cli import ledger as ledger_cmd
+    from frsgate.cli import log_format as log_format_cmd
+    from frsgate.cli import log_review as log_review_cmd
+    from frsgate.cli import oversight_reads as oversight_reads_cmd
     from frsgate.cli import policy as policy_cmd
     from frsgate.cli import programs as programs_cmd
     from frsgate.cli import providers as providers_cmd
+    from frsgate.cli import report as report_cmd
     from frsgate.cli import review as review_cmd
     from frsgate.cli import roi as roi_cmd
     from frsgate.cli import sandbox as sandbox_cmd
@@ -48,12 +52,16 @@ def _register() -> None:
     app.command("sandbox-frs")(sandbox_cmd.sandbox_frs)
     app.command("backup")(backup_cmd.backup)
     app.command("restore")(backup_cmd.restore)
+    app.command("report")(report_cmd.report)
     app.add_typer(token_cmd.app, name="token")
     app.add_typer(demo_cmd.app, name="demo")
     app.add_typer(ledger_cmd.app, name="ledger")
     app.add_typer(witness_cmd.app, name="witness")
     app.add_typer(vault_cmd.app, name="vault")
+    policy_cmd.app.add_typer(log_format_cmd.app, name="log-format")
     app.add_typer(policy_cmd.app, name="policy")
+    app.add_typer(log_review_cmd.app, name="log-review")
+    app.add_typer(log_review_cmd.referrals_app, name="referrals")
     app.add_typer(users_cmd.app, name="users")
     app.add_typer(cases_cmd.app, name="cases")
     app.add_typer(programs_cmd.app, name="programs")
@@ -65,7 +73,9 @@ def _register() -> None:
     app.add_typer(roi_cmd.app, name="roi")
     app.add_typer(shares_cmd.app, name="shares")
     app.add_typer(shares_cmd.partner_app, name="partner-searches")
+    disclosure_cmd.app.command("ledger")(oversight_reads_cmd.ledger)
     app.add_typer(disclosure_cmd.app, name="case")
+    app.add_typer(oversight_reads_cmd.queue_app, name="queue")
 
 
 _register()

@@ -22,7 +22,8 @@ class ApprovalKind(StrEnum):
     flagged_justification = "flagged_justification"  # a justification the policy flagged
     exigent_provider = "exigent_provider"  # memo 4.C.3: before use or soon after
     rate_limit_override = "rate_limit_override"
-    policy_pack_activation = "policy_pack_activation"  # igp approves rules and log format
+    policy_pack_activation = "policy_pack_activation"  # igp approves the rules (fn2)
+    log_format_approval = "log_format_approval"  # igp approves the log format (fn2)
 
 
 class ApprovalSubject(StrEnum):
@@ -31,6 +32,7 @@ class ApprovalSubject(StrEnum):
     probe = "probe"
     submission = "submission"
     policy_pack = "policy_pack"
+    log_format = "log_format"  # a log-format version (fn2): "v<N>@<sha256>"
     user = "user"
     case = "case"
 

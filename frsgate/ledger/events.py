@@ -75,12 +75,24 @@ class EventTag(StrEnum):
     APPROVAL_REQUEST_CREATE = "approval:request:create"
     APPROVAL_REQUEST_DECIDE = "approval:request:decide"
     APPROVAL_REQUEST_EXPIRE = "approval:request:expire"
+    # An overdue exigent-use approval sent up to the next supervisor (memo 4.C.3, 4.E.4).
+    APPROVAL_REQUEST_ESCALATE = "approval:request:escalate"
 
     # Work queues read (approvals, supervisor, OSDM): what a decider was shown.
     QUEUE_ITEMS_READ = "queue:items:read"
 
     # Service metrics read by a monitoring account (counters only, nothing about a case).
     METRICS_RECORDS_READ = "metrics:records:read"
+
+    # The supervisor's routine review of the logs and referrals to OPR (memo 4.E.4), and the
+    # privacy office's approval of the log format (fn2).
+    OVERSIGHT_REVIEW_READ = "oversight:review:read"
+    OVERSIGHT_REVIEW_SIGN = "oversight:review:sign"
+    OVERSIGHT_REFERRAL_CREATE = "oversight:referral:create"
+    OVERSIGHT_REFERRALS_READ = "oversight:referrals:read"
+    OVERSIGHT_REFERRAL_DECIDE = "oversight:referral:decide"
+    LEDGER_FORMAT_READ = "ledger:format:read"
+    LEDGER_FORMAT_APPROVE = "ledger:format:approve"
 
     # Results and what follows them (memo 4.D).
     CANDIDATES_LIST_VIEW = "candidates:list:view"

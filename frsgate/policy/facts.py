@@ -66,6 +66,21 @@ class Action(StrEnum):
     partner_search_record = "partner_search.record"
     # A case's own logs that are not FRS results (the searches partner agencies ran for it).
     case_records_view = "case_records.view"
+    # The supervisor's routine review of the logs of their cases (memo 4.E.4): reading a
+    # period's review, signing it off, referring findings to OPR; OPR reading the referrals
+    # and recording what it found.
+    log_review_read = "log_review.read"
+    log_review_sign_off = "log_review.sign_off"
+    log_review_refer = "log_review.refer"
+    referral_view = "referral.view"
+    referral_decide = "referral.decide"
+    # The log format and the manner of its storage and accessibility, approved by IGP (fn2):
+    # asking for the approval, deciding it, reading where it stands.
+    log_format_request = "log_format.request"
+    log_format_approve = "log_format.approve"
+    log_format_view = "log_format.view"
+    # An oversight report (memo 4.E.4, 4.E.5, fn2): the resource names which report.
+    report_run = "report.run"
 
 
 class ResourceKind(StrEnum):
@@ -90,6 +105,10 @@ class ResourceKind(StrEnum):
     metrics = "metrics"
     roi_entry = "roi_entry"
     partner_search = "partner_search"
+    log_review = "log_review"
+    referral = "referral"
+    log_format = "log_format"
+    report = "report"
 
 
 RESOURCE_KIND: dict[Action, ResourceKind] = {
@@ -126,6 +145,15 @@ RESOURCE_KIND: dict[Action, ResourceKind] = {
     Action.roi_file: ResourceKind.roi_entry,
     Action.partner_search_record: ResourceKind.partner_search,
     Action.case_records_view: ResourceKind.case,
+    Action.log_review_read: ResourceKind.log_review,
+    Action.log_review_sign_off: ResourceKind.log_review,
+    Action.log_review_refer: ResourceKind.log_review,
+    Action.referral_view: ResourceKind.referral,
+    Action.referral_decide: ResourceKind.referral,
+    Action.log_format_request: ResourceKind.log_format,
+    Action.log_format_approve: ResourceKind.log_format,
+    Action.log_format_view: ResourceKind.log_format,
+    Action.report_run: ResourceKind.report,
 }
 
 
@@ -254,6 +282,9 @@ class ApprovalRequestFacts:
 
     kind: ApprovalKind
     decider_supervises: bool = False  # the decider supervises its case or program
+    # An overdue exigent approval was escalated (the escalation is on the ledger) and the
+    # decider is the next supervisor up of those who decide it (memo 4.C.3, 4.E.4).
+    decider_escalated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +341,39 @@ class ExportFacts:
     decider_supervises: bool = False
 
 
+class LedgerScope(StrEnum):
+    """What a `ledger.read` reads: the whole log (its contract routes), or one case's entries."""
+
+    all = "all"
+    case = "case"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerReadFacts:
+    """A read of the ledger. Not stated means the whole log, the strictest scope (fail closed):
+    supervisors read their own cases' entries only (memo 4.E.4), OPR and IGP all (4.E.5, fn2)."""
+
+    scope: LedgerScope = LedgerScope.all
+    decider_supervises: bool = False  # the reader supervises the case read
+
+
+@dataclass(frozen=True, slots=True)
+class LogReviewFacts:
+    """A supervisor's review of a period's logs (memo 4.E.4), from the stored records: whose
+    review it is, and whether that supervisor supervises every case the act names (the case a
+    read narrows to, the entries and submissions a referral concerns)."""
+
+    own_review: bool = False  # the review is the decider's own (they are its supervisor)
+    reviewer_supervises: bool = False  # its supervisor supervises every case the act names
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralFacts:
+    """A referral to OPR (memo 4.E.4): whether the decider is the supervisor who made it."""
+
+    own_referral: bool = False
+
+
 class ChangeOp(StrEnum):
     """What an administrative act does to a record (`ChangeFacts.op`)."""
 
@@ -361,7 +425,11 @@ class Context:
     share: ShareFacts | None = None
     export: ExportFacts | None = None
     partner_search: PartnerSearchFacts | None = None
+    log_review: LogReviewFacts | None = None  # log_review.* (memo 4.E.4)
+    referral: ReferralFacts | None = None  # referral.view
     queue: str | None = None  # which queue `queue.view` reads
+    ledger: LedgerReadFacts = field(default_factory=LedgerReadFacts)  # what `ledger.read` reads
+    report: str | None = None  # which report `report.run` runs (supervisor, opr, igp, annual)
     change: ChangeFacts | None = None  # an administrative act's change
     now: datetime | None = None
 

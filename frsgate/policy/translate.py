@@ -52,6 +52,10 @@ CEDAR_RESOURCE_TYPE: dict[ResourceKind, str] = {
     ResourceKind.metrics: "Metrics",
     ResourceKind.roi_entry: "RoiEntry",
     ResourceKind.partner_search: "PartnerSearch",
+    ResourceKind.log_review: "LogReview",
+    ResourceKind.referral: "Referral",
+    ResourceKind.log_format: "LogFormat",
+    ResourceKind.report: "Report",
 }
 
 # The context records each action's rules read (mirrors schema.cedarschema).
@@ -114,12 +118,19 @@ _OWNER_REQUIRED = frozenset(
         Action.policy_pack_activate,
         Action.submission_view,
         Action.program_assess,
+        Action.referral_decide,
+        Action.log_format_approve,
     }
 )
 # Administrative acts whose rules read the change they make.
 _CHANGE_ACTS = frozenset({Action.user_manage, Action.case_manage, Action.certification_record})
 # Acts that decide on someone's request: the requester is the owner, never the decider.
 _DECIDES_OTHERS_REQUEST = _OWNER_REQUIRED | {Action.provider_review}
+
+# The supervisor's log review (memo 4.E.4): whose review, and over which cases.
+_LOG_REVIEW_ACTS = frozenset(
+    {Action.log_review_read, Action.log_review_sign_off, Action.log_review_refer}
+)
 
 # Acts whose rules read the disposition (or examination conclusion) as stated.
 _DISPOSITION_ACTS = frozenset(
@@ -322,11 +333,33 @@ class Translator:
             ctx["approval"] = {
                 "kind": request.kind.value,
                 "decider_supervises": request.decider_supervises,
+                "decider_escalated": request.decider_escalated,
             }
+        elif action is Action.ledger_read:
+            ctx["ledger"] = {
+                "scope": context.ledger.scope.value,
+                "decider_supervises": context.ledger.decider_supervises,
+            }
+        elif action in _LOG_REVIEW_ACTS:
+            review = context.log_review
+            if review is None:
+                raise _missing(action, "log_review")
+            ctx["log_review"] = {
+                "own_review": review.own_review,
+                "reviewer_supervises": review.reviewer_supervises,
+            }
+        elif action is Action.referral_view:
+            if context.referral is None:
+                raise _missing(action, "referral")
+            ctx["referral"] = {"own_referral": context.referral.own_referral}
         elif action is Action.queue_view:
             if context.queue is None:
                 raise _missing(action, "queue")
             ctx["queue"] = context.queue
+        elif action is Action.report_run:
+            if context.report is None:
+                raise _missing(action, "report")
+            ctx["report"] = context.report
         elif action in _CHANGE_ACTS:
             change = context.change
             if change is None:

@@ -11,8 +11,9 @@ thereafter"), and a refusal withholds the use's results for good.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from frsgate.domain import (
@@ -34,7 +35,7 @@ from frsgate.policy.facts import (
     Resource,
     ResourceKind,
 )
-from frsgate.services import lookup, purposes
+from frsgate.services import escalation, log_format, lookup, purposes
 from frsgate.services.dispatch import Dispatcher, DispatchResult, begin_dispatch, intent_draft
 from frsgate.services.errors import PolicyDenied
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
@@ -55,18 +56,30 @@ class ApprovalOutcome:
 
 @dataclass(frozen=True, slots=True)
 class PendingApproval:
-    """An approval waiting in a decider's queue, with what the decider needs beside it."""
+    """An approval waiting in a decider's queue, with what the decider needs beside it: its
+    case, whether it is overdue, when an overdue exigent approval escalates (memo 4.C.3), and
+    whether it has been escalated, to this decider or by them as a case's supervisor."""
 
     approval: Approval
     case_number: str | None
     overdue: bool
+    escalation_due_at: datetime | None = None
+    escalated: bool = False
+    escalated_to_decider: bool = False  # in this decider's queue as the next supervisor up
 
 
 def ask_to_decide(
-    uow: UnitOfWork, caller: Caller, approval: Approval, *, approve: bool | None = None
+    uow: UnitOfWork,
+    caller: Caller,
+    approval: Approval,
+    *,
+    approve: bool | None = None,
+    escalated: bool | None = None,
 ) -> Ask:
     """The question `approval.decide` (or, for a pack version, `policy_pack.activate`) puts to
-    the pack about `caller` deciding `approval`, with the case (or program) it belongs to."""
+    the pack about `caller` deciding `approval`, with the case (or program) it belongs to.
+    `escalated`: whether its escalation is recorded, when the caller already knows (None:
+    looked up on the ledger)."""
     purpose = purposes.of_approval(uow, approval)
     details: dict[str, Any] = {"kind": approval.kind.value, "approval": approval.id}
     if approve is not None:
@@ -75,6 +88,13 @@ def ask_to_decide(
         action = Action.policy_pack_activate
         resource = Resource(
             kind=ResourceKind.policy_pack, id=approval.subject_id, owner_id=approval.requester_id
+        )
+        context = Context()
+    elif approval.kind is ApprovalKind.log_format_approval:
+        # memo fn2: IGP approves the log format as it approves a pack version.
+        action = Action.log_format_approve
+        resource = Resource(
+            kind=ResourceKind.log_format, id=approval.subject_id, owner_id=approval.requester_id
         )
         context = Context()
     else:
@@ -89,6 +109,7 @@ def ask_to_decide(
                 # their own supervisor (chain of command, memo 4.E.4).
                 decider_supervises=purpose is not None
                 and purpose.decides_for(caller.user_id, uow.users.get(approval.requester_id)),
+                decider_escalated=_escalated_to(uow, caller, approval, escalated),
             )
         )
     return Ask(
@@ -103,32 +124,70 @@ def ask_to_decide(
     )
 
 
+def _escalated_to(
+    uow: UnitOfWork, caller: Caller, approval: Approval, escalated: bool | None
+) -> bool:
+    """The pack's `decider_escalated`: the approval's escalation is on the ledger and the
+    caller is the next supervisor up of those who decide it (memo 4.C.3, 4.E.4)."""
+    if approval.kind is not ApprovalKind.exigent_provider:
+        return False  # only an exigent use's after-the-fact approval is ever escalated
+    if escalated is None:
+        escalated = approval.id in escalation.recorded(uow, [approval.id])
+    return escalated and caller.user_id in escalation.next_up(uow, approval)
+
+
 def list_pending(*, gate: Gate, caller: Caller) -> list[PendingApproval]:
     """The approvals this caller may decide, overdue first: reading the queue is a decided,
-    recorded read (`queue.view`), and each item is one the pack would let them decide."""
+    recorded read (`queue.view`), and each item is one the pack would let them decide. An
+    overdue exigent approval due for escalation is escalated by this read if no read did
+    before (`frsgate.services.escalation`)."""
 
     def ask(uow: UnitOfWork) -> Ask:
         return queue_ask(caller, "approvals")
 
     def read(uow: UnitOfWork, ruling: Ruling) -> tuple[list[PendingApproval], list[EntryDraft]]:
-        items = decidable(uow, gate, caller, uow.approvals.pending())
-        return items, [queue_read_draft(caller, "approvals", len(items))]
+        pending = uow.approvals.pending()
+        escalated, drafts = escalation.observe(uow, gate, caller, pending)
+        items = decidable(uow, gate, caller, pending, escalated=escalated)
+        return items, [*drafts, queue_read_draft(caller, "approvals", len(items))]
 
     return gate.enforce(caller, ask=ask, act=read).result
 
 
 def decidable(
-    uow: UnitOfWork, gate: Gate, caller: Caller, pending: Iterable[Approval]
+    uow: UnitOfWork,
+    gate: Gate,
+    caller: Caller,
+    pending: Sequence[Approval],
+    *,
+    escalated: set[str] | None = None,
 ) -> list[PendingApproval]:
     """The approvals of `pending` the pack would let `caller` decide, overdue first. Each is a
-    preview of `approval.decide` (not recorded: the read of the queue is what is recorded)."""
+    preview of `approval.decide` (not recorded: the read of the queue is what is recorded).
+    `escalated` holds the ids whose escalation is recorded (None: looked up)."""
     now = gate.now()
     previewer = caller.internal()
     items: list[PendingApproval] = []
+    if escalated is None:
+        escalated = escalation.recorded(uow, [a.id for a in pending])
     for approval in pending:
-        question = ask_to_decide(uow, previewer, approval)
-        if gate.rule(previewer, question, preview=True).decision.allowed:
-            items.append(PendingApproval(approval, question.case, approval.is_overdue(now)))
+        is_escalated = approval.id in escalated
+        question = ask_to_decide(uow, previewer, approval, escalated=is_escalated)
+        ruling = gate.rule(previewer, question, preview=True)
+        if ruling.decision.allowed:
+            request = question.contexts[0].approval_request
+            items.append(
+                PendingApproval(
+                    approval,
+                    question.case,
+                    approval.is_overdue(now),
+                    escalation_due_at=escalation.due_at(gate, approval),
+                    escalated=is_escalated,
+                    escalated_to_decider=request is not None
+                    and request.decider_escalated
+                    and not request.decider_supervises,
+                )
+            )
     items.sort(key=lambda p: (not p.overdue, p.approval.requested_at, p.approval.id))
     return items
 
@@ -173,7 +232,13 @@ def decide_approval(
         if approval.status is not ApprovalStatus.pending:
             raise Conflict(f"approval {approval.id} is already {approval.status.value}")
         held.append(approval)
-        return ask_to_decide(uow, caller, approval, approve=approve)
+        # A decision observes an escalation that is due as a queue read does: recorded once,
+        # before the decision that may rest on it.
+        escalated, drafts = escalation.observe(uow, gate, caller, [approval])
+        gate.record(uow, drafts)
+        return ask_to_decide(
+            uow, caller, approval, approve=approve, escalated=approval.id in escalated
+        )
 
     def act(uow: UnitOfWork, ruling: Ruling) -> tuple[_Decided, list[EntryDraft]]:
         approval = held[0]
@@ -203,6 +268,8 @@ def decide_approval(
                     "subject_id": approval.subject_id,
                     "deadline": approval.deadline.isoformat() if approval.deadline else None,
                     "late": late,
+                    # Decided by the next supervisor up, after an escalation (memo 4.C.3).
+                    "by_escalation": _by_escalation(ruling),
                     "note": note,
                 },
             )
@@ -213,6 +280,8 @@ def decide_approval(
             if activation is not None:
                 drafts.append(activation)
                 activated = True
+        if approval.kind is ApprovalKind.log_format_approval and approve:
+            drafts.append(log_format.approval_draft(caller, approval))
         waiting: list[Submission] = []
         if approval.subject_kind is ApprovalSubject.probe:
             waiting = _settle_probe(uow, caller, approval, drafts, ruling.ask.case)
@@ -228,6 +297,11 @@ def decide_approval(
     if approval.subject_kind is ApprovalSubject.submission:
         return _after_submission_approval(gate, dispatcher, caller, outcome)
     return outcome
+
+
+def _by_escalation(ruling: Ruling) -> bool:
+    request = ruling.ask.contexts[0].approval_request
+    return request is not None and request.decider_escalated and not request.decider_supervises
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine
@@ -70,6 +70,15 @@ _ACTING_ROLES: dict[Action, tuple[Role, ...]] = {
     Action.disposition_verify: (Role.examiner, Role.supervisor),
     Action.lead_mark_enforcement_basis: (Role.agent, Role.supervisor),
     Action.share_create: (Role.agent, Role.supervisor),
+    Action.report_run: (Role.opr, Role.igp, Role.supervisor),
+    Action.log_review_read: (Role.supervisor, Role.opr),
+    Action.log_review_sign_off: (Role.supervisor,),
+    Action.log_review_refer: (Role.supervisor,),
+    Action.referral_view: (Role.opr, Role.supervisor),
+    Action.referral_decide: (Role.opr,),
+    Action.log_format_request: (Role.admin, Role.igp),
+    Action.log_format_approve: (Role.igp,),
+    Action.log_format_view: (Role.igp, Role.opr, Role.admin),
 }
 _ROLE_ORDER = tuple(Role)
 # Before IGP approved the loaded pack (memo fn2) only these are decided by it: asking for and
@@ -181,8 +190,14 @@ Act = Callable[[UnitOfWork, Ruling], tuple[T, list[EntryDraft]]]
 Hold = Callable[[UnitOfWork, Ruling], tuple[list[dict[str, Any]], list[EntryDraft]]]
 
 
+# FRSGATE_EXIGENT_ESCALATION_HOURS's default (see `frsgate.config.Settings`).
+DEFAULT_EXIGENT_ESCALATION = timedelta(hours=24)
+
+
 class Gate:
-    """The decision point's dependencies: the store, the ledger, the pack, the clock."""
+    """The decision point's dependencies: the store, the ledger, the pack, the clock, and how
+    long an overdue exigent approval waits before it is escalated (it changes who the pack
+    is asked about, so every decider must see the same setting)."""
 
     def __init__(
         self,
@@ -192,12 +207,14 @@ class Gate:
         policy: PolicyPack,
         clock: Callable[[], datetime],
         metrics: ServiceMetrics | None = None,
+        exigent_escalation: timedelta = DEFAULT_EXIGENT_ESCALATION,
     ) -> None:
         self.engine = engine
         self.ledger = ledger
         self.policy = policy
         self.clock = clock
         self.metrics = metrics or ServiceMetrics()
+        self.exigent_escalation = exigent_escalation
         self._active = False
 
     def now(self) -> datetime:
@@ -362,14 +379,14 @@ class Gate:
 
     def approver_role(self, kind: ApprovalKind) -> Role | None:
         """The role the pack grants the decision of an approval of `kind` (a policy-pack
-        version: `policy_pack.activate`; the others: `approval.decide`), read from the pack's
+        version: `policy_pack.activate`; a log-format version: `log_format.approve`; the
+        others: `approval.decide`), read from the pack's
         grants, so it is never a second table beside them; None when the pack's grants are
         not scoped by role alone."""
-        action = (
-            Action.policy_pack_activate
-            if kind is ApprovalKind.policy_pack_activation
-            else Action.approval_decide
-        )
+        action = {
+            ApprovalKind.policy_pack_activation: Action.policy_pack_activate,
+            ApprovalKind.log_format_approval: Action.log_format_approve,
+        }.get(kind, Action.approval_decide)
         grants = self.policy.compiled.grant_roles
         granted = grants.get(action.value, frozenset()) if grants is not None else frozenset()
         return next((r for r in _ROLE_ORDER if r.value in granted), None)

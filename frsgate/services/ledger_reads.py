@@ -1,7 +1,9 @@
 """Reads of the ledger over HTTP: checkpoint, entries and proofs, in the contract's shapes.
 
 Reading the log is itself decided by the policy (memo fn2: accessibility approved by IGP) and
-recorded; the proofs let the reader check what they got against a signed checkpoint.
+recorded; the proofs let the reader check what they got against a signed checkpoint. These read
+the whole log, which holds every case: the pack gives them to the auditors, OPR (4.E.5) and
+IGP (fn2); a supervisor reads their own cases' entries (`frsgate.services.case_ledger`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,14 @@ from typing import Any
 
 from frsgate.ledger import EntryDraft, EventTag
 from frsgate.ledger.http import checkpoint_json, consistency_json, entries_json, inclusion_json
-from frsgate.policy.facts import Action, Context, Resource, ResourceKind
+from frsgate.policy.facts import (
+    Action,
+    Context,
+    LedgerReadFacts,
+    LedgerScope,
+    Resource,
+    ResourceKind,
+)
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
 from frsgate.store.unit import UnitOfWork
 
@@ -22,7 +31,7 @@ def _authorize(gate: Gate, caller: Caller, what: str, details: dict[str, Any]) -
         return Ask(
             action=Action.ledger_read,
             resource=Resource(kind=ResourceKind.ledger, id="ledger"),
-            contexts=[Context()],
+            contexts=[Context(ledger=LedgerReadFacts(scope=LedgerScope.all))],
             subject=f"ledger:{what}",
             component=COMPONENT,
             details=details,

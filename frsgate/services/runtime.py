@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -87,7 +87,10 @@ class Runtime:
         except BaseException:
             engine.dispose()
             raise
-        gate = Gate(engine=engine, ledger=ledger, policy=default_pack(), clock=utc_now)
+        gate = Gate(
+            engine=engine, ledger=ledger, policy=default_pack(), clock=utc_now,
+            exigent_escalation=timedelta(hours=settings.exigent_escalation_hours),
+        )  # fmt: skip
         # Connectors open the providers' sealed API keys with the vault's KEK.
         connectors = ConnectorPool(settings, engine=engine, kek=kek)
         return cls(

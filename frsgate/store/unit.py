@@ -88,3 +88,17 @@ def read_only(engine: Engine) -> Iterator[UnitOfWork]:
             if engine.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             yield UnitOfWork(conn)
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[UnitOfWork]:
+    """A transaction that reads one consistent snapshot and may create temporary tables (a
+    report copies the rows it reads many times into one, once), but writes no stored table:
+    no write lock on SQLite (a deferred BEGIN; temporary tables live in a separate database),
+    REPEATABLE READ on PostgreSQL, where a READ ONLY transaction could not create them."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{READ_ONLY: True})
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield UnitOfWork(conn)

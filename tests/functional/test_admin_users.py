@@ -430,7 +430,11 @@ def test_the_first_administrator_activates_a_new_installation(fresh: Path) -> No
                     assert made_igp.status_code == 201, made_igp.text
                     ids[name] = made_igp.json()["id"]
                 # Only account administration is decided before activation.
-                assert admin.get("/api/v1/ledger/checkpoint").status_code == 403
+                before = admin.get("/api/v1/admin/cases")
+                assert before.status_code == 403
+                assert "pack.not_activated" in {
+                    c["rule"] for c in before.json()["decision"]["citations"]
+                }
                 asked = admin.post("/api/v1/policy/activations", json={"reason": "go live"})
                 assert asked.status_code == 201, asked.text
                 approval = asked.json()["approval"]["id"]
@@ -440,4 +444,4 @@ def test_the_first_administrator_activates_a_new_installation(fresh: Path) -> No
                 assert decided.status_code == 200, decided.text
             assert runtime.gate.active
             with client(root.id) as admin:
-                assert admin.get("/api/v1/ledger/checkpoint").status_code == 200
+                assert admin.get("/api/v1/admin/cases").status_code == 200

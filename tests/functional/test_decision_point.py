@@ -36,6 +36,7 @@ class Ids:
     disposition: str = ""  # alice's disposition of the list's last candidate
     possible: str = ""  # alice's possible-lead disposition of the first candidate, no lead yet
     lead: str = ""  # alice's corroborated lead on the second candidate
+    referral: str = ""  # sam's referral to OPR from the review of 2026-01-05 (memo 4.E.4)
 
 
 Call = Callable[[httpx.Client, Ids], httpx.Response]
@@ -90,6 +91,9 @@ ROUTES: dict[tuple[str, str], tuple[Call, str, str]] = {
         _get("/api/v1/ledger/proof/inclusion?index=0"), "alice", "otto"),
     ("GET", "/api/v1/ledger/proof/consistency"): (
         _get("/api/v1/ledger/proof/consistency?first=1&second=2"), "alice", "otto"),
+    # A case's entries: its supervisor (sam) reads them, another case's supervisor may not.
+    ("GET", "/api/v1/cases/{case}/ledger"): (
+        _get("/api/v1/cases/HSI-2026-000001/ledger"), "sue", "sam"),
     # Accounts (user.manage): refused to a non-administrator, allowed to ada.
     ("GET", "/api/v1/admin/users"): (_get("/api/v1/admin/users"), "alice", "ada"),
     ("POST", "/api/v1/admin/users"): (
@@ -234,6 +238,8 @@ ROUTES: dict[tuple[str, str], tuple[Call, str, str]] = {
         "otto", "alice"),
     ("GET", "/api/v1/cases/{number}/partner-searches"): (
         _get("/api/v1/cases/HSI-2026-000001/partner-searches"), "sue", "alice"),
+    # Oversight reports (report.run): OPR's audit is OPR's, not a supervisor's (memo 4.E.5).
+    ("GET", "/api/v1/reports/{report}"): (_get("/api/v1/reports/opr"), "sam", "otto"),
     # Investigative leads (memo 4.D.3): an examiner neither opens, corroborates, marks nor
     # closes one; their reads are candidate-list reads (another case's supervisor is refused).
     ("POST", "/api/v1/leads"): (
@@ -253,6 +259,24 @@ ROUTES: dict[tuple[str, str], tuple[Call, str, str]] = {
         "erin", "sam"),
     ("POST", "/api/v1/leads/{lead_id}/close"): (
         _post("/api/v1/leads/{lead}/close", {"reason": "excluded"}), "erin", "alice"),
+    # The supervisor's log review (memo 4.E.4): a finished period of the past; OPR reads any
+    # review but signs off none; OPR alone records a referral's outcome.
+    ("GET", "/api/v1/log-reviews/{period}"): (
+        _get("/api/v1/log-reviews/2026-01-05"), "alice", "sam"),
+    ("POST", "/api/v1/log-reviews/{period}/sign-off"): (
+        _post("/api/v1/log-reviews/2026-01-05/sign-off"), "otto", "sam"),
+    ("POST", "/api/v1/log-reviews/{period}/referrals"): (
+        _post("/api/v1/log-reviews/2026-01-05/referrals", {"reasons": "r"}), "otto", "sam"),
+    ("GET", "/api/v1/referrals"): (_get("/api/v1/referrals"), "alice", "otto"),
+    ("GET", "/api/v1/referrals/{referral_id}"): (
+        _get("/api/v1/referrals/{referral}"), "sue", "otto"),
+    ("POST", "/api/v1/referrals/{referral_id}/outcome"): (
+        _post("/api/v1/referrals/{referral}/outcome", {"outcome": "closed", "note": "n"}),
+        "sam", "otto"),
+    # The log format (memo fn2): an administrator submits it, IGP approves it.
+    ("GET", "/api/v1/policy/log-format"): (_get("/api/v1/policy/log-format"), "alice", "ada"),
+    ("POST", "/api/v1/policy/log-format/approvals"): (
+        _post("/api/v1/policy/log-format/approvals", {"reason": "r"}), "alice", "ada"),
 }  # fmt: skip
 # The two acts that take a body of their own are driven by their helpers.
 POSTED_ACTS = {("POST", "/api/v1/probes"), ("POST", "/api/v1/submissions")}
@@ -306,6 +330,8 @@ def _ids(gateway: Gateway) -> Ids:
             json=exigent_body(probe["id"], "exigent-unreviewed", "suspect fleeing"),
         ).json()
         lost = alice.post("/api/v1/submissions", json=submission_body(probe["id"])).json()
+    with gateway.client("sam") as sam:
+        referral = sam.post("/api/v1/log-reviews/2026-01-05/referrals", json={"reasons": "r"})
     with unit_of_work(gateway.runtime.engine) as uow:
         table = uow.submissions.table
         uow.conn.execute(
@@ -324,6 +350,7 @@ def _ids(gateway: Gateway) -> Ids:
         disposition=disposed.json()["disposition"]["id"],
         possible=possible,
         lead=lead,
+        referral=referral.json()["id"],
     )
 
 

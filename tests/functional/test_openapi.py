@@ -17,11 +17,20 @@ from harness import Gateway
 from helpers import approval_review, exigent_body, post_probe, probe_for_result, submission_body
 from images import rotated_astronaut_jpeg
 from jsonschema import Draft202012Validator
+from openapi_oversight import oversee
 from pydantic import BaseModel
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from frsgate.api import schemas, schemas_casework, schemas_disclosure, schemas_leads, schemas_review
+from frsgate.api import (
+    schemas,
+    schemas_casework,
+    schemas_disclosure,
+    schemas_leads,
+    schemas_oversight,
+    schemas_reports,
+    schemas_review,
+)
 from frsgate.api.app import ROUTERS
 from frsgate.domain import ApprovalSubject
 from frsgate.store.unit import unit_of_work
@@ -34,6 +43,9 @@ CREATED = {
     ("post", "/api/v1/probes"): {"201"},
     ("post", "/api/v1/submissions"): {"201", "202"},  # 202: stored, waiting for approval
     ("post", "/api/v1/policy/activations"): {"201"},
+    ("post", "/api/v1/policy/log-format/approvals"): {"201"},
+    ("post", "/api/v1/log-reviews/{period}/sign-off"): {"201"},
+    ("post", "/api/v1/log-reviews/{period}/referrals"): {"201"},
     ("post", "/api/v1/admin/cases"): {"201"},
     ("post", "/api/v1/admin/programs"): {"201"},
     ("post", "/api/v1/admin/program-codes"): {"201"},
@@ -98,6 +110,11 @@ CONFLICTS = {
     ("post", "/api/v1/leads/{lead_id}/close"),
     ("get", "/api/v1/submissions/{submission_id}/roi"),
     ("post", "/api/v1/submissions/{submission_id}/roi/filings"),
+    # The log review (memo 4.E.4): a period signed off already; a referral already decided; a
+    # log-format version already approved or waiting (fn2).
+    ("post", "/api/v1/log-reviews/{period}/sign-off"),
+    ("post", "/api/v1/referrals/{referral_id}/outcome"),
+    ("post", "/api/v1/policy/log-format/approvals"),
     ("post", "/api/v1/shares"),
     ("get", "/api/v1/cases/{number}/shares"),
     ("post", "/api/v1/partner-searches"),
@@ -122,6 +139,7 @@ DOCUMENTS = {
         "application/pdf",
     },
     ("post", "/api/v1/cases/{number}/disclosure"): {"application/pdf"},
+    ("get", "/api/v1/reports/{report}"): {"text/csv; charset=utf-8", "application/pdf"},
 }
 IMAGES = {
     ("get", "/api/v1/probes/{probe_id}/image"),
@@ -239,7 +257,8 @@ class _Checker:
         # The model behind the schema reads the body and writes it out the same: no key
         # dropped or renamed, no value changed (keys a body leaves out stay out).
         name = ref.rsplit("/", 1)[1]
-        modules = (schemas, schemas_review, schemas_leads, schemas_casework, schemas_disclosure)
+        modules = (schemas, schemas_review, schemas_leads, schemas_casework, schemas_disclosure,
+                   schemas_oversight, schemas_reports)  # fmt: skip
         (model,) = {getattr(m, name) for m in modules if hasattr(m, name)}
         assert issubclass(model, BaseModel)
         assert model.model_validate(body).model_dump(mode="json", exclude_unset=True) == body
@@ -480,6 +499,21 @@ def test_what_the_gateway_answers_fits_the_document(gateway: Gateway) -> None:
             "/api/v1/ledger/proof/consistency",
             200,
         )
+        reports = "/api/v1/reports/{report}"
+        audit = check.json(otto.get("/api/v1/reports/opr"), reports, 200)
+        assert audit["kind"] == "opr"
+        check.json(otto.get("/api/v1/reports/igp"), reports, 403)  # IGP's own record
+        check.json(otto.get("/api/v1/reports/opr", params={"from": "2026-13-01"}), reports, 422)
+    with gateway.client("sam") as sam:  # a case's entries, for its supervisor
+        case_ledger = "/api/v1/cases/{case}/ledger"
+        page = check.json(sam.get("/api/v1/cases/HSI-2026-000001/ledger",
+                                  params={"limit": 2, "from": "2000-01-01"}),
+                          case_ledger, 200)  # fmt: skip
+        assert len(page["entries"]) == 2
+        assert page["from"] == "2000-01-01"
+        check.json(sam.get("/api/v1/cases/HSI-2099-000001/ledger"), case_ledger, 404)
+        check.json(sam.get("/api/v1/cases/HSI-2026-000001/ledger", params={"from": "x"}),
+                   case_ledger, 422)  # fmt: skip
 
     # The demo's pack is approved already: asking again is a conflict; with that approval
     # withdrawn (the gate stays active: it remembers), asking succeeds.
@@ -507,6 +541,7 @@ def test_what_the_gateway_answers_fits_the_document(gateway: Gateway) -> None:
     _work_results(gateway, check)
     _administer_accounts(gateway, check)
     _administer_certifications(gateway, check)
+    oversee(gateway, check)
 
     # Every operation was answered with a success at least once.
     answered = {(m, p) for m, p, s in check.seen if 200 <= s < 300}

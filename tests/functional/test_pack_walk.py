@@ -30,6 +30,7 @@ from helpers import (
 )
 from images import astronaut_jpeg, rotated_astronaut_jpeg
 from pack_walk_leads import walk_leads, walk_second_reviewer
+from pack_walk_log_review import walk_log_review
 
 from frsgate.config import load_settings
 from frsgate.domain import MatchType, ProviderKind, ProviderTerms, Role, User
@@ -345,6 +346,7 @@ def _walk_reads(w: Walk, subs: dict[str, Any]) -> None:
         _expect(alice.post("/api/v1/providers/provider_x/review",
                            json=approval_review("n")), 404)  # fmt: skip
         exigent = _submit(alice, 201, **exigent_body(probe["id"], "exigent-unreviewed", "now"))
+        escalating = _submit(alice, 201, **exigent_body(probe["id"], "exigent-unreviewed", "now"))
         denied = _submit(alice, 201, **exigent_body(probe["id"], "exigent-unreviewed", "now"))
         _expect(alice.get(f"/api/v1/submissions/{sub_id}"), 200)
         _expect(alice.get("/api/v1/submissions"), 200)
@@ -357,7 +359,7 @@ def _walk_reads(w: Walk, subs: dict[str, Any]) -> None:
         _expect(ada.get(f"/api/v1/submissions/{sub_id}/candidates"), 403,
                 "admin.no_probe_access")  # fmt: skip
         _expect(ada.get(f"/api/v1/submissions/{sub_id}"), 403, "admin.no_probe_access")
-        _expect(ada.get("/api/v1/ledger/checkpoint"), 200)
+        _expect(ada.get("/api/v1/ledger/checkpoint"), 403, "duty.ledger_read")
     with w.client("una") as una:
         _expect(una.get(f"/api/v1/submissions/{sub_id}"), 403,
                 "submission.view_own_or_oversight")  # fmt: skip
@@ -367,7 +369,11 @@ def _walk_reads(w: Walk, subs: dict[str, Any]) -> None:
     with w.client("otto") as otto:
         _expect(otto.get(f"/api/v1/submissions/{sub_id}/candidates"), 200)
         _expect(otto.get("/api/v1/ledger/checkpoint"), 200)
+    with w.client("sue") as sue:
+        _expect(sue.get(f"/api/v1/cases/{CASE}/ledger"), 403, "ledger.case_supervisor")
     with w.client("sam") as sam:
+        _expect(sam.get("/api/v1/ledger/checkpoint"), 403, "ledger.whole_log_auditors")
+        _expect(sam.get(f"/api/v1/cases/{CASE}/ledger"), 200)
         _expect(sam.get("/api/v1/queue/osdm"), 403, "queue.osdm_only")
         _expect(sam.get(f"/api/v1/probes/{probe['id']}/image"), 200)
         _decide(sam, denied["approvals"][0]["id"], 200, approve=False)
@@ -388,6 +394,11 @@ def _walk_reads(w: Walk, subs: dict[str, Any]) -> None:
         with w.client("alice") as alice:
             _expect(alice.get(f"/api/v1/submissions/{exigent['submission']['id']}/candidates"),
                     200)  # fmt: skip
+        # Still pending the configured time past its deadline: escalated to sam's own
+        # supervisor (sue), who may then decide it (memo 4.C.3, 4.E.4).
+        gate.clock = lambda: real() + timedelta(hours=25) + gate.exigent_escalation
+        with w.client("sue") as sue:
+            _decide(sue, escalating["approvals"][0]["id"], 200)
     finally:
         gate.clock = real
 
@@ -472,6 +483,21 @@ def _walk_accounts(w: Walk) -> None:
         _expect(ada.post(f"{users}/otto/roles", json={"role": "admin"}), 403,
                 "users.opr_not_admin")  # fmt: skip
         _expect(ada.post(f"{users}/oscar/enable", json={"reason": "back"}), 200)
+
+
+def _walk_reports(w: Walk) -> None:
+    """The oversight reports (memo 4.E.4, 4.E.5, fn2): each run by the office that answers
+    for it, and refused, citing why, to anyone else."""
+    for kind, refused, rule, allowed in (
+        ("supervisor", "alice", "report.supervisor_only", "sam"),
+        ("opr", "sam", "report.opr_only", "otto"),
+        ("igp", "otto", "report.igp_only", "ivan"),
+        ("annual", "sam", "report.annual_igp_opr", "ivan"),
+    ):
+        with w.client(refused) as client:
+            _expect(client.get(f"/api/v1/reports/{kind}"), 403, rule)
+        with w.client(allowed) as client:
+            _expect(client.get(f"/api/v1/reports/{kind}"), 200)
 
 
 def _walk_metrics(w: Walk) -> None:
@@ -604,7 +630,9 @@ def test_every_rule_fires_through_the_product(
     _walk_certifications(walk)
     _walk_providers(walk)
     _walk_metrics(walk)
+    _walk_reports(walk)
     walk_leads(gateway, _expect)
+    walk_log_review(gateway, _expect)
     walk_second_reviewer(gateway, _expect, tmp_path)
     _walk_rate_limits(gateway, sandbox_url)
     _walk_pack_activation(tmp_path, second_database_url)
@@ -637,7 +665,9 @@ def test_no_fact_a_rule_reads_is_a_constant(gateway: Gateway, seen: Seen, tmp_pa
     _walk_casework(walk)
     _walk_certifications(walk)
     _walk_providers(walk)
+    _walk_reports(walk)
     walk_leads(gateway, _expect)
+    walk_log_review(gateway, _expect)
     walk_second_reviewer(gateway, _expect, tmp_path)
     constant = sorted(path for path, values in seen.values.items() if len(values) < 2)
     assert constant == [], constant

@@ -28,7 +28,13 @@ class DecisionIn(BaseModel):
 
 
 def pending_json(p: PendingApproval, gate: Gate) -> dict[str, Any]:
-    extra = {"case_number": p.case_number, "overdue": p.overdue}
+    extra = {
+        "case_number": p.case_number,
+        "overdue": p.overdue,
+        "escalation_due_at": p.escalation_due_at.isoformat() if p.escalation_due_at else None,
+        "escalated": p.escalated,
+        "escalated_to_you": p.escalated_to_decider,
+    }
     return approval_json(p.approval, gate) | extra
 
 
@@ -74,7 +80,10 @@ def get_approvals(
 def post_decision(
     approval_id: Id,
     body: DecisionIn,
-    caller: Annotated[Caller, requires(Action.approval_decide, Action.policy_pack_activate)],
+    caller: Annotated[
+        Caller,
+        requires(Action.approval_decide, Action.policy_pack_activate, Action.log_format_approve),
+    ],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, Any]:
     outcome = decide_approval(

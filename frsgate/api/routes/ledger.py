@@ -1,25 +1,31 @@
-"""GET /api/v1/ledger/...: the contract of DESIGN "Ledger" for auditors and their tools."""
+"""GET /api/v1/ledger/...: the contract of DESIGN "Ledger" for auditors (OPR, IGP) and their
+tools; and GET /api/v1/cases/{case}/ledger: one case's entries, with their proofs, for the
+case's supervisors (memo 4.E.4) and the auditors."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from frsgate.api.deps import get_runtime, requires
+from frsgate.api.fields import Clean
 from frsgate.api.schemas import (
+    CaseLedgerOut,
     CheckpointOut,
     ConsistencyProofOut,
     InclusionProofOut,
     LedgerEntriesOut,
     error_responses,
 )
+from frsgate.ledger.http import MAX_ENTRIES_PER_PAGE
 from frsgate.policy.facts import Action
-from frsgate.services import ledger_reads
+from frsgate.services import case_ledger, ledger_reads
 from frsgate.services.gate import Caller
 from frsgate.services.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
+cases_router = APIRouter(prefix="/api/v1/cases", tags=["ledger"])
 
 Reader = Annotated[Caller, requires(Action.ledger_read)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -80,3 +86,32 @@ def get_consistency(
     second: Annotated[int, Query(ge=1)],
 ) -> dict[str, Any]:
     return ledger_reads.consistency(gate=runtime.gate, caller=caller, first=first, second=second)
+
+
+@cases_router.get(
+    "/{case}/ledger",
+    summary="A case's ledger entries, a page at a time, with inclusion proofs",
+    response_model=CaseLedgerOut,
+    responses=error_responses(404),
+)
+def get_case_ledger(
+    case: Annotated[Clean, Path(max_length=64, description="A case number or id")],
+    caller: Reader,
+    runtime: RuntimeDep,
+    from_: Annotated[
+        Clean | None,
+        Query(alias="from", max_length=64, description="A date or RFC 3339 time (included)"),
+    ] = None,
+    to: Annotated[
+        Clean | None,
+        Query(max_length=64, description="A date (the whole day included) or an RFC 3339 time"),
+    ] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, description="The `next_cursor` of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES_PER_PAGE)] = case_ledger.DEFAULT_PAGE,
+) -> dict[str, Any]:
+    return case_ledger.case_entries(
+        gate=runtime.gate, caller=caller, case_ref=case, since=from_, until=to,
+        cursor=cursor, limit=limit,
+    )  # fmt: skip

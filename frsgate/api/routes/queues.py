@@ -23,9 +23,10 @@ from frsgate.domain import Provider, ReviewStatus
 from frsgate.domain.providers import AccuracyEvidence
 from frsgate.policy.facts import Action
 from frsgate.services import queues
-from frsgate.services.gate import Caller
+from frsgate.services.gate import Caller, Gate
 from frsgate.services.providers import domain_checked, review_json
 from frsgate.services.runtime import Runtime
+from frsgate.services.submit import SubmissionLimits
 
 router = APIRouter(prefix="/api/v1", tags=["queues"])
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -99,19 +100,39 @@ def provider_json(p: Provider) -> dict[str, Any]:
 
 @router.get(
     "/queue/supervisor",
-    summary="Your cases' approvals (overdue first), unknown outcomes and overdue ROI entries",
+    summary="Your cases' approvals (overdue first, escalated ones), rate-limit lifts, unknown "
+    "outcomes and overdue ROI entries",
     response_model=SupervisorQueueOut,
     responses=error_responses(),
 )
 def get_supervisor_queue(
     caller: Annotated[Caller, requires(Action.queue_view)], runtime: RuntimeDep
 ) -> dict[str, Any]:
-    queue = queues.supervisor_queue(gate=runtime.gate, caller=caller)
+    limits = SubmissionLimits.from_settings(runtime.settings, runtime.policy)
+    queue = queues.supervisor_queue(
+        gate=runtime.gate, caller=caller, limits=limits,
+        review_period_days=runtime.settings.log_review_period_days,
+    )  # fmt: skip
+    return supervisor_queue_json(queue, runtime.gate)
+
+
+def supervisor_queue_json(queue: queues.SupervisorQueue, gate: Gate) -> dict[str, Any]:
+    """The supervisor's queue as the API and the command line show it."""
     return {
-        "approvals": [pending_json(p, runtime.gate) for p in queue.approvals],
-        "overdue": [pending_json(p, runtime.gate) for p in queue.approvals if p.overdue],
+        "approvals": [pending_json(p, gate) for p in queue.approvals],
+        "overdue": [pending_json(p, gate) for p in queue.overdue],
+        "escalated": [pending_json(p, gate) for p in queue.escalated],
+        "rate_limits": [
+            {
+                "kind": "rate_limit_override",
+                "approval": pending_json(item.pending, gate),
+                "volume": item.volume.as_dict(),
+            }
+            for item in queue.rate_limits
+        ],
         "outcome_unknown": [submission_json(s) for s in queue.outcome_unknown],
         "roi_unfiled": [e.as_dict() for e in queue.roi_unfiled],
+        "missed_reviews": [m.as_dict() for m in queue.missed_reviews],
     }
 
 

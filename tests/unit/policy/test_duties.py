@@ -66,12 +66,24 @@ def test_grants_and_duty_rules_agree(pack: PolicyPack, action: Action) -> None:
     # policy_pack.activate), and queue.view one per queue, each reading which one.
     contexts: list[dict[str, object]] = [{}]
     if action is Action.approval_decide:
-        kinds = [k for k in ApprovalKind if k is not ApprovalKind.policy_pack_activation]
+        # (and the log format by log_format.approve).
+        by_igp = (ApprovalKind.policy_pack_activation, ApprovalKind.log_format_approval)
+        kinds = [k for k in ApprovalKind if k not in by_igp]
         contexts = [{"approval": {"kind": k.value, "decider_supervises": True}} for k in kinds]
         assert len(duties) == len(kinds)
     elif action is Action.queue_view:
         contexts = [{"queue": q} for q in ("approvals", "supervisor", "osdm")]
         assert len(duties) == len(contexts)
+    elif action is Action.report_run:
+        contexts = [{"report": r} for r in ("supervisor", "opr", "igp", "annual")]
+        assert len(duties) == len(contexts)
+    elif action is Action.ledger_read:
+        # Who reads at all, who reads the whole log, who reads a case's entries (memo fn2).
+        contexts = [
+            {"ledger": {"scope": "all", "decider_supervises": False}},
+            {"ledger": {"scope": "case", "decider_supervises": True}},
+        ]
+        assert len(duties) == 3, [d.id for d in duties]
     else:
         assert len(duties) == 1, [d.id for d in duties]
 
@@ -82,9 +94,9 @@ def test_grants_and_duty_rules_agree(pack: PolicyPack, action: Action) -> None:
     grants_text = text([g.id for g in grants])
     duty_text = text([d.id for d in duties]) + "\npermit (principal, action, resource);"
     for role in Role:
-        if action is Action.queue_view:
-            # A grant is per act; the duties are per queue: a role granted the act reads at
-            # least one queue, and a role without the grant reads none.
+        if action in (Action.queue_view, Action.report_run, Action.ledger_read):
+            # A grant is per act; the duties are per queue (per report): a role granted the
+            # act reads at least one, and a role without the grant reads none.
             granted = _allowed(grants_text, role, action, contexts[0])
             reads = [_allowed(duty_text, role, action, c) for c in contexts]
             assert granted == any(reads), role
