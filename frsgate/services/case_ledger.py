@@ -164,7 +164,7 @@ def case_entries(
 
 def _page(uow: UnitOfWork, number: str, window: Period, cursor: int | None, limit: int) -> CasePage:
     """The case's entries after `cursor` in the period, oldest first, one more than `limit`
-    read to know whether another page follows (ix_ledger_index_case_seq)."""
+    read to know whether another page follows (ix_ledger_index_case_cover)."""
     stmt = (
         select(ledger_entries.c.seq, ledger_entries.c.entry, ledger_entries.c.leaf_hash)
         .select_from(ledger_index.join(ledger_entries, ledger_entries.c.seq == ledger_index.c.seq))
