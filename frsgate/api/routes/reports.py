@@ -62,10 +62,11 @@ def get_report(
     runtime: Annotated[Runtime, Depends(get_runtime)],
     first: Annotated[
         str | None,
-        Query(alias="from", pattern=DAY, description="First day, YYYY-MM-DD (UTC)"),
+        Query(alias="from", pattern=DAY, max_length=10, description="First day, YYYY-MM-DD (UTC)"),
     ] = None,
     last: Annotated[
-        str | None, Query(alias="to", pattern=DAY, description="Last day, YYYY-MM-DD (UTC)")
+        str | None,
+        Query(alias="to", pattern=DAY, max_length=10, description="Last day, YYYY-MM-DD (UTC)"),
     ] = None,
     format: Annotated[ReportFormat, Query(description="json, csv or pdf")] = ReportFormat.json,
 ) -> Any:
