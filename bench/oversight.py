@@ -110,10 +110,18 @@ def _measure(url: str, op: str, verifier: str) -> dict[str, float]:
         _report(op, engine, START, START + YEAR - timedelta(days=1))
     seconds = time.perf_counter() - started
     engine.dispose()
-    # ru_maxrss is in KiB on Linux; the verify's worker processes are counted by RUSAGE_CHILDREN.
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # This process's own peak (VmHWM: ru_maxrss would carry over the peak of the process it
+    # was started from, across exec), and the verify's worker processes (RUSAGE_CHILDREN).
+    own = _peak_kib() / 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"seconds": seconds, "peak_mb": max(own, workers)}
+
+
+def _peak_kib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return float(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _child(url: str, op: str, verifier: str, out: Any) -> None:
