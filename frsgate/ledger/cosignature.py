@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from frsgate.ledger.merkle import InvalidProof
-from frsgate.ledger.notes import SIGNATURE_PREFIX, Checkpoint
+from frsgate.ledger.notes import SIGNATURE_PREFIX, Checkpoint, parse_vkey, split_note
 
 COSIGNATURE_TYPE = b"\x04"  # c2sp.org/tlog-cosignature: Ed25519 cosignature/v1
 HEADER = "cosignature/v1\n"
@@ -101,18 +101,10 @@ class CosignatureVerifier:
     @classmethod
     def parse(cls, text: str) -> CosignatureVerifier:
         """Read ``name+keyid+base64(0x04 || key)``; `InvalidProof` naming what is wrong."""
-        parts = text.strip().split("+", 2)
-        if len(parts) != 3:
-            raise InvalidProof("a witness verifier string has the form name+keyid+key")
-        name, id_hex, key_b64 = parts
-        try:
-            raw = base64.b64decode(key_b64, validate=True)
-            expected = bytes.fromhex(id_hex)
-        except (binascii.Error, ValueError):
-            raise InvalidProof("witness verifier string has a malformed key ID or key") from None
-        if len(raw) != 33 or raw[:1] != COSIGNATURE_TYPE:
-            raise InvalidProof("witness verifier key is not an Ed25519 cosignature/v1 key")
-        verifier = cls(name, raw[1:])
+        name, expected, key = parse_vkey(
+            text, COSIGNATURE_TYPE, "witness", "Ed25519 cosignature/v1"
+        )
+        verifier = cls(name, key)
         if verifier.key_id != expected:
             raise InvalidProof("witness verifier string's key ID does not match its key")
         return verifier
@@ -120,16 +112,10 @@ class CosignatureVerifier:
     def timestamp_in(self, note: str) -> int:
         """The time this witness cosigned the checkpoint in `note` (a signed note whose
         signature lines may include others'); `InvalidProof` if it did not, or not validly."""
-        body, sep, signatures = note.rpartition("\n\n")
-        if not sep or not signatures.endswith("\n"):
-            raise InvalidProof("not a signed note: no blank line before the signatures")
-        body += "\n"
+        body, lines = split_note(note)
         Checkpoint.parse(body)
         seen = False
-        for line in signatures[:-1].split("\n"):
-            if not line.startswith(SIGNATURE_PREFIX):
-                raise InvalidProof(f"malformed signature line {line[:40]!r}")
-            name, _, blob = line[len(SIGNATURE_PREFIX) :].partition(" ")
+        for name, blob in lines:
             if name != self.name:
                 continue
             try:

@@ -49,6 +49,41 @@ def _check_name(name: str) -> str:
     return name
 
 
+def split_note(note: str) -> tuple[str, list[tuple[str, str]]]:
+    """A signed note's body (with its final newline) and its signature lines as (key name,
+    base64 blob), in order; `InvalidProof` if `note` is not a signed note (c2sp.org/signed-note).
+    Log signatures and witness cosignatures are read from the same lines."""
+    body, sep, signatures = note.rpartition("\n\n")
+    if not sep or not signatures.endswith("\n"):
+        raise InvalidProof("not a signed note: no blank line before the signatures")
+    lines = []
+    for line in signatures[:-1].split("\n"):
+        if not line.startswith(SIGNATURE_PREFIX):
+            raise InvalidProof(f"malformed signature line {line[:40]!r}")
+        name, _, blob = line[len(SIGNATURE_PREFIX) :].partition(" ")
+        lines.append((name, blob))
+    return body + "\n", lines
+
+
+def parse_vkey(
+    text: str, key_type: bytes, what: str, kind: str = "Ed25519"
+) -> tuple[str, bytes, bytes]:
+    """A verifier string ``name+hash+base64(type || key)`` as (name, key hash, Ed25519 key);
+    `InvalidProof` naming what is wrong. `what` and `kind` name the key in messages."""
+    parts = text.strip().split("+", 2)  # base64 may itself contain '+'
+    if len(parts) != 3:
+        raise InvalidProof(f"a {what} verifier string has the form name+hash+key")
+    name, hash_hex, key_b64 = parts
+    try:
+        raw = base64.b64decode(key_b64, validate=True)
+        expected_hash = bytes.fromhex(hash_hex)
+    except (binascii.Error, ValueError):
+        raise InvalidProof(f"{what} verifier string has a malformed hash or key") from None
+    if len(raw) != 33 or raw[:1] != key_type:
+        raise InvalidProof(f"{what} verifier key is not an {kind} key")
+    return name, expected_hash, raw[1:]
+
+
 class CheckpointSigner:
     """Signs checkpoint bodies with one Ed25519 key under one key name (the log origin)."""
 
@@ -101,33 +136,17 @@ class NoteVerifier:
     @classmethod
     def parse(cls, text: str) -> NoteVerifier:
         """Read a verifier string ``name+hash+base64key``; `InvalidProof` if malformed."""
-        parts = text.strip().split("+", 2)  # base64 may itself contain '+'
-        if len(parts) != 3:
-            raise InvalidProof("a note verifier string has the form name+hash+key")
-        name, hash_hex, key_b64 = parts
-        try:
-            raw = base64.b64decode(key_b64, validate=True)
-            expected_hash = bytes.fromhex(hash_hex)
-        except (binascii.Error, ValueError):
-            raise InvalidProof("note verifier string has a malformed hash or key") from None
-        if len(raw) != 33 or raw[:1] != ED25519_TYPE:
-            raise InvalidProof("note verifier key is not an Ed25519 key")
-        verifier = cls(name, Ed25519PublicKey.from_public_bytes(raw[1:]))
+        name, expected_hash, key = parse_vkey(text, ED25519_TYPE, "note")
+        verifier = cls(name, Ed25519PublicKey.from_public_bytes(key))
         if verifier.key_hash != expected_hash:
             raise InvalidProof("note verifier string's key hash does not match its key")
         return verifier
 
     def open(self, note: str) -> str:
         """The body of `note` if this key signed it; `InvalidProof` otherwise."""
-        body, sep, signatures = note.rpartition("\n\n")
-        if not sep or not signatures.endswith("\n"):
-            raise InvalidProof("not a signed note: no blank line before the signatures")
-        body += "\n"
+        body, lines = split_note(note)
         found_name = False
-        for line in signatures[:-1].split("\n"):
-            if not line.startswith(SIGNATURE_PREFIX):
-                raise InvalidProof(f"malformed signature line {line[:40]!r}")
-            name, _, blob = line[len(SIGNATURE_PREFIX) :].partition(" ")
+        for name, blob in lines:
             if name != self.name:
                 continue
             found_name = True
