@@ -461,3 +461,18 @@ def test_bad_periods_are_named(gateway: Gateway) -> None:
     assert unknown.status_code == 422
     assert too_far.status_code == 422
     assert "9999-12-31" in too_far.json()["message"]
+
+
+def test_a_supervisor_report_shows_nothing_of_another_supervisors_cases(
+    gateway: Gateway,
+) -> None:
+    """sue supervises no case of the fixture: her report runs (it is hers to run) and counts
+    none of sam's uses, refusals or users, whatever the period."""
+    _fixture(gateway)
+    with gateway.client("sue") as sue:
+        hers = _report(sue, "supervisor", _period(gateway))
+    f = _figures(hers)
+    assert (f["uses"], f["exigent_uses"], f["witness_uses"]) == (0, 0, 0)
+    assert _rows(hers, "uses_by_user", "user", "office", "uses") == set()
+    assert _rows(hers, "refusals_by_section", "section", "refusals") == set()
+    assert "0 case(s) sue supervises" in hers["scope"]
