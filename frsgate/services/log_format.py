@@ -22,12 +22,11 @@ from importlib import resources
 from typing import Any
 
 from frsgate.domain import Approval, ApprovalKind, ApprovalStatus, ApprovalSubject
-from frsgate.domain.values import new_id
-from frsgate.errors import Conflict
 from frsgate.ledger import EntryDraft, EventTag
 from frsgate.ledger.entry import FORMAT_VERSION
 from frsgate.policy.facts import Action, Context, Resource, ResourceKind
 from frsgate.services.gate import Ask, Caller, Gate, Ruling, draft
+from frsgate.services.policy_admin import open_igp_request
 from frsgate.store.unit import UnitOfWork
 
 COMPONENT = "services.log_format"
@@ -143,22 +142,11 @@ def request_approval(*, gate: Gate, caller: Caller, reason: str) -> Approval:
         return _ask(Action.log_format_request, caller, caller.user_id)
 
     def act(uow: UnitOfWork, ruling: Ruling) -> tuple[Approval, list[EntryDraft]]:
-        for a in uow.approvals.for_subject(ApprovalSubject.log_format, wanted):
-            if a.status in (ApprovalStatus.pending, ApprovalStatus.approved):
-                raise Conflict(
-                    f"log format v{FORMAT_VERSION} ({schema_sha256()[:12]}) already has a "
-                    f"{a.status.value} approval request ({a.id})"
-                )
-        approval = Approval(
-            id=new_id("approval"),
-            kind=ApprovalKind.log_format_approval,
-            subject_kind=ApprovalSubject.log_format,
-            subject_id=wanted,
-            requester_id=caller.user_id,
-            reason=reason,
-            requested_at=gate.now(),
-        )
-        uow.approvals.add(approval)
+        approval = open_igp_request(
+            uow, gate, caller, ApprovalKind.log_format_approval, ApprovalSubject.log_format,
+            wanted, reason, what=f"log format v{FORMAT_VERSION} ({schema_sha256()[:12]})",
+            request="approval",
+        )  # fmt: skip
         role = gate.approver_role(approval.kind)
         entry = draft(
             caller, EventTag.APPROVAL_REQUEST_CREATE, action=Action.log_format_request,

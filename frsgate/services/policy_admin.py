@@ -38,22 +38,10 @@ def request_activation(*, gate: Gate, caller: Caller, reason: str) -> Approval:
         )
 
     def act(uow: UnitOfWork, ruling: Ruling) -> tuple[Approval, list[EntryDraft]]:
-        for a in uow.approvals.for_subject(ApprovalSubject.policy_pack, subject):
-            if a.status in (ApprovalStatus.pending, ApprovalStatus.approved):
-                raise Conflict(
-                    f"pack {pack.id} {pack.sha256[:12]} already has a {a.status.value} "
-                    f"activation request ({a.id})"
-                )
-        approval = Approval(
-            id=new_id("approval"),
-            kind=ApprovalKind.policy_pack_activation,
-            subject_kind=ApprovalSubject.policy_pack,
-            subject_id=subject,
-            requester_id=caller.user_id,
-            reason=reason,
-            requested_at=gate.now(),
-        )
-        uow.approvals.add(approval)
+        approval = open_igp_request(
+            uow, gate, caller, ApprovalKind.policy_pack_activation, ApprovalSubject.policy_pack,
+            subject, reason, what=f"pack {pack.id} {pack.sha256[:12]}", request="activation",
+        )  # fmt: skip
         entry = draft(
             caller,
             EventTag.APPROVAL_REQUEST_CREATE,
@@ -71,6 +59,37 @@ def request_activation(*, gate: Gate, caller: Caller, reason: str) -> Approval:
         return approval, [entry]
 
     return gate.enforce(caller, ask=ask, act=act).result
+
+
+def open_igp_request(
+    uow: UnitOfWork,
+    gate: Gate,
+    caller: Caller,
+    kind: ApprovalKind,
+    subject_kind: ApprovalSubject,
+    subject_id: str,
+    reason: str,
+    *,
+    what: str,
+    request: str,
+) -> Approval:
+    """Store a request for IGP to approve one governance subject (a pack version, the log
+    format: memo fn2), once: a pending or approved request for the same subject is a 409
+    naming it (`what` and `request` word the message)."""
+    for a in uow.approvals.for_subject(subject_kind, subject_id):
+        if a.status in (ApprovalStatus.pending, ApprovalStatus.approved):
+            raise Conflict(f"{what} already has a {a.status.value} {request} request ({a.id})")
+    approval = Approval(
+        id=new_id("approval"),
+        kind=kind,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        requester_id=caller.user_id,
+        reason=reason,
+        requested_at=gate.now(),
+    )
+    uow.approvals.add(approval)
+    return approval
 
 
 def _role_value(gate: Gate, approval: Approval) -> str | None:
