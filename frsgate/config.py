@@ -89,6 +89,15 @@ class Settings(BaseSettings):
     # rather than trusted. The local issuer's default TTL is capped at this too.
     token_max_lifetime_seconds: Annotated[int, Field(ge=60)] = 3600
     session_secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    # The web console's sign-in with the OIDC issuer (authorization-code flow with PKCE):
+    # the client this service is registered as. The ID token's audience must be this client id
+    # (unset: FRSGATE_OIDC_AUDIENCE). A confidential client also sends its secret.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    # The console's server-side sessions end after this long without a request (idle) and
+    # this long after sign-in whatever happens (absolute), as CJIS 5.5.5 session lock asks.
+    web_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    web_absolute_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 12
 
     # Sandbox FRS started beside the service on the embedded default.
     sandbox_frs: bool = True

@@ -58,6 +58,7 @@ from frsgate.services.gate import Caller
 from frsgate.services.monitoring import read_metrics
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import TokenVerifier
+from frsgate.web import install_console
 
 ROUTERS = (
     probes.router,
@@ -159,6 +160,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     install_docs(app)
+    install_console(app, runtime, app.state.verifier)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

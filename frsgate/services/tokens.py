@@ -149,6 +149,14 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Identity:
         """Return the caller's identity or raise AuthenticationFailed saying why."""
+        return self.verify_claims(token)[0]
+
+    def verify_claims(
+        self, token: str, *, audience: str | None = None
+    ) -> tuple[Identity, dict[str, Any]]:
+        """The caller's identity and the token's verified claims. `audience` replaces the
+        configured audience: an OIDC ID token's audience is the client it was issued to (the
+        web console's sign-in checks its nonce among the claims)."""
         try:
             if self._oidc_keys is not None:
                 kid = jwt.get_unverified_header(token).get("kid")
@@ -162,7 +170,7 @@ class TokenVerifier:
                 token,
                 signing_key,
                 algorithms=algorithms,
-                audience=self._audience,
+                audience=audience or self._audience,
                 issuer=self._issuer,
                 # `iat` is checked below, with its own leeway and message.
                 options={"require": ["exp", "iat", "sub", "aud", "iss"], "verify_iat": False},
@@ -186,10 +194,11 @@ class TokenVerifier:
             raise AuthenticationFailed(
                 "bearer token rejected: its 'email' claim is not verified ('email_verified')"
             )
-        return Identity(
+        identity = Identity(
             claim=claim, value=value, match=self._match, issuer=self._issuer,
             token_id=str(claims.get("jti", "")),
         )  # fmt: skip
+        return identity, claims
 
     def _check_lifetime(self, claims: dict[str, Any]) -> None:
         """Refuse a token issued in the future or living longer than the configured maximum.

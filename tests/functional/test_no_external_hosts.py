@@ -131,7 +131,7 @@ def _crawl(client: httpx.Client, seeds: set[str], own: set[str]) -> dict[str, ht
         path = queue.pop()
         if path in fetched:
             continue
-        response = client.get(path)
+        response = client.get(path, follow_redirects=True)  # "/" sends a browser to the console
         fetched[path] = response
         kind = response.headers.get("content-type", "")
         if "html" in kind:

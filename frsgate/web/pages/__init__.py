@@ -1,0 +1,9 @@
+"""The console's pages, one module per role's work; each has a `router` and its `NAV` links."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from frsgate.web.pages import auth, home
+
+MODULES: tuple[ModuleType, ...] = (auth, home)
