@@ -59,6 +59,7 @@ from frsgate.services.monitoring import read_metrics
 from frsgate.services.runtime import Runtime
 from frsgate.services.tokens import TokenVerifier
 from frsgate.web import install_console
+from frsgate.web.routing import console_http_error, is_console_path
 
 ROUTERS = (
     probes.router,
@@ -218,10 +219,12 @@ def _error_name(status: int) -> str:
     return "".join(word.capitalize() for word in re.split(r"[^A-Za-z]+", phrase) if word)
 
 
-async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+async def on_http_exception(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (no such route, method not allowed) in the API's error shape
     (`ErrorOut`) rather than Starlette's `{"detail": ...}`, so a client parses one shape."""
     assert isinstance(exc, StarletteHTTPException)
+    if is_console_path(request.url.path):
+        return console_http_error(request, exc.status_code, exc.headers)
     if exc.status_code == 404:
         message = f"no such resource: {request.url.path}"
     elif exc.status_code == 405:

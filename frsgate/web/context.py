@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from starlette.responses import HTMLResponse
 
-from frsgate.errors import FrsGateError
+from frsgate.errors import PermissionDenied
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller, Gate
 from frsgate.services.runtime import Runtime
@@ -40,7 +40,7 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
-class CsrfRefused(FrsGateError):
+class CsrfRefused(PermissionDenied):
     """A post without the session's CSRF token, or from another origin: nothing was done."""
 
 

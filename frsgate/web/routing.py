@@ -9,7 +9,7 @@ A request without a live session goes to the sign-in page (HTMX: `HX-Redirect`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -50,7 +50,15 @@ def sign_in_redirect(request: Request, next_path: str, *, reason: str = "") -> R
     return response
 
 
-def error_page(request: Request, exc: FrsGateError | DomainError) -> Response:
+def error_page(
+    request: Request,
+    exc: FrsGateError | DomainError,
+    *,
+    template: str = "error.html",
+    **extra: Any,
+) -> Response:
+    """The refusal page of `exc`; a page may name a template extending error.html and the
+    `extra` values it shows beside the refusal (what was kept, where to go on)."""
     status = status_for(exc)
     next_step = next((text for kind, text in _NEXT_STEP if isinstance(exc, kind)), "")
     decision: dict[str, Any] | None = None
@@ -64,8 +72,8 @@ def error_page(request: Request, exc: FrsGateError | DomainError) -> Response:
     csrf = getattr(request.state, "console_csrf", "")
     return render(
         request,
-        "error.html",
-        {
+        template,
+        extra | {
             "title": "Refused" if status in (403, 409) else "Could not be done",
             "status": status,
             "kind": type(exc).__name__,
@@ -121,3 +129,24 @@ class FrsGateValidation(ValidationFailed):
 
 def console_router(prefix: str = "/console") -> APIRouter:
     return APIRouter(prefix=prefix, route_class=ConsoleRoute, include_in_schema=False)
+
+
+def is_console_path(path: str) -> bool:
+    return path == "/console" or path.startswith("/console/")
+
+
+def console_http_error(
+    request: Request, status: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    """Starlette's own errors under /console (no such page, method not allowed) as a page."""
+    message = {
+        404: f"There is no page at {request.url.path}.",
+        405: f"{request.url.path} cannot be {request.method}-ed; use the page's own form.",
+    }.get(status, "The request could not be handled.")
+    return render(
+        request, "error.html",
+        {"title": "Not found" if status == 404 else "Could not be done", "status": status,
+         "kind": "HTTPError", "message": message, "decision": None, "awaiting": [],
+         "next_step": "Use the navigation to find the page you need.", "back": ""},
+        status_code=status, headers=dict(headers or {}),
+    )  # fmt: skip

@@ -3,6 +3,7 @@ sandbox FRS beside it, and their settings."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,54 @@ class Gateway:
 
     def anonymous(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30)
+
+    def console(self, username: str) -> Console:
+        """A browser-like client signed in to the web console as `username` (the demo
+        sign-in), with the session's CSRF token for its forms."""
+        client = httpx.Client(base_url=self.url, timeout=30)
+        page = client.get("/console/sign-in")
+        assert page.status_code == 200, page.text
+        token = csrf_of(page.text)
+        answer = client.post(
+            "/console/sign-in", data={"username": username, "csrf": token, "next": "/console/"}
+        )
+        assert answer.status_code == 303, answer.text
+        home = client.get("/console/")
+        assert home.status_code == 200, home.text
+        return Console(client=client, csrf=csrf_of(home.text))
+
+
+CSRF_INPUT = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a console page's forms carry."""
+    found = CSRF_INPUT.search(html)
+    assert found is not None, "no CSRF token on the page"
+    return found.group(1)
+
+
+@dataclass
+class Console:
+    """A signed-in console session: `post` adds the session's CSRF token to each form."""
+
+    client: httpx.Client
+    csrf: str
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+        return self.client.post(path, data={**(data or {}), "csrf": self.csrf}, **kwargs)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Console:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def gateway_settings(home: Path, database_url: str, sandbox_url: str, **extra: Any) -> Settings:
