@@ -4,7 +4,7 @@ A session token is 256 random bits the browser keeps in an HttpOnly cookie; the 
 its SHA-256 (`web_sessions`), so neither a database copy nor a log line can be replayed as a
 signed-in browser. A session ends after FRSGATE_WEB_IDLE_MINUTES without a request and
 FRSGATE_WEB_ABSOLUTE_HOURS after sign-in, whichever comes first; an ended session's row is
-deleted when it is next presented, and `sweep` deletes the rest.
+deleted when it is next presented, and `sweep` (run at each sign-in) deletes the rest.
 
 Each session has its own CSRF token (the synchronizer-token pattern, OWASP CSRF Prevention
 Cheat Sheet): every form of the console carries it, and a post without the session's token is
@@ -140,12 +140,6 @@ class SessionStore:
             uow.conn.execute(
                 delete(web_sessions).where(web_sessions.c.token_sha256 == _digest(token))
             )
-
-    def end_all_of(self, user_id: str) -> int:
-        """End every session of a user (an account made inactive, a role taken away)."""
-        with unit_of_work(self._engine) as uow:
-            result = uow.conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
-        return int(result.rowcount or 0)
 
     def sweep(self, *, now: datetime) -> int:
         """Delete every ended session; returns how many."""

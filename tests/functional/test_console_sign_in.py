@@ -184,6 +184,18 @@ def test_sessions_end_after_the_idle_and_absolute_timeouts(gateway: Gateway, whi
     assert _rows(gateway) == []  # the ended session is deleted, not just ignored
 
 
+def test_a_sign_in_sweeps_away_abandoned_sessions(gateway: Gateway) -> None:
+    _signed_in(gateway, "alice").close()  # never signed out
+    _signed_in(gateway, "sam").close()
+    stale = datetime.now(UTC) - timedelta(minutes=gateway.settings.web_idle_minutes, seconds=5)
+    with unit_of_work(gateway.runtime.engine) as uow:
+        uow.conn.execute(update(web_sessions).where(
+            web_sessions.c.user_id == gateway.users["alice"]).values(last_seen_at=stale))
+    _signed_in(gateway, "erin").close()
+    left = sorted(r.user_id for r in _rows(gateway))
+    assert left == sorted([gateway.users["sam"], gateway.users["erin"]])
+
+
 def test_a_user_disabled_while_signed_in_is_sent_out(gateway: Gateway) -> None:
     client = _signed_in(gateway, "alice")
     caller = operator(gateway.runtime.gate, "ada", Action.user_manage)

@@ -90,6 +90,9 @@ def sign_in_form(request: Request, next: str = "", reason: str = "") -> Response
 
 
 def _open_session(request: Request, user_id: str, via: str, next_path: str) -> Response:
+    # Sessions abandoned without signing out are deleted here rather than by a timer: a
+    # sign-in is rare enough to pay for it, and it needs no process of its own.
+    sessions_of(request).sweep(now=now())
     token, _ = sessions_of(request).open(user_id=user_id, via=via, now=now())
     old = request.cookies.get(SESSION_COOKIE)
     if old:
