@@ -17,11 +17,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from frsgate.domain import Role
+from frsgate.domain.results import LEAD_ONLY_NOTICE as DOMAIN_LEAD_ONLY_NOTICE
 
-# memo 4.D.2; shown beside every candidate, on screen and in print.
+# memo 4.D.2; shown beside every candidate, on screen and in print. It carries the notice the
+# API, the connectors and the ROI entry carry, word for word, and says what must follow.
 LEAD_ONLY_NOTICE = (
-    "Investigative lead only — not a positive identification. A candidate must be "
-    "corroborated by other evidence before any enforcement action (memo 4.D.2)."
+    f"Investigative lead only. {DOMAIN_LEAD_ONLY_NOTICE}. Corroborate it by means independent "
+    "of the FRS before any enforcement action (memo 4.D.3)."
 )
 
 

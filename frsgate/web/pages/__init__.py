@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from frsgate.web.pages import auth, home
+from frsgate.web.pages import auth, home, review
 
-MODULES: tuple[ModuleType, ...] = (auth, home)
+MODULES: tuple[ModuleType, ...] = (auth, home, review)
