@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from frsgate.web.pages import auth, home, review
+from frsgate.web.pages import (
+    admin,
+    admin_cases,
+    admin_certifications,
+    admin_providers,
+    auth,
+    home,
+    review,
+)
 
-MODULES: tuple[ModuleType, ...] = (auth, home, review)
+MODULES: tuple[ModuleType, ...] = (
+    auth,
+    home,
+    review,
+    admin,
+    admin_cases,
+    admin_certifications,
+    admin_providers,
+)
