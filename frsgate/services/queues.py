@@ -221,6 +221,14 @@ def _volume(
     )
 
 
+def volume_of(
+    uow: UnitOfWork, gate: Gate, approval: Approval, limits: SubmissionLimits | None
+) -> Volume:
+    """The requester's recent volume beside a rate-limit lift, for a read already decided in
+    `uow`'s transaction (the approval page shows what the queue shows, memo 4.B.4)."""
+    return _volume(uow, gate, approval, limits)
+
+
 def _sent_up_to(uow: UnitOfWork, supervisor_id: str, approval: Approval) -> bool:
     """Whether `approval` is a request one of its case's supervisors made, which goes up to
     their own front-line supervisor `supervisor_id` too (memo 4.E.4), whoever it was sent to

@@ -12,12 +12,14 @@ from frsgate.web.pages import (
     auth,
     home,
     review,
+    supervisor,
 )
 
 MODULES: tuple[ModuleType, ...] = (
     auth,
     home,
     review,
+    supervisor,
     admin,
     admin_cases,
     admin_certifications,
