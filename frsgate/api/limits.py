@@ -16,8 +16,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 KIB = 1024
 
-# The only route whose body is more than a few fields: the probe upload (multipart).
+# The only bodies of more than a few fields: the probe uploads (multipart).
 PROBE_UPLOAD = ("POST", "/api/v1/probes")
+# The console's intake form takes the same photo, with the submission's fields beside it.
+CONSOLE_PROBE_UPLOAD = ("POST", "/console/probes/new")
 # The probe's text fields beside the image: four of at most 4000 characters and a few short
 # ones, up to 4 bytes a character in UTF-8, plus the multipart headers and boundaries. The
 # image itself is `max_probe_bytes`; the route refuses (and records) an image over it.
@@ -30,7 +32,7 @@ JSON_LIMIT_BYTES = 256 * KIB
 
 def body_limit(method: str, path: str, max_probe_bytes: int) -> int:
     """The most bytes the body of `method path` may have."""
-    if (method, path) == PROBE_UPLOAD:
+    if (method, path) in (PROBE_UPLOAD, CONSOLE_PROBE_UPLOAD):
         return max_probe_bytes + FORM_OVERHEAD_BYTES
     return JSON_LIMIT_BYTES
 

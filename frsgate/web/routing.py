@@ -73,7 +73,8 @@ def error_page(
     return render(
         request,
         template,
-        extra | {
+        {
+            **extra,
             "title": "Refused" if status in (403, 409) else "Could not be done",
             "status": status,
             "kind": type(exc).__name__,

@@ -9,6 +9,7 @@ from frsgate.web.pages import (
     admin_cases,
     admin_certifications,
     admin_providers,
+    agent,
     auth,
     home,
     review,
@@ -18,6 +19,7 @@ from frsgate.web.pages import (
 MODULES: tuple[ModuleType, ...] = (
     auth,
     home,
+    agent,
     review,
     supervisor,
     admin,
