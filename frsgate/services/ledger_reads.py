@@ -47,6 +47,12 @@ def _authorize(gate: Gate, caller: Caller, what: str, details: dict[str, Any]) -
     gate.enforce(caller, ask=ask, act=read)
 
 
+def decide_read(*, gate: Gate, caller: Caller, what: str, details: dict[str, Any]) -> None:
+    """Decide and record one read of the whole log (`ledger.read`), as the reads below are:
+    for a service that reads the log in a shape of its own (`services.ledger_status`)."""
+    _authorize(gate, caller, what, details)
+
+
 def checkpoint(*, gate: Gate, caller: Caller) -> dict[str, Any]:
     """A signed checkpoint of the current head (issued now if the log has grown)."""
     _authorize(gate, caller, "checkpoint", {})

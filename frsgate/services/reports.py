@@ -48,6 +48,8 @@ REFERRAL_OUTCOMES = ("open", "substantiated", "unsubstantiated", "closed")
 
 # The reports that count uses and their results carry the lead-only notice (memo 4.D.2).
 SHOWS_RESULTS = frozenset({ReportKind.supervisor, ReportKind.opr, ReportKind.annual})
+# How to have a report's entries re-hashed, as its verification statement says.
+FULL_CHECK = "run the report with --verify-full, or `frsgate ledger verify`,"
 
 
 def steps(kind: ReportKind) -> int:
@@ -204,10 +206,14 @@ def _scope(conn: Connection, kind: ReportKind, caller: Caller) -> str:
 
 
 def checked_checkpoint(
-    gate: Gate, full_verify: bool, progress: Progress | None = None
+    gate: Gate,
+    full_verify: bool,
+    progress: Progress | None = None,
+    *,
+    full_check: str = FULL_CHECK,
 ) -> tuple[SignedCheckpoint, Verification]:
     """A checkpoint of the ledger signed now, and what was checked about it (module
-    docstring, step 2)."""
+    docstring, step 2). `full_check` says how to have the entries re-hashed too."""
     ledger = gate.ledger
     previous = ledger.latest_checkpoint()
     signed = ledger.checkpoint()
@@ -241,10 +247,7 @@ def checked_checkpoint(
     else:
         statement += "; no earlier checkpoint was stored to check it against"
     if not full_verify:
-        statement += (
-            ". The entries themselves were not re-hashed: run the report with --verify-full, "
-            "or `frsgate ledger verify`, for the full check"
-        )
+        statement += f". The entries themselves were not re-hashed: {full_check} for the full check"
         return signed, Verification(
             method="consistency", ok=True, statement=statement, checked_against=against
         )

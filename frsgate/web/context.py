@@ -128,7 +128,15 @@ async def check_csrf(request: Request, session: WebSession) -> None:
 
 
 def _visible_nav(request: Request, caller: Caller) -> list[NavItem]:
-    return [item for item in nav_of(request) if item.role in caller.user.roles]
+    """The links of the user's roles, each page once (a user may hold two roles that both
+    have it, e.g. OPR and IGP the annual report)."""
+    seen: set[str] = set()
+    items = []
+    for item in nav_of(request):
+        if item.role in caller.user.roles and item.path not in seen:
+            seen.add(item.path)
+            items.append(item)
+    return items
 
 
 def page(*actions: Action) -> Any:

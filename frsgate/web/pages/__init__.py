@@ -11,7 +11,12 @@ from frsgate.web.pages import (
     admin_providers,
     agent,
     auth,
+    examiner,
     home,
+    igp,
+    opr,
+    osdm,
+    reports,
     review,
     supervisor,
 )
@@ -26,4 +31,9 @@ MODULES: tuple[ModuleType, ...] = (
     admin_cases,
     admin_certifications,
     admin_providers,
+    examiner,
+    osdm,
+    igp,
+    opr,
+    reports,
 )
