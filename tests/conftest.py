@@ -65,6 +65,14 @@ def second_database_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def module_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database of the backend under test shared by one module's tests (the browser
+    tests drive one gateway per module: starting one per test would dominate their time)."""
+    with _empty_database(tmp_path_factory.mktemp("module-db"), "frsgate-module") as url:
+        yield url
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a fresh database holding every table at head."""
