@@ -17,6 +17,7 @@ import typer
 from frsgate.cli.acting import AsOption, acting, one_line_errors
 from frsgate.policy.facts import Action
 from frsgate.services import case_ledger, queues
+from frsgate.services.json_views import supervisor_queue_json
 from frsgate.services.submit import SubmissionLimits
 
 queue_app = typer.Typer(help="Work queues (memo 4.E.4).", no_args_is_help=True)
@@ -37,9 +38,6 @@ def supervisor(as_user: AsOption) -> None:
     escalated to you, rate-limit lifts with the requester's volume, unknown outcomes,
     overdue report-of-investigation entries and the log reviews the supervisors under you
     missed (a logged read)."""
-    # The route's JSON, built by the route module's function (no web server is started).
-    from frsgate.api.routes.queues import supervisor_queue_json
-
     with one_line_errors(), acting(as_user, Action.queue_view) as (runtime, caller):
         limits = SubmissionLimits.from_settings(runtime.settings, runtime.policy)
         queue = queues.supervisor_queue(

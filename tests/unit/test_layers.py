@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "frsgate"
 WEB = ("fastapi", "starlette", "uvicorn", "jinja2")
-LAYERS = ("api", "cli", "services")  # the layers that may import the layers below them
+LAYERS = ("api", "web", "cli", "services")  # the layers that may import the layers below them
 
 
 def _imports(path: Path) -> set[str]:
@@ -58,7 +58,9 @@ def test_lower_layers_never_import_the_upper_ones(sub: str) -> None:
 
 def test_services_never_import_the_edge() -> None:
     for path in _modules("services"):
-        edge = {n for n in _imports(path) if n.startswith(("frsgate.api", "frsgate.cli"))}
+        edge = {
+            n for n in _imports(path) if n.startswith(("frsgate.api", "frsgate.web", "frsgate.cli"))
+        }
         assert not edge, f"{path.relative_to(PACKAGE)} imports {sorted(edge)}"
 
 
@@ -111,3 +113,14 @@ def test_the_edge_reaches_the_store_only_through_services(edge: str) -> None:
         if edge == "api":
             sql = {n for n in _imports(path) if n.split(".")[0] == "sqlalchemy"}
             assert not sql, f"{path.relative_to(PACKAGE)} imports {sorted(sql)}"
+
+
+def test_the_cli_serves_no_http() -> None:
+    """The command line calls the services; only `frsgate serve` (which starts the HTTP app)
+    may load the web framework's edge."""
+    for path in _modules("cli"):
+        if path.name == "serve.py":
+            continue
+        edge = {n for n in _imports(path) if n.startswith(("frsgate.api", "frsgate.web"))}
+        assert not edge, f"{path.relative_to(PACKAGE)} imports {sorted(edge)}"
+

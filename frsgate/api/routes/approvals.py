@@ -9,12 +9,11 @@ from pydantic import BaseModel, ConfigDict
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.fields import Id, Text
-from frsgate.api.routes.submissions import approver_role, submission_json
 from frsgate.api.schemas import ApprovalDecisionOut, ApprovalListOut, error_responses
-from frsgate.domain import Approval
 from frsgate.policy.facts import Action
-from frsgate.services.approvals import PendingApproval, decide_approval, list_pending
-from frsgate.services.gate import Caller, Gate
+from frsgate.services.approvals import decide_approval, list_pending
+from frsgate.services.gate import Caller
+from frsgate.services.json_views import approval_json, pending_json, submission_json
 from frsgate.services.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["approvals"])
@@ -25,36 +24,6 @@ class DecisionIn(BaseModel):
 
     approve: bool
     note: Text | None = None
-
-
-def pending_json(p: PendingApproval, gate: Gate) -> dict[str, Any]:
-    extra = {
-        "case_number": p.case_number,
-        "overdue": p.overdue,
-        "escalation_due_at": p.escalation_due_at.isoformat() if p.escalation_due_at else None,
-        "escalated": p.escalated,
-        "escalated_to_you": p.escalated_to_decider,
-    }
-    return approval_json(p.approval, gate) | extra
-
-
-def approval_json(a: Approval, gate: Gate) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "kind": a.kind.value,
-        "status": a.status.value,
-        "subject_kind": a.subject_kind.value,
-        "subject_id": a.subject_id,
-        "case_id": a.case_id,
-        "requester_id": a.requester_id,
-        "assigned_to": a.assigned_to,
-        "approver_role": approver_role(a, gate),
-        "approver_id": a.approver_id,
-        "reason": a.reason,
-        "requested_at": a.requested_at.isoformat(),
-        "deadline": a.deadline.isoformat() if a.deadline else None,
-        "decided_at": a.decided_at.isoformat() if a.decided_at else None,
-    }
 
 
 @router.get(

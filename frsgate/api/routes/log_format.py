@@ -11,12 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from frsgate.api.deps import get_runtime, requires
-from frsgate.api.routes.approvals import approval_json
 from frsgate.api.schemas import error_responses
 from frsgate.api.schemas_oversight import LogFormatOut, LogFormatRequestIn, LogFormatRequestOut
 from frsgate.policy.facts import Action
 from frsgate.services import log_format
 from frsgate.services.gate import Caller
+from frsgate.services.json_views import approval_json
 from frsgate.services.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/policy", tags=["policy"])

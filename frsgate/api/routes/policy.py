@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.fields import Text
-from frsgate.api.routes.approvals import approval_json
 from frsgate.api.schemas import PolicyActivationOut, error_responses
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller
+from frsgate.services.json_views import approval_json
 from frsgate.services.policy_admin import request_activation
 from frsgate.services.runtime import Runtime
 

@@ -13,11 +13,11 @@ from frsgate.api.deps import get_runtime, requires
 from frsgate.api.fields import TEXT_MAX_LENGTH, WORD_MAX_LENGTH, FormText, Id
 from frsgate.api.forms import Utf8FormRoute
 from frsgate.api.idempotency import IdempotencyKey, answer_once
-from frsgate.api.routes.submissions import approver_role
 from frsgate.api.schemas import ProbeOut, error_responses, image_response, json_response
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller, Gate
 from frsgate.services.intake import ProbeRequest, ProbeResult, create_probe
+from frsgate.services.json_views import approver_role
 from frsgate.services.reads import probe_image
 from frsgate.services.runtime import Runtime
 

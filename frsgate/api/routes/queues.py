@@ -10,8 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from frsgate.api.deps import get_runtime, requires
 from frsgate.api.fields import Id, Text
 from frsgate.api.routes.admin_providers import TermsIn
-from frsgate.api.routes.approvals import pending_json
-from frsgate.api.routes.submissions import submission_json
 from frsgate.api.schemas import (
     OsdmQueueOut,
     ProviderOut,
@@ -23,7 +21,8 @@ from frsgate.domain import Provider, ReviewStatus
 from frsgate.domain.providers import AccuracyEvidence
 from frsgate.policy.facts import Action
 from frsgate.services import queues
-from frsgate.services.gate import Caller, Gate
+from frsgate.services.gate import Caller
+from frsgate.services.json_views import submission_json, supervisor_queue_json
 from frsgate.services.providers import domain_checked, review_json
 from frsgate.services.runtime import Runtime
 from frsgate.services.submit import SubmissionLimits
@@ -114,26 +113,6 @@ def get_supervisor_queue(
         review_period_days=runtime.settings.log_review_period_days,
     )  # fmt: skip
     return supervisor_queue_json(queue, runtime.gate)
-
-
-def supervisor_queue_json(queue: queues.SupervisorQueue, gate: Gate) -> dict[str, Any]:
-    """The supervisor's queue as the API and the command line show it."""
-    return {
-        "approvals": [pending_json(p, gate) for p in queue.approvals],
-        "overdue": [pending_json(p, gate) for p in queue.overdue],
-        "escalated": [pending_json(p, gate) for p in queue.escalated],
-        "rate_limits": [
-            {
-                "kind": "rate_limit_override",
-                "approval": pending_json(item.pending, gate),
-                "volume": item.volume.as_dict(),
-            }
-            for item in queue.rate_limits
-        ],
-        "outcome_unknown": [submission_json(s) for s in queue.outcome_unknown],
-        "roi_unfiled": [e.as_dict() for e in queue.roi_unfiled],
-        "missed_reviews": [m.as_dict() for m in queue.missed_reviews],
-    }
 
 
 @router.post(

@@ -30,9 +30,10 @@ from frsgate.api.schemas import (
     json_response,
 )
 from frsgate.connectors.protocol import MATCH_TYPE_NAME_PATTERN, SUBJECT_REF_MAX_LENGTH
-from frsgate.domain import Approval, MatchType, Submission
+from frsgate.domain import MatchType
 from frsgate.policy.facts import Action
 from frsgate.services.gate import Caller, Gate
+from frsgate.services.json_views import approver_role, submission_json
 from frsgate.services.reads import (
     LEAD_ONLY_NOTICE,
     SubmissionView,
@@ -133,35 +134,6 @@ class SubmissionIn(BaseModel):
         if self.second_probe_id is not None and self.second_probe_id == self.probe_id:
             raise ValueError("second_probe_id must name a different probe than probe_id")
         return self
-
-
-def submission_json(sub: Submission) -> dict[str, Any]:
-    return {
-        "id": sub.id,
-        "case_id": sub.case_id,
-        "probe_id": sub.probe_id,
-        "second_probe_id": sub.second_probe_id,
-        "provider_id": sub.provider_id,
-        "match_type": sub.match_type,
-        "program_code": sub.program_code,
-        "status": sub.status.value,
-        "status_reason": sub.status_reason,
-        "exigent": sub.exigent,
-        "impracticable_reason": sub.impracticable_reason,
-        "provider_review_status_at_use": (
-            sub.provider_review_status_at_use.value if sub.provider_review_status_at_use else None
-        ),
-        "attempts": sub.attempts,
-        "created_at": sub.created_at.isoformat(),
-        "dispatched_at": sub.dispatched_at.isoformat() if sub.dispatched_at else None,
-        "finished_at": sub.finished_at.isoformat() if sub.finished_at else None,
-    }
-
-
-def approver_role(a: Approval, gate: Gate) -> str | None:
-    """Who decides `a`: the role the policy pack grants its decision."""
-    role = gate.approver_role(a.kind)
-    return role.value if role is not None else None
 
 
 def _result_json(result: SubmissionResult, gate: Gate) -> dict[str, Any]:
