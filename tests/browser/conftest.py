@@ -23,9 +23,11 @@ from frsgate.connectors.sandbox import create_sandbox_app
 from frsgate.connectors.serve import serve_in_thread
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium from the system (apt), shared by every browser test."""
+    """Headless Chromium from the system (apt), shared by one module's tests. Not by the whole
+    session: Playwright's sync API keeps an event loop running in the main thread until it
+    stops, and the tests collected after these (`asyncio.run` in tests/functional) need none."""
     if not CHROMIUM.exists():
         pytest.skip(
             f"the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium"
