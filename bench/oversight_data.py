@@ -38,6 +38,7 @@ from frsgate.ledger.entry import canonical_entry, format_time
 from frsgate.ledger.index import rows_of
 from frsgate.ledger.merkle import fold, leaf_hash, node_hash
 from frsgate.ledger.notes import Checkpoint, CheckpointSigner, sign_checkpoint
+from frsgate.ledger.rollup import backfill
 from frsgate.store.engine import is_sqlite, make_engine
 from frsgate.store.migrate import upgrade
 
@@ -383,6 +384,9 @@ def _ledger(engine: Engine, total: int, submissions: int, people: _People,
             signed = sign_checkpoint(signer, Checkpoint(ORIGIN, n, root(n)))
             checkpoints.append((n, signed.root, signed.note, _at((k + 1) / 8)))
     _bulk(engine, "ledger_checkpoints", ("tree_size", "root", "note", "created_at"), checkpoints)
+    # The daily roll-ups the appender keeps beside the index, filled as revision 0011 does.
+    with engine.begin() as conn:
+        backfill(conn)
     if is_sqlite(engine):
         # What a running service's checkpoints leave: the write-ahead log folded into the
         # database, not a 500 MB WAL every first read must search.

@@ -5,18 +5,23 @@ with SQL; the entries are the record the Merkle tree protects. An index row chan
 added behind the appender's back would skew a report without breaking the tree, so
 `frsgate ledger verify --index` re-derives every row from its entry (`ledger.index.rows_of_entry`,
 the function the appender itself uses) and compares. It names the first seq that disagrees.
+
+Then the daily roll-ups the year-long reports sum (`ledger_use_days`, `ledger_refusal_days`;
+`frsgate.ledger.rollup`) are recomputed from the index, in one snapshot with the head, and
+compared with the stored ones: a mismatch is named with its day.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
-from frsgate.ledger import storage
+from frsgate.ledger import rollup, storage
 from frsgate.ledger.index import INDEX_COLUMNS, rows_of_entry
 
 CHUNK = 1 << 14
@@ -31,10 +36,16 @@ class IndexReport:
     size: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    day: str | None = None  # the first day whose roll-ups differ from the index
 
     def summary(self) -> str:
         if self.ok:
-            return f"ledger index OK: {self.size} entries indexed as they read"
+            return (
+                f"ledger index OK: {self.size} entries indexed as they read, "
+                "daily roll-ups as the index sums"
+            )
+        if self.day is not None:
+            return f"ledger roll-ups DIFFER on {self.day}: {self.problem}"
         return f"ledger index DIFFERS at seq {self.first_bad_seq}: {self.problem}"
 
 
@@ -64,9 +75,54 @@ def check_index(engine: Engine, *, progress: Progress | None = None) -> IndexRep
                 return IndexReport(False, size, *found)
             if progress is not None:
                 progress(end, size)
-        return IndexReport(True, size)
     finally:
         reader.close()
+    with engine.connect() as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        at = int(conn.exec_driver_sql("SELECT size FROM ledger_head WHERE id = 1").scalar_one())
+        differs = _rollups(conn, at)
+    if differs is not None:
+        return IndexReport(False, size, None, differs[1], differs[0])
+    return IndexReport(True, size)
+
+
+def _rollups(conn: Connection, size: int) -> tuple[str, str] | None:
+    """(day, problem) of the first day whose stored roll-ups differ from the index's entries
+    below `size` (read in the same snapshot as `size`), or None."""
+    found: list[tuple[str, str]] = []
+    stored_uses = (
+        "SELECT day, submission_id, provider_id, case_number, entries FROM ledger_use_days"
+    )
+    params = {"event": rollup.USE_EVENT, "size": size}
+    for first, second, problem in (
+        (rollup.USES_FROM_INDEX, stored_uses, "a use count is missing or differs from the index"),
+        (stored_uses, rollup.USES_FROM_INDEX, "a use count names no entries of the index"),
+    ):
+        day = conn.execute(
+            text(f"SELECT min(day) FROM ({first} EXCEPT {second}) AS differing"),  # noqa: S608
+            params,
+        ).scalar()
+        if day is not None:
+            found.append((str(day), problem))
+    expected: Counter[rollup.RefusalKey] = Counter()
+    for chunk in rollup.refusals_from_index(conn, size):
+        expected.update(chunk.refusals)
+    stored: Counter[rollup.RefusalKey] = Counter()
+    for *cols, n in conn.execute(
+        text(
+            "SELECT day, actor_id, citation_set, rule, section, decisions FROM ledger_refusal_days"
+        )
+    ):
+        stored[(str(cols[0]), str(cols[1]), str(cols[2]), str(cols[3]), str(cols[4]))] = int(n)
+    wrong = [k for k in expected.keys() | stored.keys() if expected[k] != stored[k]]
+    if wrong:
+        day, actor, _, rule, section = min(wrong)
+        what = "is missing" if not stored[min(wrong)] else "differs from the index"
+        if not expected[min(wrong)]:
+            what = "names no refusal of the index"
+        found.append((day, f"the refused decisions of {actor} citing {rule} ({section}) {what}"))
+    return min(found) if found else None
 
 
 def _chunk(reader: storage.Reader, start: int, end: int) -> tuple[int, str] | None:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from frsgate.errors import StoreError
+from frsgate.ledger import rollup
 from frsgate.ledger.index import INDEX_COLUMNS, REFUSAL_COLUMNS, IndexRow, RefusalRow
 from frsgate.ledger.merkle import EMPTY_ROOT, NodeKey
 from frsgate.store.engine import is_sqlite
@@ -226,9 +227,11 @@ def write_batch(
 ) -> None:
     """Insert entries (seq, entry, leaf_hash), nodes (level, idx, hash) and the entries' index
     and refusal rows, and move the head, on a raw DB-API cursor inside the appender's
-    transaction: an entry and its index row commit together or not at all."""
+    transaction: an entry, its index row and its share of the daily roll-ups commit together
+    or not at all."""
     size, root, frontier = head
     index_rows, refusal_rows = index
+    rollup.write(cur, rollup.Rollups.of(index_rows, refusal_rows), sqlite=sqlite)
     if sqlite:
         cur.executemany(
             "INSERT INTO ledger_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)", entry_rows

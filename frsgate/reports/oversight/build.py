@@ -49,6 +49,13 @@ class Inputs:
     roi_deadline_days: int  # the pack's roi_filing_deadline_days (memo 4.E.2)
     pack: PackIdentity
     row_limit: int = 200  # rows listed in a table of individual records
+    # Count every case's uses and refusals from the daily roll-ups (the figures are the same;
+    # False reads the index alone, as a supervisor's scope always does).
+    rollups: bool = True
+
+    @property
+    def by_day(self) -> bool:
+        return self.rollups and self.scope.everything
 
 
 Built = tuple[list[Figure], list[Table]]
@@ -134,7 +141,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
     w, scope = inputs.window, inputs.scope
     figures: list[Figure] = []
     tables: list[Table] = []
-    u = q.materialized(conn, q.uses(w, scope), "report_uses")
+    u = _uses(conn, inputs)
 
     total, exigent, witness = q.use_totals(conn, u)
     figures += [
@@ -303,8 +310,20 @@ def _limited(total: int, shown: int) -> str:
     return f"the oldest {shown} of {total} are listed" if shown < total else ""
 
 
+def _uses(conn: Connection, inputs: Inputs) -> q.Rowset:
+    w = inputs.window
+    rows = q.uses_by_day(w) if inputs.by_day else q.uses(w, inputs.scope)
+    return q.materialized(conn, rows, "report_uses")
+
+
+def _refusal_rows(conn: Connection, inputs: Inputs) -> q.Rowset:
+    if inputs.by_day:
+        return q.refusals_by_day(conn, inputs.window, "report_refusals")
+    return q.materialized(conn, q.refusals(inputs.window, inputs.scope), "report_refusals")
+
+
 def _refusals(conn: Connection, inputs: Inputs) -> Built:
-    rf = q.materialized(conn, q.refusals(inputs.window, inputs.scope), "report_refusals")
+    rf = _refusal_rows(conn, inputs)
     refused, held = q.refusal_totals(conn, rf, inputs.cures)
     attempts = q.attempts_citing(conn, rf, [*CLOSED_CASE_RULES, *UNASSIGNED_RULES])
     closed = sum(int(n) for _, rule, n in attempts if rule in CLOSED_CASE_RULES)
@@ -497,8 +516,8 @@ def crime_categories(per_case: q.Rows) -> list[tuple[Cell, ...]]:
 
 
 def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
-    w, scope = inputs.window, inputs.scope
-    u = q.materialized(conn, q.uses(w, scope), "report_uses")
+    w = inputs.window
+    u = _uses(conn, inputs)
     total, exigent, witness = q.use_totals(conn, u)
     opened, corroborated, enforcement = q.lead_counts(conn, u)
     step("uses and leads")
@@ -506,7 +525,7 @@ def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
     step("crime categories")
     outcomes = q.uses_by_outcome(conn, u)
     step("outcomes")
-    rf = q.materialized(conn, q.refusals(w, scope), "report_refusals")
+    rf = _refusal_rows(conn, inputs)
     refused, held = q.refusal_totals(conn, rf, inputs.cures)
     by_section = q.refusals_by_section(conn, rf, inputs.cures)
     step("refusals")

@@ -10,6 +10,12 @@ user's office, a case's violations).
 A *use* is one dispatch of a submission to an FRS: its `submission:dispatch:intent` entry,
 written before the probe leaves (memo 4.E.1; log before act). Counting the intents rather than
 the submissions' statuses counts every use that reached a provider, whatever became of it.
+
+A report over every case reads the period's uses and refusals from the daily roll-ups
+(`ledger_use_days`, `ledger_refusal_days`; `frsgate.ledger.rollup`) instead: whole days summed,
+less the entries past the report's checkpoint, which only the index can tell apart. The rows it
+copies have the shape the direct queries give, so every count below reads either alike and
+gives the same figures. A supervisor's scope (a few hundred cases) is read from the index.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Connection,
+    Integer,
     MetaData,
     Select,
     String,
@@ -49,6 +56,7 @@ from frsgate.domain import (
     RoiStatus,
     SubmissionStatus,
 )
+from frsgate.ledger import rollup
 from frsgate.ledger.events import EventTag
 from frsgate.reports.oversight.model import Period
 from frsgate.store.schema.core import (
@@ -67,7 +75,12 @@ from frsgate.store.schema.core import (
     submissions,
     users,
 )
-from frsgate.store.schema.ledger import ledger_index, ledger_refusals
+from frsgate.store.schema.ledger import (
+    ledger_index,
+    ledger_refusal_days,
+    ledger_refusals,
+    ledger_use_days,
+)
 
 Rows = list[tuple[Any, ...]]
 # What a report's counts read: the window's rows as a subquery, or copied into a table.
@@ -136,11 +149,15 @@ def materialized(conn: Connection, rows: Subquery, name: str) -> Table:
         prefixes=["TEMPORARY"],
         postgresql_on_commit="DROP",
     )
-    temp = "temp" if conn.dialect.name == "sqlite" else "pg_temp"
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temp}.{name}")
-    table.create(conn)
+    _create_temporary(conn, table)
     conn.execute(table.insert().from_select([c.name for c in rows.c], select(rows)))
     return table
+
+
+def _create_temporary(conn: Connection, table: Table) -> None:
+    temp = "temp" if conn.dialect.name == "sqlite" else "pg_temp"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temp}.{table.name}")
+    table.create(conn)
 
 
 def _ledger_bounds(w: Window) -> list[ColumnElement[bool]]:
@@ -170,11 +187,92 @@ def uses(w: Window, scope: Scope) -> Subquery:
             s.status.label("status"),
         )
         .select_from(ledger_index.join(submissions, s.id == li.submission_id))
-        .where(li.event == EventTag.SUBMISSION_DISPATCH_INTENT.value, *_ledger_bounds(w))
+        .where(*_ledger_bounds(w))
     )
-    if not scope.everything:
-        stmt = stmt.where(li.case_number.in_(scope.case_numbers()))
-    return stmt.subquery("uses")
+    intent = EventTag.SUBMISSION_DISPATCH_INTENT.value
+    if scope.everything:
+        return stmt.where(li.event == intent).subquery("uses")
+    # `event || ''` is no term the event index can serve: a supervisor's uses are read from
+    # their cases' entries (ix_ledger_index_case_cover holds the event), not picked out of a
+    # year of every case's intents.
+    scoped = stmt.where(li.case_number.in_(scope.case_numbers()), (li.event + "") == intent)
+    return scoped.subquery("uses")
+
+
+def _period_days(w: Window) -> tuple[str, str]:
+    return w.period.first.isoformat(), w.period.last.isoformat()
+
+
+def _day(at: Any) -> ColumnElement[str]:
+    return func.substr(at, 1, rollup.DAY_CHARS, type_=ledger_index.c.at.type)
+
+
+def uses_by_day(w: Window) -> Subquery:
+    """`uses` of every case from the daily roll-up: one row per day a submission was used (per
+    provider and case its intents name), with the day in `at`. Each count reads distinct
+    submissions and `at` only as a day or month prefix, so the figures equal those of `uses`.
+
+    The roll-up holds every entry the appender wrote; the intents at or past the checkpoint's
+    size (the few written since it was signed) are counted from the index and taken off their
+    day's row, which is left out when none remain."""
+    d, li, s = ledger_use_days.c, ledger_index.c, submissions.c
+    first, last = _period_days(w)
+    day = _day(li.at)
+    provider = func.coalesce(li.provider_id, rollup.ABSENT)
+    case_number = func.coalesce(li.case_number, rollup.ABSENT)
+    past = (
+        select(
+            day.label("day"),
+            li.submission_id.label("submission_id"),
+            provider.label("provider_id"),
+            case_number.label("case_number"),
+            func.count().label("n"),
+        )
+        .where(
+            li.seq >= w.size,
+            # `event || ''`: not a term the event index can serve, so the entries past the
+            # checkpoint are found by seq (a few), not among a year of intents.
+            (li.event + "") == rollup.USE_EVENT,
+            li.submission_id.is_not(None),
+            day >= first,
+            day <= last,
+        )
+        .group_by(day, li.submission_id, provider, case_number)
+        .subquery("past_checkpoint")
+    )
+    # Key columns are NOT NULL on both sides ('' for an absent case or provider): plain
+    # equality matches them.
+    same_key = and_(
+        past.c.day == d.day,
+        past.c.submission_id == d.submission_id,
+        past.c.provider_id == d.provider_id,
+        past.c.case_number == d.case_number,
+    )
+    # Typed as the index's columns `uses` reads (the roll-up's are Text too): the counts are
+    # the same statements for both, and PostgreSQL refuses a prepared statement whose result
+    # types change under it.
+    li_type = ledger_index.c.case_number.type
+    return (
+        select(
+            d.submission_id.label("submission_id"),
+            d.day.label("at"),
+            func.nullif(d.provider_id, rollup.ABSENT, type_=li_type).label("provider_id"),
+            func.nullif(d.case_number, rollup.ABSENT, type_=li_type).label("case_number"),
+            s.requested_by.label("requested_by"),
+            s.match_type.label("match_type"),
+            s.exigent.label("exigent"),
+            s.probe_id.label("probe_id"),
+            s.second_probe_id.label("second_probe_id"),
+            s.case_id.label("case_id"),
+            s.program_code.label("program_code"),
+            s.status.label("status"),
+        )
+        .select_from(
+            ledger_use_days.outerjoin(past, same_key).join(submissions, s.id == d.submission_id)
+        )
+        .where(d.day >= first, d.day <= last, d.entries - func.coalesce(past.c.n, 0) > 0)
+        .subquery("uses")
+    )
 
 
 def _count(u: Rowset) -> ColumnElement[int]:
@@ -320,10 +418,17 @@ def lead_counts(conn: Connection, u: Rowset) -> tuple[int, int, int]:
 
 
 def refusals(w: Window, scope: Scope) -> Subquery:
-    """The citations of every refused decision in the window (seq, rule, section, actor)."""
+    """The citations of every refused decision in the window, as (decision, rule, section,
+    actor, decisions): here each decision is its own group (`gid` its seq, `decisions` 1)."""
     r, li = ledger_refusals.c, ledger_index.c
     stmt = (
-        select(r.seq, r.rule, r.section, li.actor_id)
+        select(
+            r.seq.label("gid"),
+            r.rule,
+            r.section,
+            li.actor_id,
+            literal(1, Integer).label("decisions"),
+        )
         .select_from(ledger_refusals.join(ledger_index, li.seq == r.seq))
         .where(*_ledger_bounds(w))
     )
@@ -332,56 +437,145 @@ def refusals(w: Window, scope: Scope) -> Subquery:
     return stmt.subquery("refusals")
 
 
+def refusals_by_day(conn: Connection, w: Window, name: str) -> Table:
+    """The refusals of every case from the daily roll-up, copied into a temporary table of
+    the shape `refusals` gives: a group (`gid`) is the decisions of one actor citing one set of
+    (rule, section), `decisions` how many, with a row per pair of the set. The counts below
+    sum `decisions` over distinct groups, which for `refusals` counts distinct decisions.
+
+    Past the checkpoint's size the index gives each decision's citations, which are taken off
+    their group again."""
+    d, r, li = ledger_refusal_days.c, ledger_refusals.c, ledger_index.c
+    first, last = _period_days(w)
+    counts: dict[tuple[str, str, str, str], int] = {}
+    for actor, key, rule, section, n in conn.execute(
+        select(d.actor_id, d.citation_set, d.rule, d.section, func.sum(d.decisions))
+        .where(d.day >= first, d.day <= last)
+        .group_by(d.actor_id, d.citation_set, d.rule, d.section)
+    ):
+        counts[(actor, key, rule, section)] = int(n)
+    day = _day(li.at)
+    past = rollup.Rollups()
+    cited: dict[int, tuple[str, str, list[tuple[str, str]]]] = {}
+    for seq, at, actor, rule, section in conn.execute(
+        select(r.seq, li.at, li.actor_id, r.rule, r.section)
+        .select_from(ledger_refusals.join(ledger_index, li.seq == r.seq))
+        .where(r.seq >= w.size, day >= first, day <= last)
+        .order_by(r.seq, r.ordinal)
+    ):
+        cited.setdefault(int(seq), (at, actor, []))[2].append((rule, section))
+    for at, actor, pairs in cited.values():
+        past.add(at, "", actor, None, None, None, pairs)
+    for (_, actor, key, rule, section), n in past.refusals.items():
+        counts[(actor, key, rule, section)] = counts.get((actor, key, rule, section), 0) - n
+    groups: dict[tuple[str, str], int] = {}
+    rows = [
+        {
+            "gid": groups.setdefault((actor, key), len(groups)),
+            "rule": rule,
+            "section": section,
+            "actor_id": actor,
+            "decisions": n,
+        }
+        for (actor, key, rule, section), n in sorted(counts.items())
+        if n > 0
+    ]
+    # The columns (and types) of `refusals`: the counts below are the same statements for
+    # both, and PostgreSQL refuses a prepared statement whose result types change under it.
+    table = Table(
+        name,
+        MetaData(),
+        *(Column(c.name, c.type) for c in refusals(w, Scope()).c),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    _create_temporary(conn, table)
+    if rows:
+        conn.execute(table.insert(), rows)
+    return table
+
+
+def _groups(rf: Rowset, cures: Iterable[str]) -> Subquery:
+    """One row per group of refused decisions: (gid, decisions, outright), where `outright` is
+    1 when the group cites a rule no approval cures. A decision citing only curable rules
+    waited for an approval (recorded as refused: the act did not take effect, DESIGN "One
+    decision point")."""
+    cites_uncurable = case((rf.c.rule.not_in(sorted(cures)), 1), else_=0)
+    return (
+        select(
+            rf.c.gid,
+            func.max(rf.c.decisions).label("decisions"),
+            func.max(cites_uncurable).label("outright"),
+        )
+        .group_by(rf.c.gid)
+        .subquery("groups")
+    )
+
+
 def _outright(rf: Rowset, cures: Iterable[str]) -> Select[tuple[int]]:
-    """The refused decisions that cite a rule no approval cures: refused outright. A decision
-    citing only curable rules waited for an approval (recorded as refused: the act did not
-    take effect, DESIGN "One decision point")."""
-    return select(rf.c.seq).where(rf.c.rule.not_in(sorted(cures)))
+    """The groups of decisions refused outright: citing a rule no approval cures."""
+    return select(rf.c.gid).where(rf.c.rule.not_in(sorted(cures)))
 
 
 def refusal_totals(conn: Connection, rf: Rowset, cures: Iterable[str]) -> tuple[int, int]:
     """(decisions refused outright, decisions held for an approval)."""
-    cures = sorted(cures)
-    outright = _outright(rf, cures)
-    refused = _scalar(conn, select(func.count(distinct(rf.c.seq))).where(rf.c.seq.in_(outright)))
-    held = _scalar(conn, select(func.count(distinct(rf.c.seq))).where(rf.c.seq.not_in(outright)))
-    return refused, held
+    g = _groups(rf, cures)
+    refused, held = conn.execute(
+        select(
+            func.sum(case((g.c.outright == 1, g.c.decisions), else_=0)),
+            func.sum(case((g.c.outright == 0, g.c.decisions), else_=0)),
+        )
+    ).one()
+    return int(refused or 0), int(held or 0)
 
 
 def refusals_by_section(conn: Connection, rf: Rowset, cures: Iterable[str]) -> Rows:
     """(memo section, decisions refused outright citing it)."""
-    n = func.count(distinct(rf.c.seq)).label("n")
+    per = (
+        select(rf.c.gid, rf.c.section, rf.c.decisions)
+        .where(rf.c.gid.in_(_outright(rf, cures)))
+        .distinct()
+        .subquery("per_section")
+    )
+    n = func.sum(per.c.decisions).label("n")
     return _rows(
         conn,
-        select(rf.c.section, n)
-        .where(rf.c.seq.in_(_outright(rf, cures)))
-        .group_by(rf.c.section)
-        .order_by(desc(n), rf.c.section),
+        select(per.c.section, n).group_by(per.c.section).order_by(desc(n), per.c.section),
     )
 
 
 def refusals_by_rule(conn: Connection, rf: Rowset, cures: Iterable[str]) -> Rows:
     """(rule, memo section, decisions refused outright citing it)."""
-    n = func.count(distinct(rf.c.seq)).label("n")
+    per = (
+        select(rf.c.gid, rf.c.rule, rf.c.section, rf.c.decisions)
+        .where(rf.c.gid.in_(_outright(rf, cures)))
+        .distinct()
+        .subquery("per_rule")
+    )
+    n = func.sum(per.c.decisions).label("n")
     return _rows(
         conn,
-        select(rf.c.rule, rf.c.section, n)
-        .where(rf.c.seq.in_(_outright(rf, cures)))
-        .group_by(rf.c.rule, rf.c.section)
-        .order_by(desc(n), rf.c.rule),
+        select(per.c.rule, per.c.section, n)
+        .group_by(per.c.rule, per.c.section)
+        .order_by(desc(n), per.c.rule),
     )
 
 
 def attempts_citing(conn: Connection, rf: Rowset, rules: Sequence[str]) -> Rows:
     """(username, rule, refused decisions): who tried what these rules refuse."""
-    n = func.count(distinct(rf.c.seq)).label("n")
+    per = (
+        select(rf.c.gid, rf.c.actor_id, rf.c.rule, rf.c.decisions)
+        .where(rf.c.rule.in_(list(rules)))
+        .distinct()
+        .subquery("per_attempt")
+    )
+    n = func.sum(per.c.decisions).label("n")
     return _rows(
         conn,
-        select(users.c.username, rf.c.rule, n)
-        .select_from(rf.join(users, users.c.id == rf.c.actor_id))
-        .where(rf.c.rule.in_(list(rules)))
-        .group_by(users.c.username, rf.c.rule)
-        .order_by(desc(n), users.c.username, rf.c.rule),
+        select(users.c.username, per.c.rule, n)
+        .select_from(per.join(users, users.c.id == per.c.actor_id))
+        .group_by(users.c.username, per.c.rule)
+        .order_by(desc(n), users.c.username, per.c.rule),
     )
 
 
@@ -488,11 +682,16 @@ def _unfiled(w: Window, scope: Scope, deadline_days: int) -> list[ColumnElement[
     filed = exists().where(
         roi_entries.c.submission_id == s.id, roi_entries.c.status == RoiStatus.filed.value
     )
-    refused = exists().where(
-        approvals.c.subject_kind == ApprovalSubject.submission.value,
-        approvals.c.subject_id == s.id,
-        approvals.c.kind == ApprovalKind.exigent_provider.value,
-        approvals.c.status == ApprovalStatus.denied.value,
+    # The refused approvals as one list, not a lookup per submission: correlated, SQLite took
+    # the (kind, requested_at) index and read every exigent approval for each submission of
+    # the scope (a minute at 10^7 entries, bench/oversight.py). `subject_id` is NOT NULL, so
+    # NOT IN means "not among them".
+    refused = s.id.in_(
+        select(approvals.c.subject_id).where(
+            approvals.c.subject_kind == ApprovalSubject.submission.value,
+            approvals.c.kind == ApprovalKind.exigent_provider.value,
+            approvals.c.status == ApprovalStatus.denied.value,
+        )
     )
     return [
         s.case_id.is_not(None),

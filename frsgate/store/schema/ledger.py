@@ -99,8 +99,18 @@ ledger_index = Table(
         "submission_id",
         "provider_id",
     ),
-    # and a case's entries in log order, with their time and actor (a supervisor's scope).
-    Index("ix_ledger_index_case_cover", "case_number", "seq", "at", "actor_id"),
+    # and a case's entries in log order, with their time, actor, event, submission and
+    # provider (a supervisor's scope: its uses and refusals read its cases' entries only).
+    Index(
+        "ix_ledger_index_case_cover",
+        "case_number",
+        "seq",
+        "at",
+        "actor_id",
+        "event",
+        "submission_id",
+        "provider_id",
+    ),
 )
 
 # The rules a refusal cited (memo 4.E.5: "denied attempts by section"), one row per citation of
@@ -114,4 +124,40 @@ ledger_refusals = Table(
     Column("section", Text, nullable=False),
     PrimaryKeyConstraint("seq", "ordinal"),
     Index("ix_ledger_refusals_section", "section"),
+)
+
+# Daily roll-ups of the index, kept in step with it in the appender's transaction (and filled
+# from it by revision 0010): what the year-long oversight reports count (memo 4.E.4, 4.E.5),
+# summed over whole UTC days instead of read entry by entry (`frsgate.ledger.rollup`). A day is
+# the first ten characters of `at`; a case or provider an entry leaves out is '' (an entry
+# never carries an empty string), so every key column is NOT NULL and upserts conflict on it.
+#
+# The uses: `submission:dispatch:intent` entries per day, submission, provider and case. A
+# report counts distinct submissions, which no count per day can add up across days (a
+# submission dispatched on two days is one use), so the grain keeps the submission.
+ledger_use_days = Table(
+    "ledger_use_days",
+    metadata,
+    Column("day", Text, nullable=False),
+    Column("submission_id", Text, nullable=False),
+    Column("provider_id", Text, nullable=False),
+    Column("case_number", Text, nullable=False),
+    Column("entries", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "submission_id", "provider_id", "case_number"),
+)
+
+# The refused decisions per day, actor and citation set (`citation_set`: the SHA-256 of the
+# decision's distinct (rule, section) pairs), one row per pair of the set. Decisions are
+# additive across days; the whole set is kept because whether a decision was refused outright
+# or held for an approval depends on the pack's curable rules when the report runs.
+ledger_refusal_days = Table(
+    "ledger_refusal_days",
+    metadata,
+    Column("day", Text, nullable=False),
+    Column("actor_id", Text, nullable=False),
+    Column("citation_set", Text, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("section", Text, nullable=False),
+    Column("decisions", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "actor_id", "citation_set", "rule", "section"),
 )
