@@ -12,11 +12,12 @@ own, so its peak resident memory (ru_maxrss) is its own and not the generator's:
                               [--database-url postgresql://…] [--index] [--plot FILE.png]
                               [--json FILE] [--keep DIR]
 
-`--keep DIR` (SQLite) keeps each generated store in DIR (`oversight-SIZE.sqlite3`, with the
-log key's verifier and the counts in `oversight-SIZE.json`) and reuses it on the next run: the
-same data (the generator is seeded), without the quarter of an hour 10^7 takes to generate. A
-reused store is first brought to the schema's head (`frsgate.store.migrate.upgrade`, timed and
-printed), as a deployed store would be.
+`--keep DIR` keeps each generated store and reuses it on the next run: the same data (the
+generator is deterministic), without the half hour 10^7 takes to generate. On SQLite the store
+is `DIR/oversight-SIZE.sqlite3`; on PostgreSQL it is the schema `oversight_SIZE` of the
+database. The log key's verifier and the counts are in `DIR/oversight-SIZE[-postgresql].json`.
+A reused store is first brought to the schema's head (`frsgate.store.migrate.upgrade`, timed
+and printed), as a deployed store would be.
 
 Targets (tracker): each report <= 5 s and verify <= 60 s at 10^7 entries, peak memory of each
 <= 1 GB. The peer each figure stands beside is the budget itself (the ratio column), and, for
@@ -149,31 +150,61 @@ def measured(url: str, op: str, verifier: str) -> dict[str, float]:
 
 
 @contextmanager
-def kept(folder: Path, size: int) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A store of `size` entries kept in `folder`: reused (upgraded to head) when its
-    description is there, generated (and described) otherwise."""
+def kept(
+    folder: Path, size: int, backend: str, database_url: str | None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A store of `size` entries kept for the next run: a SQLite file in `folder`, or the schema
+    `oversight_SIZE` of the PostgreSQL database, described in `folder`. Reused (upgraded to
+    head) when its description is there, generated (and described) otherwise."""
     from frsgate.store.migrate import upgrade
 
     folder.mkdir(parents=True, exist_ok=True)
-    path, about = folder / f"oversight-{size}.sqlite3", folder / f"oversight-{size}.json"
-    url = f"sqlite:///{path}"
+    about = folder / f"oversight-{size}{'' if backend == 'sqlite' else '-' + backend}.json"
+    url = _kept_url(folder, size, backend, database_url)
     if about.exists():
         described: dict[str, Any] = json.loads(about.read_text())
         started = time.perf_counter()
         engine = make_engine(url)
         try:
             upgrade(engine)
-            _fold_wal(engine)
+            if backend == "sqlite":
+                _fold_wal(engine)
         finally:
             engine.dispose()
         described["upgraded_s"] = time.perf_counter() - started
         yield url, described
         return
-    for stale in folder.glob(f"oversight-{size}.sqlite3*"):  # an interrupted generation
-        stale.unlink()
+    if backend == "sqlite":
+        for stale in folder.glob(f"oversight-{size}.sqlite3*"):  # an interrupted generation
+            stale.unlink()
+    else:
+        _fresh_schema(database_url or DEFAULT_PG, f"oversight_{size}")
     described = _generated(url, size)
     about.write_text(json.dumps(described, indent=1) + "\n")
     yield url, described
+
+
+def _kept_url(folder: Path, size: int, backend: str, database_url: str | None) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / f'oversight-{size}.sqlite3'}"
+    from urllib.parse import quote
+
+    url = database_url or DEFAULT_PG
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options={quote(f'-csearch_path=oversight_{size}')}"
+
+
+def _fresh_schema(url: str, schema: str) -> None:
+    """An empty schema of that name (what an interrupted generation left is dropped first)."""
+    from sqlalchemy import text
+
+    admin = make_engine(url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()
 
 
 def _generated(url: str, size: int) -> dict[str, Any]:
@@ -228,11 +259,9 @@ def main() -> int:
     parser.add_argument("--plot", type=Path, help="write the cost curve as a PNG")
     parser.add_argument("--json", type=Path, help="write (and merge) the figures as JSON")
     parser.add_argument(
-        "--keep", type=Path, help="keep the generated SQLite stores in DIR and reuse them"
+        "--keep", type=Path, help="keep the generated stores (described in DIR) and reuse them"
     )
     args = parser.parse_args()
-    if args.keep is not None and args.backend != "sqlite":
-        parser.error("--keep keeps SQLite stores only")
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"# oversight bench, {args.backend}, {platform.python_version()}, "
           f"{os.cpu_count()} cpus, {datetime.now(UTC):%Y-%m-%d}")  # fmt: skip
@@ -244,7 +273,7 @@ def main() -> int:
         with (
             tempfile.TemporaryDirectory() as tmp,
             (
-                kept(args.keep, size)
+                kept(args.keep, size, args.backend, args.database_url)
                 if args.keep is not None
                 else fresh(args.backend, args.database_url, Path(tmp), size)
             ) as (url, made),

@@ -10,20 +10,26 @@ head with what years of use leave behind, written in bulk (it is setup, not what
 - S probes and S submissions spread over one year, mostly completed, 2 % exigent (each with
   its post-hoc approval, a few decided late or still pending), a few witness probes, the three
   match types; some users far busier than their peers;
-- E ledger entries over the same year: each submission's probe creation, decision, dispatch
-  intent and outcome, then reads of candidates and case records and refusals (5 %, citing
-  memo sections) up to E. Entries are real canonical entries with their index rows, every
-  complete subtree hash, the head and signed checkpoints, so `frsgate ledger verify` and
-  `verify --index` pass on the result.
+- what the uses returned: a candidate list per completed use (candidates for most, none or a
+  comparison score for the rest), and for one in twenty with candidates a disposition, an
+  investigative lead (some corroborated, a few relied on) and its report-of-investigation entry;
+- E ledger entries over the same year, E / S of them per submission in its own stretch of the
+  log: its probe's creation, the decision, the dispatch intent (the use the reports count, once
+  per submission) and outcome, then reads of its candidates, case records, probe and record,
+  and one entry in twenty a refused attempt on the same case citing a memo section. Entries
+  are real canonical entries with their index rows, every complete subtree hash, the head and
+  signed checkpoints, so `frsgate ledger verify` and `verify --index` pass on the result.
 
-Entries are built from a few thousand drafts (actor, case, event) with `seq` and `time` spliced
-in, as the appender does; they are streamed in chunks of 2^16 so memory stays flat at 10^7.
+Each entry is built from a draft of its own (actor, case, submission, provider, event), with
+`seq` and `time` spliced in as the appender does, and the drafts agree with the submissions
+table (same case, submitter, provider and match type). Nothing is random: a submission's case
+is a fixed scatter of its number. Entries are streamed in chunks of 2^16, so memory stays flat
+at 10^7.
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -114,16 +120,15 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def generate(url: str, *, submissions: int, entries: int, seed: int = 7) -> Generated:
-    rng = random.Random(seed)
+def generate(url: str, *, submissions: int, entries: int) -> Generated:
     engine = make_engine(url)
     try:
         upgrade(engine)
         people = _people(engine, submissions)
-        cases = _cases(engine, submissions, people, rng)
+        cases = _cases(engine, submissions, people)
         _providers(engine)
-        _submissions(engine, submissions, people, cases, rng)
-        signer = _ledger(engine, entries, submissions, people, cases, rng)
+        _submissions(engine, submissions, people, cases)
+        signer = _ledger(engine, entries, submissions, people, cases)
     finally:
         engine.dispose()
     return Generated(url, submissions, entries, len(people.agents), len(cases), signer)
@@ -166,9 +171,7 @@ def _people(engine: Engine, submissions: int) -> _People:
     return _People(agents, supervisors, boss_of)
 
 
-def _cases(
-    engine: Engine, submissions: int, people: _People, rng: random.Random
-) -> list[tuple[str, str, str]]:
+def _cases(engine: Engine, submissions: int, people: _People) -> list[tuple[str, str, str]]:
     n = max(20, submissions // 20)
     cases: list[tuple[str, str, str]] = []  # (id, number, lead supervisor)
     rows, sups, assigned = [], [], []
@@ -189,7 +192,6 @@ def _cases(
            "closed_at"), rows)  # fmt: skip
     _bulk(engine, "case_supervisors", ("case_id", "user_id", "position"), sups)
     _bulk(engine, "case_assignments", ("case_id", "user_id", "position"), assigned)
-    del rng
     return cases
 
 
@@ -214,14 +216,15 @@ def _submitter(i: int, people: _People, case_agents: Sequence[str]) -> str:
     return case_agents[i % 3]
 
 
-def _submissions(engine: Engine, n: int, people: _People, cases: list[tuple[str, str, str]],
-                 rng: random.Random) -> None:  # fmt: skip
+def _submissions(
+    engine: Engine, n: int, people: _People, cases: list[tuple[str, str, str]]
+) -> None:
     probes: list[tuple[Any, ...]] = []
     subs: list[tuple[Any, ...]] = []
     approvals: list[tuple[Any, ...]] = []
     sha = "ab" * 32
     for i in range(n):
-        case_idx = rng.randrange(len(cases))
+        case_idx = _case_of(i, len(cases))
         cid, _, lead = cases[case_idx]
         agents = [people.agents[(case_idx * 3 + k) % len(people.agents)] for k in range(3)]
         who = _submitter(i, people, agents)
@@ -261,51 +264,152 @@ def _submissions(engine: Engine, n: int, people: _People, cases: list[tuple[str,
           ("id", "kind", "subject_kind", "subject_id", "case_id", "requester_id",
            "assigned_to", "reason", "status", "approver_id", "requested_at", "deadline",
            "decided_at"), approvals)  # fmt: skip
+    _results(engine, n, people, cases)
 
 
-def _drafts(
-    people: _People, cases: list[tuple[str, str, str]], rng: random.Random
-) -> list[EntryDraft]:
-    """A few thousand drafts across events, actors and cases; entries cycle through them."""
-    out: list[EntryDraft] = []
-    per_submission = [
-        (EventTag.PROBE_RECORD_CREATE, Outcome.SUCCEEDED),
-        (EventTag.SUBMISSION_RECORD_CREATE, Outcome.ALLOWED),
-        (EventTag.SUBMISSION_DISPATCH_INTENT, Outcome.ALLOWED),
-        (EventTag.SUBMISSION_DISPATCH_OUTCOME, Outcome.SUCCEEDED),
-    ]
-    reads = [(EventTag.CANDIDATES_LIST_VIEW, Outcome.ALLOWED),
-             (EventTag.CASE_RECORDS_VIEW, Outcome.ALLOWED),
-             (EventTag.PROBE_IMAGE_VIEW, Outcome.ALLOWED),
-             (EventTag.SUBMISSION_RECORD_VIEW, Outcome.ALLOWED)]  # fmt: skip
-    for k in range(4096):
-        _, number, _ = cases[rng.randrange(len(cases))]
-        agent = people.agents[rng.randrange(len(people.agents))]
-        sub = f"sub-{rng.randrange(10**8):08d}"
-        event, outcome = (per_submission + reads)[k % 8]
-        citations: list[Citation] = []
-        if k % 20 == 0:  # 5 % refusals, citing the memo sections that refused them
-            event, outcome = EventTag.SUBMISSION_RECORD_CREATE, Outcome.DENIED
-            rule, section = SECTIONS[(k // 20) % len(SECTIONS)]
-            citations = [Citation(rule, section, "refused by the pack")]
-        out.append(EntryDraft(
-            event=event, actor=Actor(agent, "agent"), outcome=outcome,
-            subject=f"submission:{sub}", component="services.submit", source="10.0.0.1",
-            case=number, submission=sub, provider=PROVIDERS[k % 4],
-            policy=POLICY if outcome in (Outcome.ALLOWED, Outcome.DENIED) else None,
-            citations=citations,
-            details={"match_type": MATCH_TYPES[k % 5],
-                     "probe_sha256": hashlib.sha256(b"%d" % k).hexdigest()},
-        ))  # fmt: skip
-    return out
+def _results(engine: Engine, n: int, people: _People, cases: list[tuple[str, str, str]]) -> None:
+    """What the completed uses returned and what came of it: a candidate list for each (a
+    comparison score for a two-photo check; three candidates for four in five of the others,
+    none for the rest), a reviewer's disposition and an investigative lead for one use in
+    twenty that returned candidates (half corroborated, a tenth of those relied on), and its
+    report-of-investigation entry (filed for three leads in four)."""
+    lists: list[tuple[Any, ...]] = []
+    found: list[tuple[Any, ...]] = []
+    decided: list[tuple[Any, ...]] = []
+    opened: list[tuple[Any, ...]] = []
+    corroborated: list[tuple[Any, ...]] = []
+    reports: list[tuple[Any, ...]] = []
+    for i in range(n):
+        if not i % 40:  # failed: the FRS returned nothing to keep
+            continue
+        case_idx = _case_of(i, len(cases))
+        cid = cases[case_idx][0]
+        agents = [people.agents[(case_idx * 3 + k) % len(people.agents)] for k in range(3)]
+        who, at, match = _submitter(i, people, agents), _at(i / n), MATCH_TYPES[i % 5]
+        sid, lid = f"sub-{i:08d}", f"cl-{i:08d}"
+        got = at + timedelta(minutes=1)
+        score = 0.91 if match == "two_photo" else None
+        lists.append((lid, sid, PROVIDERS[i % 4], match, "bench gallery", score, True, None,
+                      "reviewed", got, who, got + timedelta(hours=2)))  # fmt: skip
+        if score is not None or i % 5 == 4:
+            continue
+        for rank in range(1, 4):
+            found.append((f"cand-{i:08d}-{rank}", lid, rank, 0.9 - rank / 10, f"g-{i}-{rank}",
+                          "bench gallery", "image/jpeg"))  # fmt: skip
+        if i % 20 != 3:
+            continue
+        did, leid = f"disp-{i:08d}", f"lead-{i:08d}"
+        when = got + timedelta(hours=3)
+        decided.append((did, f"cand-{i:08d}-1", who, "possible_match_lead",
+                        "features consistent; a lead only", when))  # fmt: skip
+        status, corr_at, basis_at = "investigative_lead", None, None
+        if i % 40 == 3:
+            status, corr_at = "corroborated", when + timedelta(days=3)
+            corroborated.append((f"corr-{i:08d}", leid, who, "fingerprint", "IDENT",
+                                 "ten-print match", "IDENT", True, corr_at))  # fmt: skip
+            if i % 400 == 3:
+                status, basis_at = "enforcement_basis", corr_at + timedelta(days=1)
+        opened.append((leid, cid, sid, f"cand-{i:08d}-1", did, who, "possible match",
+                       status, when, corr_at, basis_at,
+                       who if basis_at else None))  # fmt: skip
+        filed = i % 80 != 23
+        reports.append((f"roi-{i:08d}", cid, sid, lid, leid, who, "FRS use and its lead",
+                        "filed" if filed else "draft", when + timedelta(hours=1),
+                        when + timedelta(days=1) if filed else None,
+                        who if filed else None))  # fmt: skip
+    _bulk(engine, "candidate_lists",
+          ("id", "submission_id", "provider_id", "match_type", "database", "comparison_score",
+           "sandbox", "provider_notice", "status", "received_at", "reviewed_by",
+           "reviewed_at"), lists)  # fmt: skip
+    _bulk(engine, "candidates",
+          ("id", "candidate_list_id", "rank", "score", "gallery_ref", "source_database",
+           "media_type"), found)  # fmt: skip
+    _bulk(engine, "dispositions",
+          ("id", "candidate_id", "decided_by", "kind", "rationale", "created_at"),
+          decided)  # fmt: skip
+    _bulk(engine, "leads",
+          ("id", "case_id", "submission_id", "candidate_id", "disposition_id", "opened_by",
+           "summary", "status", "created_at", "corroborated_at", "enforcement_basis_at",
+           "enforcement_marked_by"), opened)  # fmt: skip
+    _bulk(engine, "corroborations",
+          ("id", "lead_id", "recorded_by", "kind", "source", "description", "obtained_by",
+           "independent_of_frs", "created_at"), corroborated)  # fmt: skip
+    _bulk(engine, "roi_entries",
+          ("id", "case_id", "submission_id", "candidate_list_id", "lead_id", "author_id",
+           "body", "status", "created_at", "filed_at", "filed_by"), reports)  # fmt: skip
+
+
+def _case_of(i: int, n_cases: int) -> int:
+    # Submission i's case: a fixed scatter over the cases (Knuth's multiplicative hash), so the
+    # submissions table and the ledger agree without keeping a million choices in memory.
+    return (i * 2654435761) % (1 << 32) % n_cases
+
+
+def _block(i: int, submissions: int, total: int) -> int:
+    """The first seq of submission i's entries: the log's seqs split evenly over submissions."""
+    return i * total // submissions
+
+
+READS = (EventTag.CANDIDATES_LIST_VIEW, EventTag.CASE_RECORDS_VIEW, EventTag.PROBE_IMAGE_VIEW,
+         EventTag.SUBMISSION_RECORD_VIEW)  # fmt: skip
+
+
+def _draft(seq: int, i: int, position: int, people: _People,
+           cases: list[tuple[str, str, str]]) -> EntryDraft:  # fmt: skip
+    """The entry at `seq`, the `position`-th of submission i's block: the use itself
+    (probe, decision, dispatch intent and outcome, as the gateway writes them), then reads of
+    what it returned, and one entry in twenty a refused attempt on the same case."""
+    case_idx = _case_of(i, len(cases))
+    _, number, _ = cases[case_idx]
+    agents = [people.agents[(case_idx * 3 + k) % len(people.agents)] for k in range(3)]
+    who = _submitter(i, people, agents)
+    sub, provider, match = f"sub-{i:08d}", PROVIDERS[i % 4], MATCH_TYPES[i % 5]
+    details: dict[str, Any] = {"match_type": match}
+    citations: list[Citation] = []
+    policy: PolicyRef | None = None
+    subject = f"submission:{sub}"
+    submission: str | None = sub
+    if position == 0:
+        event, outcome = EventTag.PROBE_RECORD_CREATE, Outcome.SUCCEEDED
+        subject = f"probe:prb-{i:08d}"
+        details = {"probe_sha256": hashlib.sha256(b"%d" % i).hexdigest()}
+    elif position == 1:
+        event, outcome, policy = EventTag.POLICY_DECISION_EVALUATE, Outcome.ALLOWED, POLICY
+        details = {"action": "submission.create", "decision": "allow", "match_type": match}
+    elif position == 2:
+        event, outcome, policy = EventTag.SUBMISSION_DISPATCH_INTENT, Outcome.ALLOWED, POLICY
+    elif position == 3:
+        event = EventTag.SUBMISSION_DISPATCH_OUTCOME
+        outcome = Outcome.SUCCEEDED if i % 40 else Outcome.FAILED
+    elif seq % 20 == 19:  # 5 % refusals: another agent of the case tries, the pack refuses
+        event, outcome, policy = EventTag.POLICY_DECISION_EVALUATE, Outcome.DENIED, POLICY
+        rule, section = SECTIONS[(seq // 20) % len(SECTIONS)]
+        citations = [Citation(rule, section, "refused by the pack")]
+        who, subject, submission = agents[(i + 1) % 3], f"case:case-{case_idx:07d}", None
+        details = {"action": "submission.create", "decision": "deny", "match_type": match}
+    else:
+        event, outcome = READS[position % len(READS)], Outcome.ALLOWED
+        policy = POLICY
+    return EntryDraft(
+        event=event, actor=Actor(who, "agent"), outcome=outcome, subject=subject,
+        component="services.submit", source="10.0.0.1", case=number, submission=submission,
+        provider=provider, program_code="FRS-HSI-01" if position in (1, 2) else None,
+        policy=policy, citations=citations, details=details,
+    )  # fmt: skip
 
 
 def _entries(
-    drafts: list[EntryDraft], total: int
+    people: _People, cases: list[tuple[str, str, str]], submissions: int, total: int
 ) -> Iterator[tuple[int, bytes, bytes, Any, list[Any]]]:
+    """Every entry of the log in seq order, each built from its own draft (as the appender
+    writes it: the draft's canonical bytes with `seq` and `time` spliced in)."""
     step = YEAR / max(1, total)
+    i, first, following = 0, 0, _block(1, submissions, total)
     for seq in range(total):
-        draft = drafts[seq % len(drafts)]
+        while seq >= following and i + 1 < submissions:
+            i, first = i + 1, following
+            following = _block(i + 1, submissions, total)
+        draft = _draft(seq, i, seq - first, people, cases)
         time = format_time(START + step * seq)
         data = canonical_entry(draft, seq=seq, time=time)
         row, refusals = rows_of(draft.body, seq, time)
@@ -313,13 +417,12 @@ def _entries(
 
 
 def _ledger(engine: Engine, total: int, submissions: int, people: _People,
-            cases: list[tuple[str, str, str]], rng: random.Random) -> CheckpointSigner:  # fmt: skip
+            cases: list[tuple[str, str, str]]) -> CheckpointSigner:  # fmt: skip
     """Stream `total` entries into the ledger tables with their index rows and every complete
     subtree hash, chunk by chunk; then the upper levels, the head and checkpoints."""
-    drafts = _drafts(people, cases, rng)
     chunk_roots: list[bytes] = []
     tail: list[list[bytes]] = []  # the last, partial chunk's levels
-    stream = _entries(drafts, total)
+    stream = _entries(people, cases, submissions, total)
     for start in range(0, total, CHUNK):
         end = min(start + CHUNK, total)
         rows = [next(stream) for _ in range(start, end)]

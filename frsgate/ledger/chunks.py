@@ -54,7 +54,9 @@ def _rows(sql: str, params: tuple[int, ...]) -> list[Any]:
     if _sqlite:
         return _connection.execute(sql, params).fetchall()  # type: ignore[no-any-return]
     with _connection.cursor() as cur:
-        cur.execute(sql.replace("?", "%s"), params)
+        # Binary results: bytea arrives as its bytes, not as hex text to decode (half the time
+        # of a chunk's read at 10^7 entries).
+        cur.execute(sql.replace("?", "%s"), params, binary=True)
         return cur.fetchall()  # type: ignore[no-any-return]
 
 

@@ -73,7 +73,10 @@ class Reader:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.cursor() as cur:
-            cur.execute(self.sql(sql), tuple(params))
+            if self._sqlite:
+                cur.execute(sql, tuple(params))
+            else:  # binary results: bytea as its bytes, not hex text to decode
+                cur.execute(self.sql(sql), tuple(params), binary=True)
             return list(cur.fetchall())
 
     def sql(self, text: str) -> str:
