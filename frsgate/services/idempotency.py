@@ -45,6 +45,14 @@ _KEY = re.compile(rf"[\x20-\x7e]{{1,{KEY_MAX_LENGTH}}}")
 _CLAIM_ATTEMPTS = 3
 
 
+class KeyReused(Conflict):
+    """The key was used before with another request."""
+
+
+class KeyInProgress(Conflict):
+    """The request that holds the key has not answered yet."""
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     """This request holds the key: act, then `complete` or `release` it."""
@@ -97,19 +105,19 @@ def claim(
         if held is None:
             continue  # released between our insert and our read: the key is free again
         if held.request_sha256 != request_sha256:
-            raise Conflict(
+            raise KeyReused(
                 f"Idempotency-Key was already used with a different request on {route}; "
                 "send the same request to get its answer again, or use a new key"
             )
         if held.status_code is None or held.response is None:
-            raise Conflict(
+            raise KeyInProgress(
                 f"a request with this Idempotency-Key is in progress (since "
                 f"{held.created_at.isoformat()}); retry later for its answer. If none comes, "
                 "it was interrupted: check what it did (your submissions) and use a new key"
             )
         return Replay(status_code=held.status_code, body=json.loads(held.response))
     # Claimed and released again between each of our attempts: somebody is busy with it.
-    raise Conflict("a request with this Idempotency-Key is in progress; retry later")
+    raise KeyInProgress("a request with this Idempotency-Key is in progress; retry later")
 
 
 def complete(engine: Engine, held: Claim, status_code: int, body: Any, *, at: datetime) -> None:

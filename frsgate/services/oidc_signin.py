@@ -60,8 +60,9 @@ class Flow:
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Flow:
-        if not data or not all(isinstance(data.get(k), str) for k in ("state", "nonce",
-                                                                     "code_verifier")):
+        if not data or not all(
+            isinstance(data.get(k), str) for k in ("state", "nonce", "code_verifier")
+        ):
             raise AuthenticationFailed("no sign-in is under way in this browser; start again")
         next_path = data.get("next")
         return cls(
@@ -107,8 +108,7 @@ class OidcSignIn:
             ) from None
         if not isinstance(document, dict) or document.get("issuer") != self._issuer:
             raise IdentityProviderUnavailable(
-                f"the discovery document at {url} does not name FRSGATE_OIDC_ISSUER as its "
-                "issuer"
+                f"the discovery document at {url} does not name FRSGATE_OIDC_ISSUER as its issuer"
             )
         authorize, token = document.get("authorization_endpoint"), document.get("token_endpoint")
         if not isinstance(authorize, str) or not isinstance(token, str):

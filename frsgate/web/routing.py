@@ -33,10 +33,16 @@ SIGN_IN_PATH = "/console/sign-in"
 # What to do next after a refusal the memo does not govern, in plain words.
 _NEXT_STEP: tuple[tuple[type[BaseException], str], ...] = (
     (CsrfRefused, "Reload the page and send the form again."),
-    (ApprovalRequired, "Nothing more is needed from you now: the approver named below has it "
-                       "in their queue. The act takes effect once it is approved."),
-    (PolicyDenied, "The policy refused this act. Each reason below names the memo section and "
-                   "what must change before it can be allowed."),
+    (
+        ApprovalRequired,
+        "Nothing more is needed from you now: the approver named below has it "
+        "in their queue. The act takes effect once it is approved.",
+    ),
+    (
+        PolicyDenied,
+        "The policy refused this act. Each reason below names the memo section and "
+        "what must change before it can be allowed.",
+    ),
 )
 
 

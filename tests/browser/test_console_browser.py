@@ -155,6 +155,44 @@ def test_agent_takes_in_a_probe_and_reviews_the_candidates(
     assert alice.locator("main .lead-only").count() >= cards.count()
 
 
+def test_a_double_click_on_the_intake_form_is_one_use(
+    console: ConsoleBrowser, gateway: Gateway, probe_file: Path
+) -> None:
+    """Two clicks on "send" post the form twice; the form's one-time key makes that one
+    probe and one submission, and the browser lands on it."""
+    alice = console.sign_in("alice")
+    before = _submissions_of(gateway, "alice")
+    alice.goto(INTAKE)
+    form = alice.locator(f'main form[action="{INTAKE}"]')
+    form.get_by_label("Photo (JPEG or PNG)").set_input_files(str(probe_file))
+    fill_form(form, intake_values())
+    posts: list[str] = []
+    alice.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    button = form.get_by_role("button", name="Take in the probe and submit")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box is not None
+    # Two clicks of the mouse, the second while the first's answer is awaited (the old page
+    # still shows): the browser posts the form twice.
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    alice.mouse.click(x, y)
+    alice.wait_for_timeout(40)
+    alice.mouse.click(x, y)
+    alice.wait_for_url(re.compile(r".*/console/submissions/[^/?#]+\?done=submitted$"))
+    alice.wait_for_load_state()
+    after = _submissions_of(gateway, "alice")
+    assert len(after) == len(before) + 1, main_text(alice)
+    assert submission_id_of(alice) in after - before
+    assert len(posts) == 2, posts  # the browser did send the form twice
+
+
+def _submissions_of(gateway: Gateway, username: str) -> set[str]:
+    from frsgate.store.unit import unit_of_work
+
+    with unit_of_work(gateway.runtime.engine) as uow:
+        return {s.id for s in uow.submissions.of_user(gateway.users[username])}
+
+
 # --- b. a witness probe waits for the supervisor --------------------------------------------
 
 

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
 
+import pytest
 from harness import Console, Gateway
 from helpers import DEMO_CASE, DEMO_FRS_PROGRAM_CODE, post_probe, submission_body
 
 from frsgate.demo import demo_probe
 from frsgate.domain import ProbeStatus
+from frsgate.store.schema.core import idempotency_keys
 from frsgate.store.unit import unit_of_work
 
 INTAKE = "/console/probes/new"
+FORM_KEY = re.compile(r'name="form_key" value="([^"]+)"')
 SUBMISSION_PAGE = re.compile(r"^/console/submissions/(sub_[0-9a-f]+)\?done=submitted$")
 
 
@@ -51,11 +55,20 @@ def intake_form(**overrides: Any) -> dict[str, str]:
     return form
 
 
-def take_in(console: Console, image: bytes | None = None, **overrides: Any) -> Any:
+def form_key(console: Console, url: str = INTAKE) -> str:
+    """The one-time key a freshly rendered intake form carries."""
+    found = FORM_KEY.search(console.get(url).text)
+    assert found is not None, "no form key on the intake form"
+    return found.group(1)
+
+
+def take_in(
+    console: Console, image: bytes | None = None, key: str | None = None, **overrides: Any
+) -> Any:
+    """Send a freshly rendered intake form (or the one whose key is `key`)."""
     photo = demo_probe() if image is None else image
-    return console.post(
-        INTAKE, intake_form(**overrides), files={"image": ("probe.jpg", photo, "image/jpeg")}
-    )
+    form = intake_form(form_key=key or form_key(console), **overrides)
+    return console.post(INTAKE, form, files={"image": ("probe.jpg", photo, "image/jpeg")})
 
 
 def submitted_id(answer: Any) -> str:
@@ -210,7 +223,10 @@ def test_a_refusal_after_intake_keeps_the_probe_and_offers_it_again(gateway: Gat
         assert f'name="probe_id" value="{found.group(1)}"' in again.text
         form = {k: v for k, v in intake_form().items() if k in (
             "provider", "match_type", "frs_program_code", "search_justification")}  # fmt: skip
-        sub_id = submitted_id(alice.post(INTAKE, {**form, "probe_id": found.group(1)}))
+        key = form_key(alice, f"{INTAKE}?probe={found.group(1)}")
+        sub_id = submitted_id(
+            alice.post(INTAKE, {**form, "probe_id": found.group(1), "form_key": key})
+        )
     assert stored(gateway, "alice") == (1, 1)
     with gateway.client("alice") as api:
         assert api.get(f"/api/v1/submissions/{sub_id}").json()["probe_id"] == found.group(1)
@@ -281,3 +297,152 @@ def test_a_user_without_the_agents_role_gets_the_refusal(gateway: Gateway) -> No
     assert listed.status_code == 403, listed.text
     assert "Memo 4.E.4" in listed.text
     assert 'href="/console/probes/new"' not in home.text  # the agent's links are not hers
+
+
+# --- one form, one act ---------------------------------------------------------------------
+
+
+def _events(gateway: Gateway, *prefixes: str) -> int:
+    return sum(1 for e in entries(gateway) if e["event"].startswith(prefixes))
+
+
+def test_sending_the_same_form_again_acts_once_and_shows_the_first_result(
+    gateway: Gateway,
+) -> None:
+    with gateway.console("alice") as alice:
+        key = form_key(alice)
+        first = take_in(alice, key=key)
+        uses = _events(gateway, "probe:", "submission:", "policy:")
+        again = take_in(alice, key=key)  # a reload that re-posts, the back button, a 2nd tab
+    assert submitted_id(again) == submitted_id(first)
+    assert stored(gateway, "alice") == (1, 1)
+    assert _events(gateway, "probe:", "submission:", "policy:") == uses
+
+
+def _sent_then_held(gateway: Gateway, alice: Console) -> tuple[str, str, Any, Any]:
+    """Alice sends a form; then its key is put back in progress, as it was while that first
+    post ran: the race of a double click, replayed. Returns the key, the first submission,
+    the first answer and the claim (to answer it as the first post does)."""
+    from frsgate.services import idempotency
+
+    key = form_key(alice)
+    first = submitted_id(take_in(alice, key=key))
+    user, route = gateway.users["alice"], "console intake"
+    with unit_of_work(gateway.runtime.engine) as uow:
+        record = uow.idempotency.find_key(user, route, key)
+        assert record is not None
+        assert record.response is not None
+        keys = idempotency_keys.c
+        uow.conn.execute(  # forget the answer: the key as it was before the first post ended
+            idempotency_keys.delete().where(
+                keys.user_id == user, keys.route == route, keys.key == key
+            )
+        )
+    held = idempotency.claim(
+        gateway.runtime.engine, user_id=user, route=route, key=key,
+        request_sha256=record.request_sha256, at=gateway.runtime.now(),
+    )  # fmt: skip
+    assert isinstance(held, idempotency.Claim)
+    return key, first, json.loads(record.response), held
+
+
+def test_a_second_click_waits_for_the_first_and_shows_its_result(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double click: the second post finds the form in progress, waits for the first's
+    answer, and lands on the same page; it acts not at all."""
+    from frsgate.services import idempotency
+    from frsgate.web import once
+
+    monkeypatch.setattr(once, "WAIT_FOR_FIRST_S", 10.0)
+    with gateway.console("alice") as alice:
+        key, first, answer, held = _sent_then_held(gateway, alice)
+        uses = _events(gateway, "probe:", "submission:", "policy:")
+        answered = threading.Timer(0.3, lambda: idempotency.complete(
+            gateway.runtime.engine, held, 303, answer, at=gateway.runtime.now()
+        ))  # fmt: skip
+        answered.start()
+        second = take_in(alice, key=key)
+        answered.join()
+    assert submitted_id(second) == first
+    assert stored(gateway, "alice") == (1, 1)
+    assert _events(gateway, "probe:", "submission:", "policy:") == uses
+
+
+def test_a_second_click_whose_first_never_answers_does_nothing(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from frsgate.web import once
+
+    monkeypatch.setattr(once, "WAIT_FOR_FIRST_S", 0.3)
+    with gateway.console("alice") as alice:
+        key, _, _, _ = _sent_then_held(gateway, alice)
+        uses = _events(gateway, "probe:", "submission:", "policy:")
+        second = take_in(alice, key=key)
+    assert second.status_code == 409, second.text
+    assert "still being sent" in second.text
+    assert stored(gateway, "alice") == (1, 1)
+    assert _events(gateway, "probe:", "submission:", "policy:") == uses
+
+
+def test_the_same_form_edited_and_sent_again_is_refused(gateway: Gateway) -> None:
+    with gateway.console("alice") as alice:
+        key = form_key(alice)
+        submitted_id(take_in(alice, key=key))
+        edited = take_in(alice, key=key, provider="exigent-unreviewed")
+    assert edited.status_code == 409, edited.text
+    assert "open a new form" in edited.text
+    assert stored(gateway, "alice") == (1, 1)
+
+
+def test_a_refused_form_sent_again_is_told_why_and_not_decided_twice(gateway: Gateway) -> None:
+    with gateway.client("sam") as sam:
+        closed = sam.post(f"/api/v1/admin/cases/{DEMO_CASE}/close", json={"reason": "case closed"})
+        assert closed.status_code == 200, closed.text
+    with gateway.console("alice") as alice:
+        key = form_key(alice)
+        refused = take_in(alice, key=key)
+        assert refused.status_code == 403, refused.text
+        decisions = _events(gateway, "policy:")
+        again = take_in(alice, key=key)
+    assert again.status_code == 409, again.text
+    assert "sent already and was refused" in again.text
+    assert "closed" in again.text  # the first refusal's own words
+    assert _events(gateway, "policy:") == decisions
+    assert stored(gateway, "alice") == (0, 0)
+
+
+def test_a_refusal_after_intake_sent_again_keeps_one_probe(gateway: Gateway) -> None:
+    with gateway.console("alice") as alice:
+        key = form_key(alice)
+        refused = take_in(alice, key=key, provider="exigent-unreviewed")
+        assert refused.status_code == 403, refused.text
+        again = take_in(alice, key=key, provider="exigent-unreviewed")
+    assert again.status_code == 409, again.text
+    assert "The probe was kept as probe_" in again.text
+    assert stored(gateway, "alice") == (1, 0)
+
+
+def test_a_form_without_its_key_is_refused_and_stores_nothing(gateway: Gateway) -> None:
+    with gateway.console("alice") as alice:
+        missing = alice.post(
+            INTAKE, intake_form(), files={"image": ("probe.jpg", demo_probe(), "image/jpeg")}
+        )
+        forged = take_in(alice, key="\x07bell")
+    assert missing.status_code == 422, missing.text
+    assert "form_key" in missing.text
+    assert forged.status_code == 422, forged.text
+    assert "reload the form" in forged.text
+    assert stored(gateway, "alice") == (0, 0)
+
+
+def test_one_users_form_key_does_not_answer_for_another(gateway: Gateway) -> None:
+    with gateway.console("alice") as alice:
+        key = form_key(alice)
+        alices = submitted_id(take_in(alice, key=key))
+    with gateway.console("sam") as sam:  # an agent too
+        sams = take_in(sam, key=key)
+    # Keys are the user's own: sam's form is decided as his act, not answered with alice's.
+    assert "sent already" not in sams.text
+    assert sams.status_code != 303 or submitted_id(sams) != alices
+    assert stored(gateway, "sam")[0] == 1

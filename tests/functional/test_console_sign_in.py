@@ -189,8 +189,11 @@ def test_a_sign_in_sweeps_away_abandoned_sessions(gateway: Gateway) -> None:
     _signed_in(gateway, "sam").close()
     stale = datetime.now(UTC) - timedelta(minutes=gateway.settings.web_idle_minutes, seconds=5)
     with unit_of_work(gateway.runtime.engine) as uow:
-        uow.conn.execute(update(web_sessions).where(
-            web_sessions.c.user_id == gateway.users["alice"]).values(last_seen_at=stale))
+        uow.conn.execute(
+            update(web_sessions)
+            .where(web_sessions.c.user_id == gateway.users["alice"])
+            .values(last_seen_at=stale)
+        )
     _signed_in(gateway, "erin").close()
     left = sorted(r.user_id for r in _rows(gateway))
     assert left == sorted([gateway.users["sam"], gateway.users["erin"]])
@@ -227,7 +230,7 @@ def test_pages_carry_no_inline_script_or_style(gateway: Gateway) -> None:
             text = client.get(path).text
             assert "<script>" not in text, path
             assert "style=" not in text, path
-            assert "<script src=\"/console/static/htmx.min.js\"" in text
+            assert '<script src="/console/static/htmx.min.js"' in text
         script = client.get("/console/static/htmx.min.js")
         assert script.status_code == 200
         assert "javascript" in script.headers["content-type"]

@@ -386,4 +386,3 @@ def test_a_post_without_the_csrf_token_does_nothing(gateway: Gateway) -> None:
     assert _approval_status(gateway, approval["id"]) is ApprovalStatus.pending
     with gateway.client("otto") as otto:
         assert otto.get("/api/v1/referrals").json()["referrals"] == []
-

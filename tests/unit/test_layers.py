@@ -123,4 +123,3 @@ def test_the_cli_serves_no_http() -> None:
             continue
         edge = {n for n in _imports(path) if n.startswith(("frsgate.api", "frsgate.web"))}
         assert not edge, f"{path.relative_to(PACKAGE)} imports {sorted(edge)}"
-

@@ -14,6 +14,8 @@ the photo was taken in says that the probe was kept and offers to submit it agai
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
 from typing import Annotated, Any
 
@@ -37,10 +39,12 @@ from frsgate.domain.errors import DomainError
 from frsgate.errors import FrsGateError, ValidationFailed
 from frsgate.policy.facts import Action
 from frsgate.services.caseload import ProviderChoice, assigned_case, intake_choices, my_cases
+from frsgate.services.idempotency import KEY_MAX_LENGTH
 from frsgate.services.intake import ProbeRequest, ProbeResult, create_probe
 from frsgate.services.reads import SubmissionView, my_submissions, view_submission
 from frsgate.services.submit import SubmissionLimits, SubmissionRequest, create_submission
 from frsgate.web.context import Console, page
+from frsgate.web.once import Refused, act_once, new_form_key
 from frsgate.web.render import NavItem
 from frsgate.web.routing import ConsoleRoute, console_router, error_page
 
@@ -116,6 +120,7 @@ def intake_form(
         chosen_case=case[:ID_MAX_LENGTH]
         or next((c.number for c in cases if c.record is not None), ""),
         probe_id=probe[:ID_MAX_LENGTH],
+        form_key=new_form_key(),
         providers=choices.providers,
         program_codes=choices.program_codes,
         match_types=_match_types(choices.providers),
@@ -184,6 +189,7 @@ def take_in(
     exigent_reason: Annotated[FormText, Form(max_length=TEXT_MAX_LENGTH)] = "",
     prior_approval_impracticable: Annotated[bool, Form()] = False,
     impracticable_reason: Annotated[FormText, Form(max_length=TEXT_MAX_LENGTH)] = "",
+    form_key: Annotated[FormText, Form(max_length=KEY_MAX_LENGTH)] = "",
 ) -> Response:
     runtime = console.runtime
     probe_id, second_probe_id = probe_id.strip(), second_probe_id.strip()
@@ -196,24 +202,18 @@ def take_in(
             "search_justification: say why this search is relevant and necessary (memo 4.A.1)"
         )
     _check_shape(match_type, target_ref, second_probe_id, probe_id)
-    taken: ProbeResult | None = None
+    data = b""
     if not probe_id:
         data = image.file.read(runtime.settings.max_probe_bytes + 1) if image is not None else b""
         if not data:
             raise ValidationFailed("image: choose the probe photo to upload (JPEG or PNG)")
-        taken = create_probe(
-            gate=runtime.gate, kek=runtime.kek, limits=runtime.image_limits,
-            caller=console.caller, image=data,
-            request=ProbeRequest(
-                case=case.strip() or None, subject_role=subject_role,
-                capture_source=capture_source, lawful_basis=lawful_basis,
-                traditional_means=traditional_means, attestation=attestation,
-                justification=justification, image_edit=image_edit or "none",
-                other_methods_exhausted=other_methods_exhausted.strip() or None,
-                program_code=program.strip() or None,
-            ),
-        )  # fmt: skip
-        probe_id = taken.probe.id
+    intake = ProbeRequest(
+        case=case.strip() or None, subject_role=subject_role, capture_source=capture_source,
+        lawful_basis=lawful_basis, traditional_means=traditional_means, attestation=attestation,
+        justification=justification, image_edit=image_edit or "none",
+        other_methods_exhausted=other_methods_exhausted.strip() or None,
+        program_code=program.strip() or None,
+    )  # fmt: skip
     submission = SubmissionRequest(
         probe_id=probe_id, provider=provider, match_type=match_type,
         program_code=frs_program_code, justification=search_justification,
@@ -223,6 +223,34 @@ def take_in(
         second_probe_id=second_probe_id or None, target_ref=target_ref or None,
         max_candidates=max_candidates,
     )  # fmt: skip
+    # What the form asked (the photo by its digest), to tell a repeat of it from an edited one.
+    fields = {
+        "intake": dataclasses.asdict(intake),
+        "submission": dataclasses.asdict(submission),
+        "image_sha256": hashlib.sha256(data).hexdigest(),
+    }
+    return act_once(
+        console, form="intake", key=form_key, fields=fields,
+        act=lambda: _take_in(request, console, data, intake, submission),
+    )  # fmt: skip
+
+
+def _take_in(
+    request: Request,
+    console: Console,
+    image: bytes,
+    intake: ProbeRequest,
+    submission: SubmissionRequest,
+) -> Response:
+    """The probe (unless the form named one taken in before), then its submission."""
+    runtime = console.runtime
+    taken: ProbeResult | None = None
+    if image:
+        taken = create_probe(
+            gate=runtime.gate, kek=runtime.kek, limits=runtime.image_limits,
+            caller=console.caller, image=image, request=intake,
+        )  # fmt: skip
+        submission = dataclasses.replace(submission, probe_id=taken.probe.id)
     try:
         result = create_submission(
             gate=runtime.gate, dispatcher=runtime.dispatcher,
@@ -234,9 +262,15 @@ def take_in(
             raise
         # The probe was taken in (and is on the ledger): say so, and offer to submit it again
         # without uploading it twice.
-        return error_page(
+        page_ = error_page(
             request, refused, template="agent/refused_after_intake.html", kept=taken.probe
         )
+        message = refused.message if isinstance(refused, FrsGateError) else str(refused)
+        raise Refused(
+            page_,
+            f"{message} The probe was kept as {taken.probe.id}: submit it again from "
+            f"/console/probes/new?probe={taken.probe.id}.",
+        ) from refused
     return RedirectResponse(
         f"/console/submissions/{result.submission.id}?done=submitted", status_code=303
     )
