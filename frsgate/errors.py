@@ -8,10 +8,17 @@ HTTP status for each kind lives in `frsgate.api`, never here.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 
 class FrsGateError(Exception):
-    """Base of every deliberate error: `message` says what happened and what to do."""
+    """Base of every deliberate error: `message` says what happened and what to do.
+
+    Clients see the error's class name (the API's `error` member) unless `error_name` says
+    otherwise: a finer class the code tells apart that clients have always seen as its base.
+    """
+
+    error_name: ClassVar[str] = ""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -66,7 +66,8 @@ def status_for(exc: BaseException) -> int:
 
 def error_body(exc: FrsGateError | DomainError) -> dict[str, Any]:
     """The JSON body of a deliberate error (also what an idempotent replay answers)."""
-    body: dict[str, Any] = {"error": type(exc).__name__, "message": exc.message}
+    name = getattr(exc, "error_name", "") or type(exc).__name__
+    body: dict[str, Any] = {"error": name, "message": exc.message}
     if isinstance(exc, PolicyDenied):
         body["decision"] = exc.decision
     if isinstance(exc, ApprovalRequired):

@@ -46,11 +46,15 @@ _CLAIM_ATTEMPTS = 3
 
 
 class KeyReused(Conflict):
-    """The key was used before with another request."""
+    """The key was used before with another request (a `Conflict` to API clients)."""
+
+    error_name = "Conflict"
 
 
 class KeyInProgress(Conflict):
-    """The request that holds the key has not answered yet."""
+    """The request that holds the key has not answered yet (a `Conflict` to API clients)."""
+
+    error_name = "Conflict"
 
 
 @dataclass(frozen=True, slots=True)
