@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import images
+
+if TYPE_CHECKING:  # for typing only: loading these helpers loads no part of the gateway
+    from harness import Gateway
 
 DEMO_CASE = "HSI-2026-000001"
 DEMO_PROGRAM = "FRS-DEMO-01"
@@ -75,6 +79,39 @@ def probe_for_result(client: httpx.Client, *, negative: bool, **form: Any) -> di
         if (int(probe["sha256"][:2], 16) < NEGATIVE_BELOW) == negative:
             return probe
     raise AssertionError("no probe variant gives the wanted sandbox result")
+
+
+def searched(client: httpx.Client) -> tuple[str, list[dict[str, Any]]]:
+    """A dispatched search of the demo case the sandbox answered with candidates: the
+    submission's id and its candidate list, as the API lists it."""
+    probe = probe_for_result(client, negative=False)
+    done = client.post("/api/v1/submissions", json=submission_body(probe["id"]))
+    assert done.status_code == 201, done.text
+    submission_id: str = done.json()["submission"]["id"]
+    listed = client.get(f"/api/v1/submissions/{submission_id}/candidates")
+    assert listed.status_code == 200, listed.text
+    found: list[dict[str, Any]] = listed.json()["candidates"]
+    return submission_id, found
+
+
+def certified_agent(gateway: Gateway, username: str) -> None:
+    """A certified agent of the test's own, not assigned to the demo case."""
+    from frsgate.domain import Role
+    from frsgate.ledger import Actor
+    from frsgate.services import admin
+
+    gate = gateway.runtime.gate
+    user = admin.create_user(
+        gate, Actor.system(), username=username, display_name=username.title(),
+        roles=[Role.agent], supervisor_id=gateway.users["sam"],
+    )  # fmt: skip
+    now = datetime.now(UTC)
+    admin.record_certification(
+        gate, Actor.system(), user=user, completed_at=now - timedelta(days=10),
+        best_practices_at=now - timedelta(days=10), safeguards_at=now - timedelta(days=10),
+        expires_at=now + timedelta(days=300), palms_reference=f"PALMS-{username}",
+    )  # fmt: skip
+    gateway.users[username] = user.id
 
 
 def exigent_body(probe_id: str, provider: str, reason: str) -> dict[str, Any]:

@@ -9,19 +9,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from harness import Console, Gateway
-from helpers import DEMO_CASE, probe_for_result, submission_body
+from helpers import DEMO_CASE, certified_agent, searched
 
-from frsgate.domain import Role
-from frsgate.ledger import Actor
 from frsgate.policy.engine import DEFAULT_PACK_DIR, load_pack
-from frsgate.services import admin
 from frsgate.store.unit import unit_of_work
 from frsgate.web.render import LEAD_ONLY_NOTICE
 
@@ -40,13 +36,7 @@ def _size(gateway: Gateway) -> int:
 def _use(gateway: Gateway) -> tuple[str, list[dict[str, Any]]]:
     """A search of the demo case the sandbox answered with candidates, made over the API."""
     with gateway.client("alice") as alice:
-        probe = probe_for_result(alice, negative=False)
-        done = alice.post("/api/v1/submissions", json=submission_body(probe["id"]))
-        assert done.status_code == 201, done.text
-        sub_id: str = done.json()["submission"]["id"]
-        listed = alice.get(f"/api/v1/submissions/{sub_id}/candidates")
-        assert listed.status_code == 200, listed.text
-        candidates: list[dict[str, Any]] = listed.json()["candidates"]
+        sub_id, candidates = searched(alice)
     assert len(candidates) >= 2
     return sub_id, candidates
 
@@ -116,22 +106,6 @@ def _sub_of(gateway: Gateway, candidate_id: str) -> str:
     with unit_of_work(gateway.runtime.engine) as uow:
         candidate = uow.candidates.get(candidate_id)
         return uow.candidate_lists.get(candidate.candidate_list_id).submission_id
-
-
-def _agent(gateway: Gateway, username: str) -> None:
-    """A certified agent who is not assigned to the demo case."""
-    gate = gateway.runtime.gate
-    user = admin.create_user(
-        gate, Actor.system(), username=username, display_name=username.title(),
-        roles=[Role.agent], supervisor_id=gateway.users["sam"],
-    )  # fmt: skip
-    now = datetime.now(UTC)
-    admin.record_certification(
-        gate, Actor.system(), user=user, completed_at=now - timedelta(days=10),
-        best_practices_at=now - timedelta(days=10), safeguards_at=now - timedelta(days=10),
-        expires_at=now + timedelta(days=300), palms_reference=f"PALMS-{username}",
-    )  # fmt: skip
-    gateway.users[username] = user.id
 
 
 # --- the candidate list -----------------------------------------------------------------------
@@ -208,7 +182,7 @@ def test_an_agent_not_on_the_case_is_refused(
     gateway: Gateway, use: tuple[str, list[dict[str, Any]]]
 ) -> None:
     sub_id, candidates = use
-    _agent(gateway, "andy")
+    certified_agent(gateway, "andy")
     with gateway.console("andy") as andy:
         before = _size(gateway)
         page = andy.get(_page(sub_id))

@@ -8,19 +8,17 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from harness import Gateway
-from helpers import DEMO_CASE, exigent_body, probe_for_result, submission_body
+from helpers import DEMO_CASE, certified_agent, exigent_body, probe_for_result, searched
 from pydantic import BaseModel
 
 from frsgate.api.schemas_leads import CorroborationResultOut, LeadListOut, LeadOut
-from frsgate.domain import NOT_INDEPENDENT, Role
-from frsgate.ledger import Actor
-from frsgate.services import admin
+from frsgate.domain import NOT_INDEPENDENT
 from frsgate.store.unit import unit_of_work
 
 LEADS = "/api/v1/leads"
@@ -61,18 +59,6 @@ def _refused(gateway: Gateway, since: int, response: httpx.Response, rule: str) 
 def _fits(model: type[BaseModel], body: dict[str, Any]) -> None:
     """The documented response model reads the body and writes it out the same."""
     assert model.model_validate(body).model_dump(mode="json", exclude_unset=True) == body
-
-
-def _candidates(client: httpx.Client) -> list[dict[str, Any]]:
-    """A dispatched search of the demo case with candidates (the sandbox answers several)."""
-    probe = probe_for_result(client, negative=False)
-    done = client.post("/api/v1/submissions", json=submission_body(probe["id"]))
-    assert done.status_code == 201, done.text
-    listed = client.get(f"/api/v1/submissions/{done.json()['submission']['id']}/candidates")
-    assert listed.status_code == 200, listed.text
-    found: list[dict[str, Any]] = listed.json()["candidates"]
-    assert len(found) >= 3
-    return found
 
 
 def _dispose(client: httpx.Client, candidate_id: str, kind: str) -> str:
@@ -118,32 +104,12 @@ def _lead(client: httpx.Client, candidate_id: str) -> str:
     return lead_id
 
 
-def _agent(gateway: Gateway, username: str, *, assign: bool) -> None:
-    """A certified agent of the test's own, assigned to the demo case or not."""
-    gate = gateway.runtime.gate
-    user = admin.create_user(
-        gate, Actor.system(), username=username, display_name=username.title(),
-        roles=[Role.agent], supervisor_id=gateway.users["sam"],
-    )  # fmt: skip
-    now = datetime.now(UTC)
-    admin.record_certification(
-        gate, Actor.system(), user=user, completed_at=now - timedelta(days=10),
-        best_practices_at=now - timedelta(days=10), safeguards_at=now - timedelta(days=10),
-        expires_at=now + timedelta(days=300), palms_reference=f"PALMS-{username}",
-    )  # fmt: skip
-    gateway.users[username] = user.id
-    if assign:
-        with gateway.client("sam") as sam:
-            done = sam.post(
-                f"/api/v1/admin/cases/{DEMO_CASE}/assignments", json={"username": username}
-            )
-            assert done.status_code in (200, 201), done.text
-
-
 @pytest.fixture
 def candidates(gateway: Gateway) -> list[dict[str, Any]]:
     with gateway.client("alice") as alice:
-        return _candidates(alice)
+        _, found = searched(alice)
+    assert len(found) >= 3
+    return found
 
 
 # --- the path --------------------------------------------------------------------------------
@@ -376,7 +342,7 @@ def test_an_examiner_does_not_mark_a_lead(
 def test_an_agent_not_on_the_case_is_refused(
     gateway: Gateway, candidates: list[dict[str, Any]]
 ) -> None:
-    _agent(gateway, "andy", assign=False)
+    certified_agent(gateway, "andy")
     with gateway.client("alice") as alice:
         disposition = _dispose(alice, candidates[0]["id"], "possible_match_lead")
         lead = _lead(alice, candidates[1]["id"])

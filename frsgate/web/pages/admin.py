@@ -15,7 +15,7 @@ The other pages of the administrator are `admin_cases` (cases, programs and task
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Form, Path
@@ -88,6 +88,25 @@ def flash_of(done: str | None, messages: Mapping[str, str], **names: str) -> str
 def see(path: str) -> RedirectResponse:
     """After a post, the page that shows its outcome (Post/Redirect/Get)."""
     return RedirectResponse(path, status_code=303)
+
+
+def done_or_refused(
+    act: Callable[[], object],
+    done: str,
+    form: str,
+    page: Callable[[dict[str, str], int], Response],
+) -> Response:
+    """A form of a record's page: `act` calls the service, then the page at `done` shows the
+    outcome (Post/Redirect/Get). What the service refused in what was typed is `page` again,
+    the record's page with the service's message beside the form named `form` and the status
+    the API answers; a refusal of the act itself is the error page, citing the memo."""
+    try:
+        act()
+    except (FrsGateError, DomainError) as exc:
+        if not input_refused(exc):
+            raise
+        return page({form: message_of(exc)}, status_for(exc))
+    return see(done)
 
 
 def bounded_int(field: str, text: str, low: int, high: int) -> int:
@@ -225,14 +244,21 @@ def show_person(console: AccountReader, username: Username, done: str | None = N
     return _account_page(console, username, done=done)
 
 
-def _refused_on(console: Console, username: str, form: str, exc: Exception,
-                typed: dict[str, Any] | None = None) -> Response:  # fmt: skip
-    """The account page again, the service's message beside the form that was sent."""
-    if not isinstance(exc, FrsGateError | DomainError) or not input_refused(exc):
-        raise exc
-    return _account_page(
-        console, username, typed=typed, errors={form: message_of(exc)}, status=status_for(exc)
-    )
+def _account_act(
+    console: Console,
+    username: str,
+    form: str,
+    done: str,
+    act: Callable[[], object],
+    typed: dict[str, Any] | None = None,
+) -> Response:
+    """A form of the account page: the page again with its notice, or with the service's
+    message beside the form that was sent (and, for the profile, what was typed)."""
+    return done_or_refused(
+        act, f"{USERS}/{username}?done={done}", form,
+        lambda errors, status: _account_page(console, username, typed=typed, errors=errors,
+                                             status=status),
+    )  # fmt: skip
 
 
 @router.post("/admin/users/{username}")
@@ -252,16 +278,15 @@ def change_person(
         supervisor=supervisor or None, oidc_issuer=oidc_issuer or None,
         oidc_subject=oidc_subject or None,
     )  # fmt: skip
-    try:
-        accounts.update_account(console.gate, console.caller, username, update)
-    except (FrsGateError, DomainError) as exc:
-        typed = {
-            "username": username, "display_name": display_name, "office": office,
-            "email": email, "supervisor": supervisor, "oidc_issuer": oidc_issuer,
-            "oidc_subject": oidc_subject, "roles": [],
-        }  # fmt: skip
-        return _refused_on(console, username, "profile", exc, typed)
-    return see(f"{USERS}/{username}?done=updated")
+    typed = {
+        "username": username, "display_name": display_name, "office": office, "email": email,
+        "supervisor": supervisor, "oidc_issuer": oidc_issuer, "oidc_subject": oidc_subject,
+        "roles": [],
+    }  # fmt: skip
+    return _account_act(
+        console, username, "profile", "updated",
+        lambda: accounts.update_account(console.gate, console.caller, username, update), typed,
+    )  # fmt: skip
 
 
 @router.post("/admin/users/{username}/roles")
@@ -270,11 +295,10 @@ def grant_role(
     username: Username,
     role: Annotated[Clean, Form(max_length=64)] = "",
 ) -> Response:
-    try:
-        accounts.grant_role(console.gate, console.caller, username, role)
-    except (FrsGateError, DomainError) as exc:
-        return _refused_on(console, username, "roles", exc)
-    return see(f"{USERS}/{username}?done=granted")
+    return _account_act(
+        console, username, "roles", "granted",
+        lambda: accounts.grant_role(console.gate, console.caller, username, role),
+    )  # fmt: skip
 
 
 @router.post("/admin/users/{username}/roles/{role}/revoke")
@@ -283,26 +307,24 @@ def revoke_role(
     username: Username,
     role: Annotated[Clean, Path(max_length=64, description="A role")],
 ) -> Response:
-    try:
-        accounts.revoke_role(console.gate, console.caller, username, role)
-    except (FrsGateError, DomainError) as exc:
-        return _refused_on(console, username, "roles", exc)
-    return see(f"{USERS}/{username}?done=revoked")
+    return _account_act(
+        console, username, "roles", "revoked",
+        lambda: accounts.revoke_role(console.gate, console.caller, username, role),
+    )  # fmt: skip
 
 
 @router.post("/admin/users/{username}/deactivate")
 def deactivate_person(console: AccountReader, username: Username, reason: Reason = "") -> Response:
-    try:
-        accounts.disable_account(console.gate, console.caller, username, reason=reason)
-    except (FrsGateError, DomainError) as exc:
-        return _refused_on(console, username, "status", exc)
-    return see(f"{USERS}/{username}?done=deactivated")
+    return _account_act(
+        console, username, "status", "deactivated",
+        lambda: accounts.disable_account(console.gate, console.caller, username, reason=reason),
+    )  # fmt: skip
 
 
 @router.post("/admin/users/{username}/reactivate")
 def reactivate_person(console: AccountReader, username: Username, reason: Reason = "") -> Response:
-    try:
-        accounts.enable_account(console.gate, console.caller, username, reason=reason or None)
-    except (FrsGateError, DomainError) as exc:
-        return _refused_on(console, username, "status", exc)
-    return see(f"{USERS}/{username}?done=reactivated")
+    return _account_act(
+        console, username, "status", "reactivated",
+        lambda: accounts.enable_account(console.gate, console.caller, username,
+                                        reason=reason or None),
+    )  # fmt: skip

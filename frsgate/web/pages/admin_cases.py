@@ -11,7 +11,7 @@ name people suggest usernames from the accounts (`user.manage`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Form, Path
@@ -25,7 +25,15 @@ from frsgate.errors import FrsGateError, ValidationFailed
 from frsgate.policy.facts import Action
 from frsgate.services import accounts, cases, programs
 from frsgate.web.context import Console, page
-from frsgate.web.pages.admin import flash_of, input_refused, message_of, names_in, see, yes_no
+from frsgate.web.pages.admin import (
+    done_or_refused,
+    flash_of,
+    input_refused,
+    message_of,
+    names_in,
+    see,
+    yes_no,
+)
 from frsgate.web.render import NavItem
 from frsgate.web.routing import console_router
 
@@ -159,20 +167,24 @@ def show_case(console: CaseManager, number: CaseNumber, done: str | None = None)
     return _case_page(console, number, done=done)
 
 
-def _case_refused(console: Console, number: str, form: str, exc: Exception) -> Response:
-    if not isinstance(exc, FrsGateError | DomainError) or not input_refused(exc):
-        raise exc
-    return _case_page(console, number, errors={form: message_of(exc)}, status=status_for(exc))
+def _case_act(
+    console: Console, number: str, form: str, done: str, act: Callable[[], object]
+) -> Response:
+    """A form of the case's page: the page again with its notice, or with the service's
+    message beside the form that was sent."""
+    return done_or_refused(
+        act, f"{CASES}/{number}?done={done}", form,
+        lambda errors, status: _case_page(console, number, errors=errors, status=status),
+    )  # fmt: skip
 
 
 @router.post("/admin/cases/{number}/assignments")
 def assign(console: CaseManager, number: CaseNumber, username: Who = "") -> Response:
-    try:
-        cases.assign(gate=console.gate, caller=console.caller, number=number,
-                     username=username.strip())  # fmt: skip
-    except (FrsGateError, DomainError) as exc:
-        return _case_refused(console, number, "assigned", exc)
-    return see(f"{CASES}/{number}?done=assigned")
+    return _case_act(
+        console, number, "assigned", "assigned",
+        lambda: cases.assign(gate=console.gate, caller=console.caller, number=number,
+                             username=username.strip()),
+    )  # fmt: skip
 
 
 @router.post("/admin/cases/{number}/assignments/{username}/remove")
@@ -181,22 +193,20 @@ def unassign(
     number: CaseNumber,
     username: Annotated[Clean, Path(max_length=128, description="A username")],
 ) -> Response:
-    try:
-        cases.unassign(gate=console.gate, caller=console.caller, number=number,
-                       username=username)  # fmt: skip
-    except (FrsGateError, DomainError) as exc:
-        return _case_refused(console, number, "assigned", exc)
-    return see(f"{CASES}/{number}?done=unassigned")
+    return _case_act(
+        console, number, "assigned", "unassigned",
+        lambda: cases.unassign(gate=console.gate, caller=console.caller, number=number,
+                               username=username),
+    )  # fmt: skip
 
 
 @router.post("/admin/cases/{number}/supervisors")
 def add_supervisor(console: CaseManager, number: CaseNumber, username: Who = "") -> Response:
-    try:
-        cases.add_supervisor(gate=console.gate, caller=console.caller, number=number,
-                             username=username.strip())  # fmt: skip
-    except (FrsGateError, DomainError) as exc:
-        return _case_refused(console, number, "supervisors", exc)
-    return see(f"{CASES}/{number}?done=supervisor-added")
+    return _case_act(
+        console, number, "supervisors", "supervisor-added",
+        lambda: cases.add_supervisor(gate=console.gate, caller=console.caller, number=number,
+                                     username=username.strip()),
+    )  # fmt: skip
 
 
 @router.post("/admin/cases/{number}/supervisors/{username}/remove")
@@ -205,30 +215,29 @@ def remove_supervisor(
     number: CaseNumber,
     username: Annotated[Clean, Path(max_length=128, description="A username")],
 ) -> Response:
-    try:
-        cases.remove_supervisor(gate=console.gate, caller=console.caller, number=number,
-                                username=username)  # fmt: skip
-    except (FrsGateError, DomainError) as exc:
-        return _case_refused(console, number, "supervisors", exc)
-    return see(f"{CASES}/{number}?done=supervisor-removed")
+    return _case_act(
+        console, number, "supervisors", "supervisor-removed",
+        lambda: cases.remove_supervisor(gate=console.gate, caller=console.caller,
+                                        number=number, username=username),
+    )  # fmt: skip
 
 
 @router.post("/admin/cases/{number}/close")
 def close_case(console: CaseManager, number: CaseNumber, reason: Statement = "") -> Response:
-    try:
-        cases.close_case(gate=console.gate, caller=console.caller, number=number, reason=reason)
-    except (FrsGateError, DomainError) as exc:
-        return _case_refused(console, number, "status", exc)
-    return see(f"{CASES}/{number}?done=closed")
+    return _case_act(
+        console, number, "status", "closed",
+        lambda: cases.close_case(gate=console.gate, caller=console.caller, number=number,
+                                 reason=reason),
+    )  # fmt: skip
 
 
 @router.post("/admin/cases/{number}/reopen")
 def reopen_case(console: CaseManager, number: CaseNumber, reason: Statement = "") -> Response:
-    try:
-        cases.reopen_case(gate=console.gate, caller=console.caller, number=number, reason=reason)
-    except (FrsGateError, DomainError) as exc:
-        return _case_refused(console, number, "status", exc)
-    return see(f"{CASES}/{number}?done=reopened")
+    return _case_act(
+        console, number, "status", "reopened",
+        lambda: cases.reopen_case(gate=console.gate, caller=console.caller, number=number,
+                                  reason=reason),
+    )  # fmt: skip
 
 
 # --- programs and task forces ----------------------------------------------------------------
@@ -319,17 +328,22 @@ def show_program(console: ProgramManager, code: Code, done: str | None = None) -
     return _program_page(console, code, done=done)
 
 
+def _program_act(console: Console, code: str, done: str, act: Callable[[], object]) -> Response:
+    """A form of the program's page (its members): the page again with its notice, or with
+    the service's message beside the form."""
+    return done_or_refused(
+        act, f"{PROGRAMS}/{code}?done={done}", "members",
+        lambda errors, status: _program_page(console, code, errors=errors, status=status),
+    )  # fmt: skip
+
+
 @router.post("/admin/programs/{code}/members")
 def add_member(console: ProgramManager, code: Code, username: Who = "") -> Response:
-    try:
-        programs.add_member(gate=console.gate, caller=console.caller, code=code,
-                            username=username.strip())  # fmt: skip
-    except (FrsGateError, DomainError) as exc:
-        if not input_refused(exc):
-            raise
-        return _program_page(console, code, errors={"members": message_of(exc)},
-                             status=status_for(exc))  # fmt: skip
-    return see(f"{PROGRAMS}/{code}?done=member-added")
+    return _program_act(
+        console, code, "member-added",
+        lambda: programs.add_member(gate=console.gate, caller=console.caller, code=code,
+                                    username=username.strip()),
+    )  # fmt: skip
 
 
 @router.post("/admin/programs/{code}/members/{username}/remove")
@@ -338,12 +352,8 @@ def remove_member(
     code: Code,
     username: Annotated[Clean, Path(max_length=128, description="A username")],
 ) -> Response:
-    try:
-        programs.remove_member(gate=console.gate, caller=console.caller, code=code,
-                               username=username)  # fmt: skip
-    except (FrsGateError, DomainError) as exc:
-        if not input_refused(exc):
-            raise
-        return _program_page(console, code, errors={"members": message_of(exc)},
-                             status=status_for(exc))  # fmt: skip
-    return see(f"{PROGRAMS}/{code}?done=member-removed")
+    return _program_act(
+        console, code, "member-removed",
+        lambda: programs.remove_member(gate=console.gate, caller=console.caller, code=code,
+                                       username=username),
+    )  # fmt: skip

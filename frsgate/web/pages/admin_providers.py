@@ -27,7 +27,15 @@ from frsgate.policy.facts import Action
 from frsgate.services import providers
 from frsgate.services.providers import CheckResult
 from frsgate.web.context import Console, page
-from frsgate.web.pages.admin import bounded_int, flash_of, input_refused, message_of, see, yes_no
+from frsgate.web.pages.admin import (
+    bounded_int,
+    done_or_refused,
+    flash_of,
+    input_refused,
+    message_of,
+    see,
+    yes_no,
+)
 from frsgate.web.render import NavItem
 from frsgate.web.routing import console_router
 
@@ -154,17 +162,16 @@ def show_provider(console: Manager, name: Name, done: str | None = None) -> Resp
 
 @router.post("/admin/providers/{name}/api-key")
 def set_api_key(console: Manager, name: Name, api_key: ApiKey = "") -> Response:
-    try:
+    def act() -> None:
         if not api_key:
             raise ValidationFailed("api_key: type the key the vendor issued")
         providers.set_api_key(console.gate, console.caller, kek=console.runtime.kek, name=name,
                               api_key=SecretStr(api_key))  # fmt: skip
-    except (FrsGateError, DomainError) as exc:
-        if not input_refused(exc):
-            raise
-        return _provider_page(console, name, errors={"api_key": message_of(exc)},
-                              status=status_for(exc))  # fmt: skip
-    return see(f"{PROVIDERS}/{name}?done=key-set")
+
+    return done_or_refused(
+        act, f"{PROVIDERS}/{name}?done=key-set", "api_key",
+        lambda errors, status: _provider_page(console, name, errors=errors, status=status),
+    )  # fmt: skip
 
 
 @router.post("/admin/providers/{name}/check")

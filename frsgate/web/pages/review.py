@@ -97,6 +97,11 @@ def lead_path(lead_id: str) -> str:
     return f"/console/leads/{quote(lead_id, safe='')}"
 
 
+def _to_lead(view: leads.LeadView, done: str) -> RedirectResponse:
+    """After an act on a lead, the lead's page says what was done (Post/Redirect/Get)."""
+    return _see(lead_path(view.lead.id), done)
+
+
 def roi_path(submission_id: str) -> str:
     return f"/console/submissions/{quote(submission_id, safe='')}/roi"
 
@@ -268,7 +273,7 @@ def post_lead(
     view = leads.open_lead(
         gate=console.gate, caller=console.caller, disposition_id=disposition_id, summary=summary
     )
-    return _see(lead_path(view.lead.id), "lead")
+    return _to_lead(view, "lead")
 
 
 @router.get("/leads/{lead_id}")
@@ -321,7 +326,7 @@ def post_corroboration(
         gate=console.gate, caller=console.caller, lead_id=lead_id, kind=kind, source=source,
         description=description, obtained_by=obtained_by, obtained_on=_day(obtained_on),
     )  # fmt: skip
-    return _see(lead_path(view.lead.id), "corroboration")
+    return _to_lead(view, "corroboration")
 
 
 @router.post("/leads/{lead_id}/enforcement-basis")
@@ -334,7 +339,7 @@ def post_enforcement_basis(
     view = leads.mark_enforcement_basis(
         gate=console.gate, caller=console.caller, lead_id=lead_id, note=note
     )
-    return _see(lead_path(view.lead.id), "enforcement")
+    return _to_lead(view, "enforcement")
 
 
 @router.post("/leads/{lead_id}/close")
@@ -346,7 +351,7 @@ def post_close(
     view = leads.close_lead(
         gate=console.gate, caller=console.caller, lead_id=lead_id, reason=reason
     )
-    return _see(lead_path(view.lead.id), "closed")
+    return _to_lead(view, "closed")
 
 
 # --- the report-of-investigation entry (memo 4.E.2) -----------------------------------------
