@@ -59,7 +59,7 @@ MEMORY_BUDGET_MB = 1024.0
 REPORTS = ("supervisor", "opr", "igp", "annual")
 
 
-def _report(kind: str, engine: Any, first: datetime, last: datetime) -> None:
+def report(kind: str, engine: Any, first: datetime, last: datetime) -> Any:
     """Compute one report as `frsgate report KIND` does after its decision: every query of
     `frsgate.reports.oversight.build` in one read-only transaction, over the whole period,
     below the ledger's size. The supervisor report is the busiest supervisor's."""
@@ -94,7 +94,7 @@ def _report(kind: str, engine: Any, first: datetime, last: datetime) -> None:
             ),
             pack=PackIdentity(pack.id, pack.version, pack.sha256, pack_subject(pack)),
         )
-        build(ReportKind(kind), uow.conn, inputs, lambda _: None)
+        return build(ReportKind(kind), uow.conn, inputs, lambda _: None)
 
 
 def _measure(url: str, op: str, verifier: str) -> dict[str, float]:
@@ -114,7 +114,7 @@ def _measure(url: str, op: str, verifier: str) -> dict[str, float]:
         if not checked.ok:
             raise SystemExit(f"index check failed: {checked.summary()}")
     else:
-        _report(op, engine, START, START + YEAR - timedelta(days=1))
+        report(op, engine, START, START + YEAR - timedelta(days=1))
     seconds = time.perf_counter() - started
     engine.dispose()
     # This process's own peak (VmHWM: ru_maxrss would carry over the peak of the process it
