@@ -68,7 +68,7 @@ def report(kind: str, engine: Any, first: datetime, last: datetime) -> Any:
     from frsgate.policy.engine import default_pack
     from frsgate.reports.oversight.build import Inputs, PackIdentity, build
     from frsgate.reports.oversight.model import Period, ReportKind
-    from frsgate.reports.oversight.queries import Scope, Window
+    from frsgate.reports.oversight.queries.window import Scope, Window
     from frsgate.services.activation import pack_subject
     from frsgate.services.roi import DEADLINE_PARAMETER, DEFAULT_DEADLINE_DAYS
     from frsgate.store.schema.core import case_supervisors

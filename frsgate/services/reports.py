@@ -34,7 +34,7 @@ from frsgate.reports.oversight.model import (
     Table,
     Verification,
 )
-from frsgate.reports.oversight.queries import Scope, Window
+from frsgate.reports.oversight.queries.window import Scope, Window
 from frsgate.services import log_review
 from frsgate.services.activation import pack_subject
 from frsgate.services.gate import Ask, Caller, Gate, Ruling

@@ -18,8 +18,44 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from frsgate.ledger.events import EventTag
-from frsgate.reports.oversight import queries as q
 from frsgate.reports.oversight.model import Cell, Chart, Figure, ReportKind, Table
+from frsgate.reports.oversight.queries.exigent import (
+    exigent_approval_totals,
+    late_or_missing_approvals,
+)
+from frsgate.reports.oversight.queries.governance import (
+    entries_of,
+    governance_approvals,
+    program_assessments,
+)
+from frsgate.reports.oversight.queries.leads import lead_counts, unfiled_roi
+from frsgate.reports.oversight.queries.refusals import (
+    attempts_citing,
+    refusal_totals,
+    refusals,
+    refusals_by_day,
+    refusals_by_rule,
+    refusals_by_section,
+)
+from frsgate.reports.oversight.queries.sharing import (
+    partner_searches_by_agency,
+    shares_by_authority,
+)
+from frsgate.reports.oversight.queries.uses import (
+    NO_CASE,
+    use_totals,
+    uses,
+    uses_by_case,
+    uses_by_case_id,
+    uses_by_day,
+    uses_by_match_type,
+    uses_by_office,
+    uses_by_outcome,
+    uses_by_provider,
+    uses_by_user,
+    uses_over_time,
+)
+from frsgate.reports.oversight.queries.window import Rows, Rowset, Scope, Window, materialized
 
 Step = Callable[[str], None]
 
@@ -43,8 +79,8 @@ class PackIdentity:
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
-    window: q.Window
-    scope: q.Scope
+    window: Window
+    scope: Scope
     cures: frozenset[str]  # the pack's rules an approval cures (a refusal that only waited)
     roi_deadline_days: int  # the pack's roi_filing_deadline_days (memo 4.E.2)
     pack: PackIdentity
@@ -94,7 +130,7 @@ def _table(
     key: str,
     title: str,
     columns: Sequence[tuple[str, str]],
-    rows: q.Rows,
+    rows: Rows,
     note: str = "",
     chart: Chart | None = None,
 ) -> Table:
@@ -119,18 +155,18 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def peer_outliers(by_user: q.Rows) -> list[tuple[Cell, ...]]:
+def peer_outliers(by_user: Rows) -> list[tuple[Cell, ...]]:
     """(office, users with uses, percentile value, username, uses) for each user whose uses
     are above the office's 95th percentile of per-user uses."""
     offices: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for username, office, uses in by_user:
-        offices[str(office)].append((str(username), int(uses)))
+    for username, office, count in by_user:
+        offices[str(office)].append((str(username), int(count)))
     found: list[tuple[Cell, ...]] = []
     for office, people in sorted(offices.items()):
         threshold = percentile([n for _, n in people], PEER_PERCENTILE)
-        for username, uses in sorted(people, key=lambda p: (-p[1], p[0])):
-            if uses > threshold:
-                found.append((office, len(people), round(threshold, 2), username, uses))
+        for username, count in sorted(people, key=lambda p: (-p[1], p[0])):
+            if count > threshold:
+                found.append((office, len(people), round(threshold, 2), username, count))
     return found
 
 
@@ -143,7 +179,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
     tables: list[Table] = []
     u = _uses(conn, inputs)
 
-    total, exigent, witness = q.use_totals(conn, u)
+    total, exigent, witness = use_totals(conn, u)
     figures += [
         Figure(
             "uses",
@@ -162,7 +198,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
         ),
     ]
     step("uses")
-    by_user = q.uses_by_user(conn, u)
+    by_user = uses_by_user(conn, u)
     tables.append(
         _table(
             "uses_by_user",
@@ -177,7 +213,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
                 "uses_by_office",
                 "Uses by office",
                 [("office", "Office"), ("users", "Users"), ("uses", "Uses")],
-                q.uses_by_office(conn, u),
+                uses_by_office(conn, u),
             )
         )
         outliers = peer_outliers(by_user)
@@ -209,7 +245,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
             "uses_by_provider",
             "Uses by FRS provider",
             [("provider", "Provider"), ("uses", "Uses")],
-            q.uses_by_provider(conn, u),
+            uses_by_provider(conn, u),
             chart=Chart("bar", "uses", "uses"),
         )
     )
@@ -218,7 +254,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
             "uses_by_case",
             "Uses by case",
             [("case", "Case (or program)"), ("uses", "Uses"), ("users", "Users")],
-            q.uses_by_case(conn, u),
+            uses_by_case(conn, u),
         )
     )
     tables.append(
@@ -226,7 +262,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
             "uses_by_match_type",
             "Uses by match type",
             [("match_type", "Match type"), ("uses", "Uses")],
-            q.uses_by_match_type(conn, u),
+            uses_by_match_type(conn, u),
         )
     )
     step("providers, cases and match types")
@@ -236,7 +272,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
             "uses_over_time",
             "Uses by month" if monthly else "Uses by day",
             [("when", "Month" if monthly else "Day (UTC)"), ("uses", "Uses")],
-            q.uses_over_time(conn, u, monthly=monthly),
+            uses_over_time(conn, u, monthly=monthly),
             chart=Chart("line", "uses", "uses"),
         )
     )
@@ -249,8 +285,8 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
     figures += figures_a
     tables += tables_a
     step("exigent approvals")
-    sharing = q.shares_by_authority(conn, w, scope)
-    partners = q.partner_searches_by_agency(conn, w, scope)
+    sharing = shares_by_authority(conn, w, scope)
+    partners = partner_searches_by_agency(conn, w, scope)
     figures += [
         Figure("shares", "Shares outside the agency", sum(int(r[1]) for r in sharing), "memo 3"),
         Figure(
@@ -278,7 +314,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
     )
     if audit:
         step("shares and partner searches")
-    overdue, listed = q.unfiled_roi(conn, w, scope, inputs.roi_deadline_days, inputs.row_limit)
+    overdue, listed = unfiled_roi(conn, w, scope, inputs.roi_deadline_days, inputs.row_limit)
     figures.append(
         Figure(
             "unfiled_roi",
@@ -310,22 +346,22 @@ def _limited(total: int, shown: int) -> str:
     return f"the oldest {shown} of {total} are listed" if shown < total else ""
 
 
-def _uses(conn: Connection, inputs: Inputs) -> q.Rowset:
+def _uses(conn: Connection, inputs: Inputs) -> Rowset:
     w = inputs.window
-    rows = q.uses_by_day(w) if inputs.by_day else q.uses(w, inputs.scope)
-    return q.materialized(conn, rows, "report_uses")
+    rows = uses_by_day(w) if inputs.by_day else uses(w, inputs.scope)
+    return materialized(conn, rows, "report_uses")
 
 
-def _refusal_rows(conn: Connection, inputs: Inputs) -> q.Rowset:
+def _refusal_rows(conn: Connection, inputs: Inputs) -> Rowset:
     if inputs.by_day:
-        return q.refusals_by_day(conn, inputs.window, "report_refusals")
-    return q.materialized(conn, q.refusals(inputs.window, inputs.scope), "report_refusals")
+        return refusals_by_day(conn, inputs.window, "report_refusals")
+    return materialized(conn, refusals(inputs.window, inputs.scope), "report_refusals")
 
 
 def _refusals(conn: Connection, inputs: Inputs) -> Built:
     rf = _refusal_rows(conn, inputs)
-    refused, held = q.refusal_totals(conn, rf, inputs.cures)
-    attempts = q.attempts_citing(conn, rf, [*CLOSED_CASE_RULES, *UNASSIGNED_RULES])
+    refused, held = refusal_totals(conn, rf, inputs.cures)
+    attempts = attempts_citing(conn, rf, [*CLOSED_CASE_RULES, *UNASSIGNED_RULES])
     closed = sum(int(n) for _, rule, n in attempts if rule in CLOSED_CASE_RULES)
     unassigned = sum(int(n) for _, rule, n in attempts if rule in UNASSIGNED_RULES)
     figures = [
@@ -359,7 +395,7 @@ def _refusals(conn: Connection, inputs: Inputs) -> Built:
             "refusals_by_section",
             "Refused attempts by memo section",
             [("section", "Memo section"), ("refusals", "Refused decisions")],
-            q.refusals_by_section(conn, rf, inputs.cures),
+            refusals_by_section(conn, rf, inputs.cures),
             note="a decision citing two sections counts under each",
             chart=Chart("bar", "refusals", "refused decisions"),
         ),
@@ -367,7 +403,7 @@ def _refusals(conn: Connection, inputs: Inputs) -> Built:
             "refusals_by_rule",
             "Refused attempts by rule",
             [("rule", "Rule"), ("section", "Memo section"), ("refusals", "Refused decisions")],
-            q.refusals_by_rule(conn, rf, inputs.cures),
+            refusals_by_rule(conn, rf, inputs.cures),
         ),
         _table(
             "closed_or_unassigned",
@@ -381,8 +417,8 @@ def _refusals(conn: Connection, inputs: Inputs) -> Built:
 
 def _approvals(conn: Connection, inputs: Inputs) -> Built:
     w, scope = inputs.window, inputs.scope
-    asked, late = q.exigent_approval_totals(conn, w, scope)
-    listed = q.late_or_missing_approvals(conn, w, scope, inputs.row_limit)
+    asked, late = exigent_approval_totals(conn, w, scope)
+    listed = late_or_missing_approvals(conn, w, scope, inputs.row_limit)
     figures = [
         Figure(
             "exigent_approvals",
@@ -422,13 +458,11 @@ def _approvals(conn: Connection, inputs: Inputs) -> Built:
 
 def _igp(conn: Connection, inputs: Inputs, step: Step) -> Built:
     w, pack = inputs.window, inputs.pack
-    governance = q.governance_approvals(conn, w)
+    governance = governance_approvals(conn, w)
     step("approvals")
-    assessments = q.program_assessments(conn, w)
+    assessments = program_assessments(conn, w)
     step("program assessments")
-    acts = q.entries_of(
-        conn, w, [EventTag.POLICY_PACK_ACTIVATE, EventTag.PROGRAM_ASSESSMENT_APPROVE]
-    )
+    acts = entries_of(conn, w, [EventTag.POLICY_PACK_ACTIVATE, EventTag.PROGRAM_ASSESSMENT_APPROVE])
     step("ledger")
     decided = [r for r in governance if r[7] is not None and w.period.start <= r[7] < w.period.end]
     loaded = [r for r in governance if r[1] == pack.subject]
@@ -501,16 +535,16 @@ def _igp(conn: Connection, inputs: Inputs, step: Step) -> Built:
 # --- annual ------------------------------------------------------------------------------
 
 
-def crime_categories(per_case: q.Rows) -> list[tuple[Cell, ...]]:
+def crime_categories(per_case: Rows) -> list[tuple[Cell, ...]]:
     """(category, uses) from (violation codes, uses) per case: a use of a case with two
     violations counts under each; a program's use without a case under its own row."""
     counts: dict[str, int] = defaultdict(int)
-    for codes, uses in per_case:
+    for codes, count in per_case:
         names = [str(c) for c in codes] if isinstance(codes, list) and codes else None
         if codes is None:
-            names = [q.NO_CASE]
+            names = [NO_CASE]
         for name in names or ["(no violation recorded)"]:
-            counts[name] += int(uses)
+            counts[name] += int(count)
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return [(name, uses) for name, uses in ordered]
 
@@ -518,16 +552,16 @@ def crime_categories(per_case: q.Rows) -> list[tuple[Cell, ...]]:
 def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
     w = inputs.window
     u = _uses(conn, inputs)
-    total, exigent, witness = q.use_totals(conn, u)
-    opened, corroborated, enforcement = q.lead_counts(conn, u)
+    total, exigent, witness = use_totals(conn, u)
+    opened, corroborated, enforcement = lead_counts(conn, u)
     step("uses and leads")
-    categories = crime_categories(q.uses_by_case_id(conn, u))
+    categories = crime_categories(uses_by_case_id(conn, u))
     step("crime categories")
-    outcomes = q.uses_by_outcome(conn, u)
+    outcomes = uses_by_outcome(conn, u)
     step("outcomes")
     rf = _refusal_rows(conn, inputs)
-    refused, held = q.refusal_totals(conn, rf, inputs.cures)
-    by_section = q.refusals_by_section(conn, rf, inputs.cures)
+    refused, held = refusal_totals(conn, rf, inputs.cures)
+    by_section = refusals_by_section(conn, rf, inputs.cures)
     step("refusals")
     figures = [
         Figure("uses", "Uses (dispatches of a probe to an FRS)", total),
@@ -562,13 +596,13 @@ def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
             "uses_by_match_type",
             "Uses by match type",
             [("match_type", "Match type"), ("uses", "Uses")],
-            q.uses_by_match_type(conn, u),
+            uses_by_match_type(conn, u),
         ),
         _table(
             "uses_by_provider",
             "Uses by FRS provider",
             [("provider", "Provider"), ("uses", "Uses")],
-            q.uses_by_provider(conn, u),
+            uses_by_provider(conn, u),
             chart=Chart("bar", "uses", "uses"),
         ),
         _table(
@@ -592,7 +626,7 @@ def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
             "uses_over_time",
             "Uses by month" if monthly else "Uses by day",
             [("when", "Month" if monthly else "Day (UTC)"), ("uses", "Uses")],
-            q.uses_over_time(conn, u, monthly=monthly),
+            uses_over_time(conn, u, monthly=monthly),
             chart=Chart("line", "uses", "uses"),
         )
     )

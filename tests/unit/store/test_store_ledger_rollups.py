@@ -37,7 +37,8 @@ from frsgate.ledger.notes import CheckpointSigner
 from frsgate.ledger.rollup import backfill
 from frsgate.reports.oversight.build import Inputs, PackIdentity, build
 from frsgate.reports.oversight.model import Figure, Period, ReportKind, Table
-from frsgate.reports.oversight.queries import Scope, Window, unfiled_roi
+from frsgate.reports.oversight.queries.leads import unfiled_roi
+from frsgate.reports.oversight.queries.window import Scope, Window
 from frsgate.store.engine import make_engine
 from frsgate.store.migrate import downgrade, upgrade
 from frsgate.store.schema.core import approvals, roi_entries
