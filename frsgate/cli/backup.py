@@ -17,7 +17,8 @@ import typer
 from frsgate.cli.database import require_installed_database
 from frsgate.config import load_settings
 from frsgate.errors import FrsGateError
-from frsgate.services import backup as backups
+from frsgate.services.backup import create as backups
+from frsgate.services.backup import restore as restores
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -27,7 +28,7 @@ EXIT_BAD_INPUT = 2
 def _errors() -> Iterator[None]:
     try:
         yield
-    except backups.RestoreFailed as exc:
+    except restores.RestoreFailed as exc:
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(EXIT_FAILED) from None
     except FrsGateError as exc:
@@ -101,7 +102,7 @@ def restore(
     with _errors():
         settings = load_settings()
         trusted = checkpoint_file.read_text() if checkpoint_file is not None else None
-        report = backups.restore(
+        report = restores.restore(
             settings, archive, force=force, trusted_checkpoint=trusted, progress=_progress
         )
     typer.echo(f"restored {report.backend} database, schema revision {report.schema_revision}")
