@@ -104,9 +104,9 @@ def _measure(url: str, op: str, verifier: str) -> dict[str, float]:
     if op == "verify":
         from frsgate.ledger.verify import verify_ledger
 
-        report = verify_ledger(engine, verifier, origin=ORIGIN)
-        if not report.ok:
-            raise SystemExit(f"verify failed: {report.summary()}")
+        verified = verify_ledger(engine, verifier, origin=ORIGIN)
+        if not verified.ok:
+            raise SystemExit(f"verify failed: {verified.summary()}")
     elif op == "verify --index":
         from frsgate.ledger.index_check import check_index
 

@@ -179,7 +179,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
     tables: list[Table] = []
     u = _uses(conn, inputs)
 
-    total, exigent, witness = use_totals(conn, u)
+    total, exigent, witness = use_totals(conn, u, every_case=inputs.scope.everything)
     figures += [
         Figure(
             "uses",
@@ -552,7 +552,7 @@ def crime_categories(per_case: Rows) -> list[tuple[Cell, ...]]:
 def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
     w = inputs.window
     u = _uses(conn, inputs)
-    total, exigent, witness = use_totals(conn, u)
+    total, exigent, witness = use_totals(conn, u, every_case=inputs.scope.everything)
     opened, corroborated, enforcement = lead_counts(conn, u)
     step("uses and leads")
     categories = crime_categories(uses_by_case_id(conn, u))

@@ -162,20 +162,24 @@ def _count(u: Rowset) -> ColumnElement[int]:
     return func.count(distinct(u.c.submission_id))
 
 
-def use_totals(conn: Connection, u: Rowset) -> tuple[int, int, int]:
+def use_totals(conn: Connection, u: Rowset, *, every_case: bool) -> tuple[int, int, int]:
     """(uses, exigent uses, uses of a witness's probe) — memo 4.C.3, 4.B.2."""
     total, exigent = conn.execute(
         select(_count(u), func.count(distinct(case((u.c.exigent == true(), u.c.submission_id)))))
     ).one()
-    witness = fetch_int(
-        conn,
-        select(_count(u))
-        .select_from(
-            u.join(probes, or_(probes.c.id == u.c.probe_id, probes.c.id == u.c.second_probe_id))
+    role = probes.c.subject_role
+    if every_case:
+        # A year of every case's uses (a million at national scale): the witness probes (a few
+        # in a hundred) are listed once and each use looked up in that list, rather than each
+        # use's probes read by a join whose OR condition the planner cannot hash.
+        witnesses = select(probes.c.id).where(role == "witness")
+        stmt = select(_count(u)).where(
+            or_(u.c.probe_id.in_(witnesses), u.c.second_probe_id.in_(witnesses))
         )
-        .where(probes.c.subject_role == "witness"),
-    )
-    return int(total or 0), int(exigent or 0), witness
+    else:  # a supervisor's few hundred cases: each use's probes, by primary key
+        on_probe = or_(probes.c.id == u.c.probe_id, probes.c.id == u.c.second_probe_id)
+        stmt = select(_count(u)).select_from(u.join(probes, on_probe)).where(role == "witness")
+    return int(total or 0), int(exigent or 0), fetch_int(conn, stmt)
 
 
 def uses_by_user(conn: Connection, u: Rowset) -> Rows:

@@ -83,6 +83,10 @@ def materialized(conn: Connection, rows: Subquery, name: str) -> Table:
     )
     create_temporary(conn, table)
     conn.execute(table.insert().from_select([c.name for c in rows.c], select(rows)))
+    if conn.dialect.name == "postgresql":
+        # Autovacuum never analyzes a temporary table: without its row count the planner
+        # guesses, and chooses nested loops over a million rows for the joins that follow.
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
     return table
 
 
