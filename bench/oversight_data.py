@@ -271,8 +271,9 @@ def _results(engine: Engine, n: int, people: _People, cases: list[tuple[str, str
     """What the completed uses returned and what came of it: a candidate list for each (a
     comparison score for a two-photo check; three candidates for six in seven of the others,
     none for the rest), a reviewer's disposition and an investigative lead for one use in
-    twenty that returned candidates (half corroborated, a tenth of those relied on), and its
-    report-of-investigation entry (filed for three leads in four)."""
+    twenty that returned candidates (half corroborated, a tenth of those relied on). Every
+    result goes into a report-of-investigation entry (memo 4.E.2): the lead's (filed for three
+    in four), or the use's (filed for all but one in two hundred)."""
     lists: list[tuple[Any, ...]] = []
     found: list[tuple[Any, ...]] = []
     decided: list[tuple[Any, ...]] = []
@@ -291,6 +292,14 @@ def _results(engine: Engine, n: int, people: _People, cases: list[tuple[str, str
         score = 0.91 if match == "two_photo" else None
         lists.append((lid, sid, PROVIDERS[i % 4], match, "bench gallery", score, True, None,
                       "reviewed", got, who, got + timedelta(hours=2)))  # fmt: skip
+        if i % 20 != 3 or score is not None or i % 7 == 5:
+            # Every result of a use in a case goes into the case's report of investigation
+            # (memo 4.E.2); one in two hundred is still a draft past the deadline.
+            filed = i % 200 != 17
+            reports.append((f"roi-{i:08d}", cid, sid, lid, None, who, "FRS use and its results",
+                            "filed" if filed else "draft", got + timedelta(hours=4),
+                            got + timedelta(days=1) if filed else None,
+                            who if filed else None))  # fmt: skip
         if score is not None or i % 7 == 5:  # a two-photo score, or a negative answer
             continue
         for rank in range(1, 4):

@@ -45,7 +45,13 @@ def test_the_generated_store_verifies_and_its_reports_count_what_was_generated(
         with engine.connect() as conn:
             stored = {
                 table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
-                for table in ("submissions", "candidate_lists", "leads", "ledger_entries")
+                for table in (
+                    "submissions",
+                    "candidate_lists",
+                    "leads",
+                    "roi_entries",
+                    "ledger_entries",
+                )
             }
             intents = conn.execute(text(
                 "SELECT COUNT(*), COUNT(DISTINCT submission_id) FROM ledger_index"
@@ -66,4 +72,6 @@ def test_the_generated_store_verifies_and_its_reports_count_what_was_generated(
     # Failed uses (one in forty) keep no candidate list; leads come from the others.
     assert stored["candidate_lists"] == SUBMISSIONS - SUBMISSIONS // 40
     assert annual["leads"] == stored["leads"] > 0
+    # Every use's results are in a report-of-investigation entry (memo 4.E.2).
+    assert stored["roi_entries"] == stored["candidate_lists"]
     assert 0 < annual["leads_corroborated"] < annual["leads"]
