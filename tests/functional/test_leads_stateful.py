@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from harness import Gateway, running_gateway
-from helpers import probe_for_result, submission_body
+from helpers import certified_agent, probe_for_result, submission_body
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -39,9 +38,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from frsgate.domain import NOT_INDEPENDENT, CorroborationKind, LeadStatus, Role
-from frsgate.ledger import Actor
-from frsgate.services import admin
+from frsgate.domain import NOT_INDEPENDENT, CorroborationKind, LeadStatus
 from frsgate.store.unit import unit_of_work
 
 DEMO_CASE = "HSI-2026-000001"
@@ -65,21 +62,6 @@ class World:
     clients: dict[str, httpx.Client]
     probe_id: str
     marks: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _certified_agent(gateway: Gateway, username: str) -> None:
-    gate = gateway.runtime.gate
-    user = admin.create_user(
-        gate, Actor.system(), username=username, display_name=username.title(),
-        roles=[Role.agent], supervisor_id=gateway.users["sam"],
-    )  # fmt: skip
-    now = datetime.now(UTC)
-    admin.record_certification(
-        gate, Actor.system(), user=user, completed_at=now - timedelta(days=5),
-        best_practices_at=now - timedelta(days=5), safeguards_at=now - timedelta(days=5),
-        expires_at=now + timedelta(days=300), palms_reference=f"PALMS-{username}",
-    )  # fmt: skip
-    gateway.users[username] = user.id
 
 
 class LeadMachine(RuleBasedStateMachine):
@@ -289,8 +271,8 @@ def test_no_lead_reaches_enforcement_basis_without_its_own_corroboration(
         rate_limit_per_user_per_hour=10_000,
         rate_limit_per_case_per_hour=10_000,
     ) as gateway:
-        _certified_agent(gateway, "abby")
-        _certified_agent(gateway, "andy")  # never assigned to the case
+        certified_agent(gateway, "abby")
+        certified_agent(gateway, "andy")  # never assigned to the case
         with gateway.client("sam") as sam:
             assigned = sam.post(
                 f"/api/v1/admin/cases/{DEMO_CASE}/assignments", json={"username": "abby"}

@@ -12,6 +12,8 @@ every count below reads either alike and gives the same figures.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Connection,
     String,
@@ -59,6 +61,21 @@ NO_OFFICE = "(no office recorded)"
 NO_CASE = "(no case: program use)"
 
 
+def _submission_columns() -> list[ColumnElement[Any]]:
+    """What a use's submission says about it: the columns both kinds of use rows carry."""
+    s = submissions.c
+    return [
+        s.requested_by.label("requested_by"),
+        s.match_type.label("match_type"),
+        s.exigent.label("exigent"),
+        s.probe_id.label("probe_id"),
+        s.second_probe_id.label("second_probe_id"),
+        s.case_id.label("case_id"),
+        s.program_code.label("program_code"),
+        s.status.label("status"),
+    ]
+
+
 def uses(w: Window, scope: Scope) -> Subquery:
     """One row per use in the window, with what its submission says about it."""
     li, s = ledger_index.c, submissions.c
@@ -68,14 +85,7 @@ def uses(w: Window, scope: Scope) -> Subquery:
             li.at.label("at"),
             li.provider_id.label("provider_id"),
             li.case_number.label("case_number"),
-            s.requested_by.label("requested_by"),
-            s.match_type.label("match_type"),
-            s.exigent.label("exigent"),
-            s.probe_id.label("probe_id"),
-            s.second_probe_id.label("second_probe_id"),
-            s.case_id.label("case_id"),
-            s.program_code.label("program_code"),
-            s.status.label("status"),
+            *_submission_columns(),
         )
         .select_from(ledger_index.join(submissions, s.id == li.submission_id))
         .where(*ledger_bounds(w))
@@ -141,14 +151,7 @@ def uses_by_day(w: Window) -> Subquery:
             d.day.label("at"),
             func.nullif(d.provider_id, rollup.ABSENT, type_=li_type).label("provider_id"),
             func.nullif(d.case_number, rollup.ABSENT, type_=li_type).label("case_number"),
-            s.requested_by.label("requested_by"),
-            s.match_type.label("match_type"),
-            s.exigent.label("exigent"),
-            s.probe_id.label("probe_id"),
-            s.second_probe_id.label("second_probe_id"),
-            s.case_id.label("case_id"),
-            s.program_code.label("program_code"),
-            s.status.label("status"),
+            *_submission_columns(),
         )
         .select_from(
             ledger_use_days.outerjoin(past, same_key).join(submissions, s.id == d.submission_id)
