@@ -446,3 +446,23 @@ def test_one_users_form_key_does_not_answer_for_another(gateway: Gateway) -> Non
     assert "sent already" not in sams.text
     assert sams.status_code != 303 or submitted_id(sams) != alices
     assert stored(gateway, "sam")[0] == 1
+
+
+def test_a_form_waiting_for_approval_sent_again_asks_the_supervisor_once(
+    gateway: Gateway,
+) -> None:
+    """A witness probe's form (memo 4.B.2) answered "waits for a supervisor", sent again with
+    its key: the same submission, and one approval request in the supervisor's queue."""
+    witness = {
+        "subject_role": "witness",
+        "other_methods_exhausted": "interviews and records checks found no name",
+    }
+    with gateway.console("alice") as alice:
+        key = form_key(alice)
+        first = submitted_id(take_in(alice, key=key, **witness))
+        again = submitted_id(take_in(alice, key=key, **witness))
+    assert again == first
+    assert stored(gateway, "alice") == (1, 1)
+    with gateway.client("sam") as sam:
+        queue = sam.get("/api/v1/approvals").json()["approvals"]
+    assert len([a for a in queue if a["kind"] == "witness_probe"]) == 1
