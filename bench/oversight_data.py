@@ -44,7 +44,7 @@ from frsgate.ledger.entry import canonical_entry, format_time
 from frsgate.ledger.index import rows_of
 from frsgate.ledger.merkle import fold, leaf_hash, node_hash
 from frsgate.ledger.notes import Checkpoint, CheckpointSigner, sign_checkpoint
-from frsgate.ledger.rollup import backfill
+from frsgate.ledger.rollup import backfill, fill_tallies
 from frsgate.store.engine import is_sqlite, make_engine
 from frsgate.store.migrate import upgrade
 
@@ -387,9 +387,12 @@ def _draft(seq: int, i: int, position: int, people: _People,
         details = {"action": "submission.create", "decision": "allow", "match_type": match}
     elif position == 2:
         event, outcome, policy = EventTag.SUBMISSION_DISPATCH_INTENT, Outcome.ALLOWED, POLICY
+        # What `services.dispatch.intent_draft` says of the use (the use roll-ups read it).
+        details = {"match_type": match, "exigent": i % 50 == 7, "requested_by": who}
     elif position == 3:
         event = EventTag.SUBMISSION_DISPATCH_OUTCOME
         outcome = Outcome.SUCCEEDED if i % 40 else Outcome.FAILED
+        details = _outcome_details(i, match) if i % 40 else {"error": "provider_error"}
     elif seq % 20 == 19:  # 5 % refusals: another agent of the case tries, the pack refuses
         event, outcome, policy = EventTag.POLICY_DECISION_EVALUATE, Outcome.DENIED, POLICY
         rule, section = SECTIONS[(seq // 20) % len(SECTIONS)]
@@ -405,6 +408,15 @@ def _draft(seq: int, i: int, position: int, people: _People,
         provider=provider, program_code="FRS-HSI-01" if position in (1, 2) else None,
         policy=policy, citations=citations, details=details,
     )  # fmt: skip
+
+
+def _outcome_details(i: int, match: str) -> dict[str, Any]:
+    """What `services.dispatch` writes of a completed use, as `_results` stores it: a
+    comparison score for a two-photo check, else three candidates or none (negative)."""
+    score = 0.91 if match == "two_photo" else None
+    size = 0 if score is not None or i % 7 == 5 else 3
+    return {"candidate_list": f"cl-{i:08d}", "match_type": match, "list_size": size,
+            "negative": size == 0 and score is None, "comparison_score": score}  # fmt: skip
 
 
 def _entries(
@@ -496,9 +508,10 @@ def _ledger(engine: Engine, total: int, submissions: int, people: _People,
             signed = sign_checkpoint(signer, Checkpoint(ORIGIN, n, root(n)))
             checkpoints.append((n, signed.root, signed.note, _at((k + 1) / 8)))
     _bulk(engine, "ledger_checkpoints", ("tree_size", "root", "note", "created_at"), checkpoints)
-    # The daily roll-ups the appender keeps beside the index, filled as revision 0011 does.
+    # The roll-ups the appender keeps beside the index, filled as revisions 0011 and 0012 do.
     with engine.begin() as conn:
         backfill(conn)
+        fill_tallies(conn, total)
     if is_sqlite(engine):
         # What a running service's checkpoints leave: the write-ahead log folded into the
         # database, not a 500 MB WAL every first read must search.

@@ -6,9 +6,11 @@ added behind the appender's back would skew a report without breaking the tree, 
 `frsgate ledger verify --index` re-derives every row from its entry (`ledger.index.rows_of_entry`,
 the function the appender itself uses) and compares. It names the first seq that disagrees.
 
-Then the daily roll-ups the year-long reports sum (`ledger_use_days`, `ledger_refusal_days`;
-`frsgate.ledger.rollup`) are recomputed from the index, in one snapshot with the head, and
-compared with the stored ones: a mismatch is named with its day.
+Then the roll-ups the year-long reports sum (`ledger_use_days`, `ledger_refusal_days`,
+`ledger_use_tallies`, `ledger_refusal_tallies`; `frsgate.ledger.rollup`) are recomputed, in one
+snapshot with the head, and compared with the stored ones: the per-day ones from the index, the
+tallies from the entries themselves (into scratch tables, with the function the migration fills
+them with), and a mismatch is named with its day or month.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def _rollups(conn: Connection, size: int) -> tuple[str, str] | None:
         )
     ):
         stored[(str(cols[0]), str(cols[1]), str(cols[2]), str(cols[3]), str(cols[4]))] = int(n)
+    found += _tallies(conn, size)
     wrong = [k for k in expected.keys() | stored.keys() if expected[k] != stored[k]]
     if wrong:
         day, actor, _, rule, section = min(wrong)
@@ -123,6 +126,45 @@ def _rollups(conn: Connection, size: int) -> tuple[str, str] | None:
             what = "names no refusal of the index"
         found.append((day, f"the refused decisions of {actor} citing {rule} ({section}) {what}"))
     return min(found) if found else None
+
+
+# Scratch copies of the tallies, filled from the log in the check's transaction.
+_SCRATCH = {
+    "tallies": ("check_use_tallies", "ledger_use_tallies", rollup.TALLY_COLUMNS),
+    "sets": ("check_refusal_tallies", "ledger_refusal_tallies", rollup.SET_COLUMNS),
+}
+
+
+def _tallies(conn: Connection, size: int) -> list[tuple[str, str]]:
+    """(bucket, problem) of each tally table's first bucket that differs from the log below
+    `size`, recomputed into scratch tables."""
+    drop_at_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    for scratch, _, columns in _SCRATCH.values():
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {scratch}")
+        keys = ", ".join(f"{c} TEXT NOT NULL" for c in columns[:-1])
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {scratch} ({keys}, {columns[-1]} INTEGER NOT NULL, "
+            f"PRIMARY KEY ({', '.join(columns[:-1])})){drop_at_commit}"
+        )
+    scratch_names = {**rollup.TABLES, **{k: v[0] for k, v in _SCRATCH.items()}}
+    rollup.fill_tallies(conn, size, tables=scratch_names)
+    found: list[tuple[str, str]] = []
+    for kind, (scratch, stored, columns) in _SCRATCH.items():
+        what = "use tally" if kind == "tallies" else "refusal tally"
+        listed = ", ".join(columns)
+        for first, second, problem in (
+            (scratch, stored, f"a {what} is missing or differs from the log"),
+            (stored, scratch, f"a {what} counts what the log does not hold"),
+        ):
+            bucket = conn.exec_driver_sql(
+                f"SELECT min(bucket) FROM (SELECT {listed} FROM {first} "  # noqa: S608
+                f"EXCEPT SELECT {listed} FROM {second}) AS differing"
+            ).scalar()
+            if bucket is not None:
+                found.append((str(bucket), problem))
+    for scratch, _, _ in _SCRATCH.values():
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {scratch}")
+    return found
 
 
 def _chunk(reader: storage.Reader, start: int, end: int) -> tuple[int, str] | None:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 from frsgate.errors import FrsGateError, StoreError, ValidationFailed
 from frsgate.ledger import storage
 from frsgate.ledger.entry import EntryDraft, canonical_entry, format_time
-from frsgate.ledger.index import IndexRow, RefusalRow, rows_of
+from frsgate.ledger.index import Batch
 from frsgate.ledger.merkle import (
     InvalidProof,
     fold,
@@ -183,12 +183,12 @@ class Ledger(LedgerView):
             entry_rows: list[tuple[int, bytes, bytes]] = []
             node_rows: list[tuple[int, int, bytes]] = []
             seqs: list[int] = []
-            index: tuple[list[IndexRow], list[RefusalRow]] = ([], [])
+            index = Batch()
             for seq, draft in enumerate(drafts, start=size):
                 data = canonical_entry(draft, seq=seq, time=time)
                 lh = leaf_hash(data)
                 entry_rows.append((seq, data, lh))
-                _index(index, draft, seq, time)
+                index.add(draft.body, seq, time)
                 _push_leaf(frontier, seq, lh, node_rows)
                 seqs.append(seq)
             new_root = fold([h for _, h in frontier])
@@ -268,7 +268,7 @@ class Ledger(LedgerView):
             entry_rows: list[tuple[int, bytes, bytes]] = []
             node_rows: list[tuple[int, int, bytes]] = []
             results: list[list[int]] = []
-            index: tuple[list[IndexRow], list[RefusalRow]] = ([], [])
+            index = Batch()
             seq = size
             for pending in batch:
                 seqs = []
@@ -276,7 +276,7 @@ class Ledger(LedgerView):
                     data = canonical_entry(draft, seq=seq, time=time)
                     lh = leaf_hash(data)
                     entry_rows.append((seq, data, lh))
-                    _index(index, draft, seq, time)
+                    index.add(draft.body, seq, time)
                     _push_leaf(frontier, seq, lh, node_rows)
                     seqs.append(seq)
                     seq += 1
@@ -367,14 +367,6 @@ class Ledger(LedgerView):
                 f"stored checkpoint at size {rows[0][0]} does not verify ({exc}); "
                 "run `frsgate ledger verify`"
             ) from None
-
-
-def _index(
-    into: tuple[list[IndexRow], list[RefusalRow]], draft: EntryDraft, seq: int, time: str
-) -> None:
-    row, refusals = rows_of(draft.body, seq, time)
-    into[0].append(row)
-    into[1].extend(refusals)
 
 
 def _push_leaf(

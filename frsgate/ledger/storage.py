@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from frsgate.errors import StoreError
 from frsgate.ledger import rollup
-from frsgate.ledger.index import INDEX_COLUMNS, REFUSAL_COLUMNS, IndexRow, RefusalRow
+from frsgate.ledger.index import INDEX_COLUMNS, REFUSAL_COLUMNS, Batch
 from frsgate.ledger.merkle import EMPTY_ROOT, NodeKey
 from frsgate.store.engine import is_sqlite
 from frsgate.store.schema.ledger import (
@@ -224,7 +224,7 @@ def write_batch(
     entry_rows: list[tuple[int, bytes, bytes]],
     node_rows: list[tuple[int, int, bytes]],
     head: tuple[int, bytes, bytes],
-    index: tuple[list[IndexRow], list[RefusalRow]],
+    index: Batch,
     *,
     sqlite: bool,
 ) -> None:
@@ -233,8 +233,9 @@ def write_batch(
     transaction: an entry, its index row and its share of the daily roll-ups commit together
     or not at all."""
     size, root, frontier = head
-    index_rows, refusal_rows = index
-    rollup.write(cur, rollup.Rollups.of(index_rows, refusal_rows), sqlite=sqlite)
+    index_rows, refusal_rows = index.rows, index.refusals
+    counts = rollup.Rollups.of(index, rollup.stored_intent_days(cur, sqlite=sqlite))
+    rollup.write(cur, counts, sqlite=sqlite)
     if sqlite:
         cur.executemany(
             "INSERT INTO ledger_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)", entry_rows

@@ -28,12 +28,10 @@ from frsgate.reports.oversight.queries.governance import (
     governance_approvals,
     program_assessments,
 )
-from frsgate.reports.oversight.queries.leads import lead_counts, unfiled_roi
+from frsgate.reports.oversight.queries.indexed import Indexed
+from frsgate.reports.oversight.queries.leads import unfiled_roi
 from frsgate.reports.oversight.queries.refusals import (
-    attempts_citing,
     refusal_totals,
-    refusals,
-    refusals_by_day,
     refusals_by_rule,
     refusals_by_section,
 )
@@ -41,21 +39,8 @@ from frsgate.reports.oversight.queries.sharing import (
     partner_searches_by_agency,
     shares_by_authority,
 )
-from frsgate.reports.oversight.queries.uses import (
-    NO_CASE,
-    use_totals,
-    uses,
-    uses_by_case,
-    uses_by_case_id,
-    uses_by_day,
-    uses_by_match_type,
-    uses_by_office,
-    uses_by_outcome,
-    uses_by_provider,
-    uses_by_user,
-    uses_over_time,
-)
-from frsgate.reports.oversight.queries.window import Rows, Rowset, Scope, Window, materialized
+from frsgate.reports.oversight.queries.tallied import NO_CASE, Tallied, offices
+from frsgate.reports.oversight.queries.window import Rows, Scope, Window
 
 Step = Callable[[str], None]
 
@@ -85,13 +70,6 @@ class Inputs:
     roi_deadline_days: int  # the pack's roi_filing_deadline_days (memo 4.E.2)
     pack: PackIdentity
     row_limit: int = 200  # rows listed in a table of individual records
-    # Count every case's uses and refusals from the daily roll-ups (the figures are the same;
-    # False reads the index alone, as a supervisor's scope always does).
-    rollups: bool = True
-
-    @property
-    def by_day(self) -> bool:
-        return self.rollups and self.scope.everything
 
 
 Built = tuple[list[Figure], list[Table]]
@@ -173,13 +151,20 @@ def peer_outliers(by_user: Rows) -> list[tuple[Cell, ...]]:
 # --- supervisor and OPR: uses, refusals and the indicators -------------------------------
 
 
+def _counts(conn: Connection, inputs: Inputs) -> Indexed | Tallied:
+    """Every case's uses and refusals from the tallies; a supervisor's from the index."""
+    if inputs.scope.everything:
+        return Tallied.read(conn, inputs.window)
+    return Indexed.read(conn, inputs.window, inputs.scope)
+
+
 def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Built:
     w, scope = inputs.window, inputs.scope
     figures: list[Figure] = []
     tables: list[Table] = []
-    u = _uses(conn, inputs)
+    counts = _counts(conn, inputs)
 
-    total, exigent, witness = use_totals(conn, u, every_case=inputs.scope.everything)
+    total, exigent, witness = counts.totals()
     figures += [
         Figure(
             "uses",
@@ -198,7 +183,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
         ),
     ]
     step("uses")
-    by_user = uses_by_user(conn, u)
+    by_user = counts.by_user()
     tables.append(
         _table(
             "uses_by_user",
@@ -213,7 +198,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
                 "uses_by_office",
                 "Uses by office",
                 [("office", "Office"), ("users", "Users"), ("uses", "Uses")],
-                uses_by_office(conn, u),
+                offices(by_user),
             )
         )
         outliers = peer_outliers(by_user)
@@ -245,7 +230,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
             "uses_by_provider",
             "Uses by FRS provider",
             [("provider", "Provider"), ("uses", "Uses")],
-            uses_by_provider(conn, u),
+            counts.by_provider(),
             chart=Chart("bar", "uses", "uses"),
         )
     )
@@ -254,7 +239,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
             "uses_by_case",
             "Uses by case",
             [("case", "Case (or program)"), ("uses", "Uses"), ("users", "Users")],
-            uses_by_case(conn, u),
+            counts.by_case(),
         )
     )
     tables.append(
@@ -262,7 +247,7 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
             "uses_by_match_type",
             "Uses by match type",
             [("match_type", "Match type"), ("uses", "Uses")],
-            uses_by_match_type(conn, u),
+            counts.by_match_type(),
         )
     )
     step("providers, cases and match types")
@@ -272,12 +257,12 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
             "uses_over_time",
             "Uses by month" if monthly else "Uses by day",
             [("when", "Month" if monthly else "Day (UTC)"), ("uses", "Uses")],
-            uses_over_time(conn, u, monthly=monthly),
+            counts.over_time(monthly=monthly),
             chart=Chart("line", "uses", "uses"),
         )
     )
     step("uses over time")
-    figures_r, tables_r = _refusals(conn, inputs)
+    figures_r, tables_r = _refusals(conn, inputs, counts)
     figures += figures_r
     tables += tables_r
     step("refusals")
@@ -346,22 +331,10 @@ def _limited(total: int, shown: int) -> str:
     return f"the oldest {shown} of {total} are listed" if shown < total else ""
 
 
-def _uses(conn: Connection, inputs: Inputs) -> Rowset:
-    w = inputs.window
-    rows = uses_by_day(w) if inputs.by_day else uses(w, inputs.scope)
-    return materialized(conn, rows, "report_uses")
-
-
-def _refusal_rows(conn: Connection, inputs: Inputs) -> Rowset:
-    if inputs.by_day:
-        return refusals_by_day(conn, inputs.window, "report_refusals")
-    return materialized(conn, refusals(inputs.window, inputs.scope), "report_refusals")
-
-
-def _refusals(conn: Connection, inputs: Inputs) -> Built:
-    rf = _refusal_rows(conn, inputs)
+def _refusals(conn: Connection, inputs: Inputs, counts: Indexed | Tallied) -> Built:
+    rf = counts.refusal_rows("report_refusals")
     refused, held = refusal_totals(conn, rf, inputs.cures)
-    attempts = attempts_citing(conn, rf, [*CLOSED_CASE_RULES, *UNASSIGNED_RULES])
+    attempts = counts.attempts_citing(rf, [*CLOSED_CASE_RULES, *UNASSIGNED_RULES])
     closed = sum(int(n) for _, rule, n in attempts if rule in CLOSED_CASE_RULES)
     unassigned = sum(int(n) for _, rule, n in attempts if rule in UNASSIGNED_RULES)
     figures = [
@@ -550,16 +523,17 @@ def crime_categories(per_case: Rows) -> list[tuple[Cell, ...]]:
 
 
 def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
+    # The annual aggregate covers every case (the reports service gives it no other scope).
     w = inputs.window
-    u = _uses(conn, inputs)
-    total, exigent, witness = use_totals(conn, u, every_case=inputs.scope.everything)
-    opened, corroborated, enforcement = lead_counts(conn, u)
+    counts = Tallied.read(conn, w)
+    total, exigent, witness = counts.totals()
+    opened, corroborated, enforcement = counts.leads()
     step("uses and leads")
-    categories = crime_categories(uses_by_case_id(conn, u))
+    categories = crime_categories(counts.by_case_violations())
     step("crime categories")
-    outcomes = uses_by_outcome(conn, u)
+    outcomes = counts.by_outcome()
     step("outcomes")
-    rf = _refusal_rows(conn, inputs)
+    rf = counts.refusal_rows("report_refusals")
     refused, held = refusal_totals(conn, rf, inputs.cures)
     by_section = refusals_by_section(conn, rf, inputs.cures)
     step("refusals")
@@ -596,13 +570,13 @@ def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
             "uses_by_match_type",
             "Uses by match type",
             [("match_type", "Match type"), ("uses", "Uses")],
-            uses_by_match_type(conn, u),
+            counts.by_match_type(),
         ),
         _table(
             "uses_by_provider",
             "Uses by FRS provider",
             [("provider", "Provider"), ("uses", "Uses")],
-            uses_by_provider(conn, u),
+            counts.by_provider(),
             chart=Chart("bar", "uses", "uses"),
         ),
         _table(
@@ -626,7 +600,7 @@ def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
             "uses_over_time",
             "Uses by month" if monthly else "Uses by day",
             [("when", "Month" if monthly else "Day (UTC)"), ("uses", "Uses")],
-            uses_over_time(conn, u, monthly=monthly),
+            counts.over_time(monthly=monthly),
             chart=Chart("line", "uses", "uses"),
         )
     )

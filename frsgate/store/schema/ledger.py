@@ -126,15 +126,15 @@ ledger_refusals = Table(
     Index("ix_ledger_refusals_section", "section"),
 )
 
-# Daily roll-ups of the index, kept in step with it in the appender's transaction (and filled
-# from it by revision 0010): what the year-long oversight reports count (memo 4.E.4, 4.E.5),
-# summed over whole UTC days instead of read entry by entry (`frsgate.ledger.rollup`). A day is
-# the first ten characters of `at`; a case or provider an entry leaves out is '' (an entry
-# never carries an empty string), so every key column is NOT NULL and upserts conflict on it.
+# Roll-ups of the index, kept in step with it in the appender's transaction (and filled from
+# the log by revisions 0011 and 0012): what the year-long oversight reports count (memo 4.E.4,
+# 4.E.5), summed over whole UTC days or months instead of read entry by entry
+# (`frsgate.ledger.rollup`). A day is the first ten characters of `at`, a month the first seven;
+# a case or provider an entry leaves out is '' (an entry never carries an empty string), so
+# every key column is NOT NULL and upserts conflict on it.
 #
-# The uses: `submission:dispatch:intent` entries per day, submission, provider and case. A
-# report counts distinct submissions, which no count per day can add up across days (a
-# submission dispatched on two days is one use), so the grain keeps the submission.
+# The uses: `submission:dispatch:intent` entries per day, submission, provider and case: which
+# submissions were used in a period (a lead's, a witness probe's), looked up by submission.
 ledger_use_days = Table(
     "ledger_use_days",
     metadata,
@@ -144,6 +144,7 @@ ledger_use_days = Table(
     Column("case_number", Text, nullable=False),
     Column("entries", Integer, nullable=False),
     PrimaryKeyConstraint("day", "submission_id", "provider_id", "case_number"),
+    Index("ix_ledger_use_days_submission", "submission_id", "day"),
 )
 
 # The refused decisions per day, actor and citation set (`citation_set`: the SHA-256 of the
@@ -160,4 +161,36 @@ ledger_refusal_days = Table(
     Column("section", Text, nullable=False),
     Column("decisions", Integer, nullable=False),
     PrimaryKeyConstraint("day", "actor_id", "citation_set", "rule", "section"),
+    # Who attempted what given rules refuse (closed cases, unassigned users): those rules'
+    # rows only, not a year of every refusal.
+    Index("ix_ledger_refusal_days_rule", "rule", "day", "actor_id"),
+)
+
+# The uses per facet and value, per day and per month (`bucket`: "YYYY-MM-DD" or "YYYY-MM"):
+# a year is read as its whole months and the days at its ends, not as a million uses. The
+# facets and what a use is counted as are `frsgate.ledger.rollup`'s.
+ledger_use_tallies = Table(
+    "ledger_use_tallies",
+    metadata,
+    Column("facet", Text, nullable=False),
+    Column("bucket", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("uses", Integer, nullable=False),
+    PrimaryKeyConstraint("facet", "bucket", "value"),
+    # Rows in key order (SQLite): a facet's buckets are read as ranges of the table itself.
+    sqlite_with_rowid=False,
+)
+
+# The refused decisions per day and per month and citation set, one row per (rule, section)
+# of the set: `ledger_refusal_days` without the actor, for the counts by section and rule.
+ledger_refusal_tallies = Table(
+    "ledger_refusal_tallies",
+    metadata,
+    Column("bucket", Text, nullable=False),
+    Column("citation_set", Text, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("section", Text, nullable=False),
+    Column("decisions", Integer, nullable=False),
+    PrimaryKeyConstraint("bucket", "citation_set", "rule", "section"),
+    sqlite_with_rowid=False,
 )

@@ -1,5 +1,6 @@
-"""What became of the uses' results: the leads opened from them (memo 4.D.3) and the results
-still without a filed report-of-investigation entry past the pack's deadline (memo 4.E.2).
+"""The uses' results still without a filed report-of-investigation entry past the pack's
+deadline (memo 4.E.2). The leads opened from the uses (memo 4.D.3) are counted with them
+(`queries.tallied`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from frsgate.domain import ApprovalKind, ApprovalStatus, ApprovalSubject, RoiStatus
 from frsgate.reports.oversight.queries.window import (
     Rows,
-    Rowset,
     Scope,
     Window,
     cases_in,
@@ -24,23 +24,10 @@ from frsgate.store.schema.core import (
     approvals,
     candidate_lists,
     cases,
-    leads,
     roi_entries,
     submissions,
     users,
 )
-
-
-def lead_counts(conn: Connection, u: Rowset) -> tuple[int, int, int]:
-    """(leads opened from the window's uses, corroborated, marked a basis for enforcement),
-    memo 4.D.3; as the leads stand now."""
-    l_ = leads.c
-    opened, corroborated, enforcement = conn.execute(
-        select(
-            func.count(l_.id), func.count(l_.corroborated_at), func.count(l_.enforcement_basis_at)
-        ).where(l_.submission_id.in_(select(u.c.submission_id)))
-    ).one()
-    return int(opened or 0), int(corroborated or 0), int(enforcement or 0)
 
 
 def _unfiled(w: Window, scope: Scope, deadline_days: int) -> list[ColumnElement[bool]]:

@@ -2,10 +2,9 @@
 as refused outright or held for an approval, by memo section, by rule, and by who attempted
 what a rule refuses.
 
-A report over every case reads the period's refusals from the daily roll-up
-(`ledger_refusal_days`, `refusals_by_day`), a supervisor's scope from the index (`refusals`);
-both give rows of one shape, so every count below reads either alike and gives the same
-figures.
+A supervisor's scope is read from the index (`refusals`); a report over every case copies rows
+of the same shape from the tallies (`queries.tallied`), so every count below reads either alike
+and gives the same figures.
 """
 
 from __future__ import annotations
@@ -13,13 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import (
-    Column,
     Connection,
     Integer,
-    MetaData,
     Select,
     Subquery,
-    Table,
     case,
     desc,
     func,
@@ -27,20 +23,16 @@ from sqlalchemy import (
     select,
 )
 
-from frsgate.ledger import rollup
 from frsgate.reports.oversight.queries.window import (
     Rows,
     Rowset,
     Scope,
     Window,
-    create_temporary,
-    day_of,
     fetch_rows,
     ledger_bounds,
-    period_days,
 )
 from frsgate.store.schema.core import users
-from frsgate.store.schema.ledger import ledger_index, ledger_refusal_days, ledger_refusals
+from frsgate.store.schema.ledger import ledger_index, ledger_refusals
 
 
 def refusals(w: Window, scope: Scope) -> Subquery:
@@ -61,64 +53,6 @@ def refusals(w: Window, scope: Scope) -> Subquery:
     if not scope.everything:
         stmt = stmt.where(li.case_number.in_(scope.case_numbers()))
     return stmt.subquery("refusals")
-
-
-def refusals_by_day(conn: Connection, w: Window, name: str) -> Table:
-    """The refusals of every case from the daily roll-up, copied into a temporary table of
-    the shape `refusals` gives: a group (`gid`) is the decisions of one actor citing one set of
-    (rule, section), `decisions` how many, with a row per pair of the set. The counts below
-    sum `decisions` over distinct groups, which for `refusals` counts distinct decisions.
-
-    Past the checkpoint's size the index gives each decision's citations, which are taken off
-    their group again."""
-    d, r, li = ledger_refusal_days.c, ledger_refusals.c, ledger_index.c
-    first, last = period_days(w)
-    counts: dict[tuple[str, str, str, str], int] = {}
-    for actor, key, rule, section, n in conn.execute(
-        select(d.actor_id, d.citation_set, d.rule, d.section, func.sum(d.decisions))
-        .where(d.day >= first, d.day <= last)
-        .group_by(d.actor_id, d.citation_set, d.rule, d.section)
-    ):
-        counts[(actor, key, rule, section)] = int(n)
-    day = day_of(li.at)
-    past = rollup.Rollups()
-    cited: dict[int, tuple[str, str, list[tuple[str, str]]]] = {}
-    for seq, at, actor, rule, section in conn.execute(
-        select(r.seq, li.at, li.actor_id, r.rule, r.section)
-        .select_from(ledger_refusals.join(ledger_index, li.seq == r.seq))
-        .where(r.seq >= w.size, day >= first, day <= last)
-        .order_by(r.seq, r.ordinal)
-    ):
-        cited.setdefault(int(seq), (at, actor, []))[2].append((rule, section))
-    for at, actor, pairs in cited.values():
-        past.add(at, "", actor, None, None, None, pairs)
-    for (_, actor, key, rule, section), n in past.refusals.items():
-        counts[(actor, key, rule, section)] = counts.get((actor, key, rule, section), 0) - n
-    groups: dict[tuple[str, str], int] = {}
-    rows = [
-        {
-            "gid": groups.setdefault((actor, key), len(groups)),
-            "rule": rule,
-            "section": section,
-            "actor_id": actor,
-            "decisions": n,
-        }
-        for (actor, key, rule, section), n in sorted(counts.items())
-        if n > 0
-    ]
-    # The columns (and types) of `refusals`: the counts below are the same statements for
-    # both, and PostgreSQL refuses a prepared statement whose result types change under it.
-    table = Table(
-        name,
-        MetaData(),
-        *(Column(c.name, c.type) for c in refusals(w, Scope()).c),
-        prefixes=["TEMPORARY"],
-        postgresql_on_commit="DROP",
-    )
-    create_temporary(conn, table)
-    if rows:
-        conn.execute(table.insert(), rows)
-    return table
 
 
 def _groups(rf: Rowset, cures: Iterable[str]) -> Subquery:
