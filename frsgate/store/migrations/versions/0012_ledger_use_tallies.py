@@ -57,9 +57,7 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
-    op.create_index(
-        "ix_ledger_use_days_submission", "ledger_use_days", ["submission_id", "day"]
-    )
+    op.create_index("ix_ledger_use_days_submission", "ledger_use_days", ["submission_id", "day"])
     op.create_index(
         "ix_ledger_refusal_days_rule", "ledger_refusal_days", ["rule", "day", "actor_id"]
     )
