@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from oversight_data import ORIGIN, START, YEAR, generate  # noqa: E402
+from oversight_data import ORIGIN, START, YEAR, analyze, generate  # noqa: E402
 
 from frsgate.store.engine import make_engine  # noqa: E402
 
@@ -179,6 +179,8 @@ def kept(
             upgrade(engine)
             if backend == "sqlite":
                 _fold_wal(engine)
+            else:
+                analyze(engine)
         finally:
             engine.dispose()
         described["upgraded_s"] = time.perf_counter() - started

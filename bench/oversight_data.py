@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from frsgate.ledger import Actor, Citation, EntryDraft, EventTag, Outcome, PolicyRef
 from frsgate.ledger.entry import canonical_entry, format_time
@@ -129,6 +129,7 @@ def generate(url: str, *, submissions: int, entries: int) -> Generated:
         _providers(engine)
         _submissions(engine, submissions, people, cases)
         signer = _ledger(engine, entries, submissions, people, cases)
+        analyze(engine)
     finally:
         engine.dispose()
     return Generated(url, submissions, entries, len(people.agents), len(cases), signer)
@@ -139,6 +140,22 @@ class _People:
     agents: list[str]
     supervisors: list[str]
     boss_of: dict[str, str]
+
+
+def analyze(engine: Engine) -> None:
+    """On PostgreSQL, the planner's statistics of every table of the store, as autovacuum
+    gathers them on a running server (off on some machines; a bulk load leaves none)."""
+    if is_sqlite(engine):
+        return
+    with engine.begin() as conn:
+        names = conn.execute(
+            text(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            )
+        ).scalars()
+        for name in sorted(names):
+            conn.exec_driver_sql(f'ANALYZE "{name}"')
 
 
 def _people(engine: Engine, submissions: int) -> _People:

@@ -8,12 +8,12 @@ distinct things counted. The tables (`frsgate.store.schema.ledger`):
 - `ledger_use_days`: the `submission:dispatch:intent` entries (a use, memo 4.E.1) per day,
   submission, provider and case: which submissions were used on a day (a lead's or a witness
   probe's use is looked up here by submission).
-- `ledger_use_tallies`: uses per facet (who asked, case, case and who asked, provider, match
-  type, exigent or not, what the FRS answered, and all of them) and value, per day *and* per
-  month (`bucket`), so a period is read as its whole months and the days at its ends. A use is
-  an intent entry, counted as the entry describes it (`index.Dispatch`); what the FRS answered
-  is its outcome entry's (`index.Answer`), counted in the buckets of the use it answers (the
-  submission's latest intent before it): an auditor holding only the log gets the same figures.
+- `ledger_use_tallies`: uses per facet (who asked, case, provider, match type, exigent or not,
+  what the FRS answered, and all of them) and value, per day *and* per month (`bucket`), so a
+  period is read as its whole months and the days at its ends. A use is an intent entry,
+  counted as the entry describes it (`index.Dispatch`); what the FRS answered is its outcome
+  entry's (`index.Answer`), counted in the buckets of the use it answers (the submission's
+  latest intent before it): an auditor holding only the log gets the same figures.
 - `ledger_refusal_days`: refused decisions per day, actor and citation set, one row per
   distinct (rule, section) of the set: who attempted what a rule refuses.
 - `ledger_refusal_tallies`: the same without the actor, per day and month: the refusals by
@@ -67,7 +67,6 @@ MONTH_CHARS = 7  # "YYYY-MM"
 ALL = "all"  # every use, value ''
 USER = "user"  # who asked for it (the submission's requester)
 CASE = "case"  # its case number ('' for a program's use without a case)
-CASE_USER = "case_user"  # JSON [case number, requester]: the people using each case
 PROVIDER = "provider"
 MATCH_TYPE = "match_type"
 EXIGENT = "exigent"  # "yes" or "no" (memo 4.C.3)
@@ -111,12 +110,6 @@ def citation_set(pairs: Iterable[tuple[str, str]]) -> str:
     as JSON (a hash, not the text: a key column stays short whatever the rules are called)."""
     canonical = json.dumps(sorted(set(pairs)), separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def case_user(case_number: str | None, user: str) -> str:
-    """The CASE_USER value of a use: JSON, so no case number or user id can be mistaken for
-    another pair."""
-    return json.dumps([case_number or ABSENT, user], separators=(",", ":"), ensure_ascii=False)
 
 
 # The days of the intents of some submissions: the latest day each was used (an answer is
@@ -182,7 +175,6 @@ class Rollups:
             (ALL, ABSENT),
             (USER, use.requested_by),
             (CASE, use.case_number or ABSENT),
-            (CASE_USER, case_user(use.case_number, use.requested_by)),
             (PROVIDER, use.provider or ABSENT),
             (MATCH_TYPE, use.match_type),
             (EXIGENT, YES if use.exigent else NO),

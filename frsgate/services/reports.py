@@ -132,9 +132,10 @@ def run_report(
         tables=tables,
         notes=[
             "Ledger figures count the entries below the checkpoint's tree size whose time "
-            "falls in the period (UTC days). Figures about records (approvals, shares, "
-            "partner searches, report-of-investigation entries, leads, outcomes) read them "
-            "as stored when the report ran.",
+            "falls in the period (UTC days): a use is a dispatch intent entry, described as "
+            "the entry describes it, and what the FRS answered is its outcome entry's. "
+            "Figures about records (approvals, shares, partner searches, "
+            "report-of-investigation entries, leads) read them as stored when the report ran.",
         ],
         seconds=time.perf_counter() - started,
     )

@@ -238,7 +238,10 @@ def _usage(conn: Connection, inputs: Inputs, step: Step, *, audit: bool) -> Buil
         _table(
             "uses_by_case",
             "Uses by case",
-            [("case", "Case (or program)"), ("uses", "Uses"), ("users", "Users")],
+            # Every case's people would be tens of thousands of (case, user) pairs a year to
+            # sum; a supervisor's few hundred cases list theirs.
+            [("case", "Case (or program)"), ("uses", "Uses")]
+            + ([] if scope.everything else [("users", "Users")]),
             counts.by_case(),
         )
     )
@@ -584,7 +587,8 @@ def _annual(conn: Connection, inputs: Inputs, step: Step) -> Built:
             "Uses by outcome",
             [("outcome", "What the FRS answered"), ("uses", "Uses")],
             outcomes,
-            note="as stored when the report ran; candidates are investigative leads only",
+            note="as the outcome entries below the checkpoint record it; candidates are "
+            "investigative leads only",
         ),
         _table(
             "refusals_by_section",

@@ -339,7 +339,7 @@ submissions = Table(
     _id(),
     _ref("case_id", "cases.id", nullable=True),
     _ref("probe_id", "probes.id", index=True),
-    _ref("second_probe_id", "probes.id", nullable=True),
+    _ref("second_probe_id", "probes.id", nullable=True, index=True),
     Column("target_ref", String(256), nullable=True),
     _ref("provider_id", "providers.id", index=True),
     Column("match_type", MATCH_TYPE, nullable=False),

@@ -13,14 +13,13 @@ witness's probe (the probe's role is the domain's) and the leads opened from the
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, MetaData, Table, bindparam, func, or_, select
+from sqlalchemy import Column, Connection, MetaData, Table, bindparam, func, select, union
 
 from frsgate.ledger import rollup
 from frsgate.ledger.index import NO_ANSWER
@@ -133,8 +132,10 @@ class Tallied:
         the witness probes listed once, their submissions' use days looked up."""
         s, d = submissions.c, ledger_use_days.c
         witnesses = select(probes.c.id).where(probes.c.subject_role == "witness")
-        witnessed = select(s.id).where(
-            or_(s.probe_id.in_(witnesses), s.second_probe_id.in_(witnesses))
+        # Each probe column by its own index (an OR of the two would read every submission).
+        witnessed = union(
+            select(s.id).where(s.probe_id.in_(witnesses)),
+            select(s.id).where(s.second_probe_id.in_(witnesses)),
         )
         first, last = period_days(self.window)
         return sum(
@@ -180,12 +181,8 @@ class Tallied:
         return sorted(per.items(), key=lambda r: (-r[1], r[0]))
 
     def by_case(self) -> Rows:
-        """(case number, uses, users); the uses of programs without a case on one row."""
-        counts = self.facet(rollup.CASE)
-        people: Counter[str] = Counter()
-        for pair in self.facet(rollup.CASE_USER):
-            people[_case_of(pair)] += 1
-        rows = [(number or NO_CASE, n, people[number]) for number, n in counts.items()]
+        """(case number, uses); the uses of programs without a case on one row."""
+        rows = [(number or NO_CASE, n) for number, n in self.facet(rollup.CASE).items()]
         return sorted(rows, key=lambda r: (-r[1], r[0]))
 
     def by_match_type(self) -> Rows:
@@ -202,21 +199,33 @@ class Tallied:
         return sorted((k, n) for k, n in per.items() if n > 0)
 
     def by_case_violations(self) -> Rows:
-        """(violation codes of the case or None for a program use, uses): one row per case."""
-        counts = self.facet(rollup.CASE)
-        codes: dict[str, Any] = {}
-        numbers = sorted(n for n in counts if n)
-        for start in range(0, len(numbers), 5000):
-            codes.update(
-                self.conn.execute(
-                    select(cases.c.number, cases.c.violation_codes).where(
-                        cases.c.number.in_(bindparam("numbers", expanding=True))
-                    ),
-                    {"numbers": numbers[start : start + 5000]},
-                ).all()
-            )
-        # A program's use has no case (None); a case number no stored case has, no violation.
-        return [(codes.get(number, []) if number else None, n) for number, n in counts.items()]
+        """(violation codes of the case or None for a program use, uses): one row per case,
+        its codes joined in the database (a year of a national program has tens of thousands
+        of cases)."""
+        t = ledger_use_tallies.c
+        per_case = (
+            select(t.value.label("number"), func.sum(t.uses).label("n"))
+            .where(t.facet == rollup.CASE, t.bucket.in_(bindparam("buckets", expanding=True)))
+            .group_by(t.value)
+            .subquery("per_case")
+        )
+        past: Counter[str] = Counter()
+        inside = set(self.buckets)
+        for (name, bucket, value), n in self.past.tallies.items():
+            if name == rollup.CASE and bucket in inside:
+                past[value] += n
+        found: Rows = []
+        for number, n, codes in self.conn.execute(
+            select(per_case.c.number, per_case.c.n, cases.c.violation_codes).select_from(
+                per_case.outerjoin(cases, cases.c.number == per_case.c.number)
+            ),
+            {"buckets": list(self.buckets)},
+        ):
+            uses = int(n) - past[str(number)]
+            if uses > 0:
+                # A program's use has no case (None); a number no stored case has, no violation.
+                found.append((None if number == rollup.ABSENT else (codes or []), uses))
+        return found
 
     def by_outcome(self) -> Rows:
         """(outcome, uses): what the FRS answered each use, as its outcome entry records it;
@@ -312,27 +321,29 @@ class Tallied:
         return table
 
     def attempts_citing(self, rows: Table, rules: Sequence[str]) -> Rows:
-        """(username, rule, refused decisions): who tried what these rules refuse, from the
-        per-day refusals of those rules (`ix_ledger_refusal_days_rule`); `rows` (the
-        `refusal_rows`, which keep no actor) is not read."""
+        """(username, rule, refused decisions): who tried what these rules refuse, summed in
+        the database from the per-day refusals of those rules (`ix_ledger_refusal_days_rule`);
+        `rows` (the `refusal_rows`, which keep no actor) is not read."""
         r = ledger_refusal_days.c
         first, last = period_days(self.window)
-        per: Counter[tuple[str, str, str, str]] = Counter()
-        for day, actor, key, rule, section, n in self.conn.execute(
-            select(r.day, r.actor_id, r.citation_set, r.rule, r.section, r.decisions).where(
-                r.rule.in_(bindparam("rules", expanding=True)), r.day >= first, r.day <= last
-            ),
+        past: Counter[tuple[str, str, str, str]] = Counter()
+        for (day, actor, key, rule, section), n in self.past.refusals.items():
+            if first <= day <= last and rule in rules:
+                past[(actor, key, rule, section)] += n
+        # A decision citing a rule under two sections is one attempt at the rule: the most
+        # of a set's rows for the rule, not their sum.
+        decisions: dict[tuple[str, str, str], int] = {}
+        for actor, key, rule, section, n in self.conn.execute(
+            select(r.actor_id, r.citation_set, r.rule, r.section, func.sum(r.decisions))
+            .where(r.rule.in_(bindparam("rules", expanding=True)), r.day >= first, r.day <= last)
+            .group_by(r.actor_id, r.citation_set, r.rule, r.section),
             {"rules": list(rules)},
         ):
-            past = self.past.refusals.get((day, actor, key, rule, section), 0)
-            per[(str(actor), str(key), str(rule), str(section))] += int(n) - past
-        # A decision citing a rule under two sections is one attempt at the rule.
-        decisions: dict[tuple[str, str, str], int] = {}
-        for (actor, key, rule, _), n in per.items():
-            decisions[(actor, key, rule)] = max(decisions.get((actor, key, rule), 0), n)
+            left = int(n) - past[(str(actor), str(key), str(rule), str(section))]
+            decisions[(actor, key, rule)] = max(decisions.get((actor, key, rule), 0), left)
         attempts: Counter[tuple[str, str]] = Counter()
         for (actor, _, rule), n in decisions.items():
-            attempts[(actor, rule)] += n
+            attempts[(str(actor), str(rule))] += n
         known = _users(self.conn, {a for a, _ in attempts})
         found = [
             (known[actor][0], rule, n)
@@ -340,11 +351,6 @@ class Tallied:
             if n > 0 and actor in known
         ]
         return sorted(found, key=lambda r: (-r[2], r[0], r[1]))
-
-
-def _case_of(pair: str) -> str:
-    number, _ = json.loads(pair)
-    return str(number)
 
 
 def _users(conn: Connection, ids: Iterable[str]) -> dict[str, tuple[str, str]]:

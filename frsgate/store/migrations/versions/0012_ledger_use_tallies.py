@@ -8,9 +8,10 @@ answered), per day and per month, so a year is read as its whole months and the 
 ends (`frsgate.ledger.rollup`). What a use is counted as comes from its entries (the intent's
 details, the outcome's answer), so the figures can be recomputed from the log alone.
 
-Two indexes serve what the tallies leave to lookups: `ix_ledger_use_days_submission` (the day
-a submission was used: a lead's, a witness probe's, and the use an answer belongs to) and
-`ix_ledger_refusal_days_rule` (who attempted what the closed-case and assignment rules refuse).
+Three indexes serve what the tallies leave to lookups: `ix_ledger_use_days_submission` (the
+day a submission was used: a lead's, a witness probe's, and the use an answer belongs to),
+`ix_ledger_refusal_days_rule` (who attempted what the closed-case and assignment rules refuse)
+and `ix_submissions_second_probe_id` (the uses of a witness's probe, by either probe).
 
 The migration fills both tables from the log already stored, with the function
 `frsgate ledger verify --index` checks them against (`rollup.fill_tallies`): it reads each
@@ -61,12 +62,19 @@ def upgrade() -> None:
     op.create_index(
         "ix_ledger_refusal_days_rule", "ledger_refusal_days", ["rule", "day", "actor_id"]
     )
+    op.create_index(op.f("ix_submissions_second_probe_id"), "submissions", ["second_probe_id"])
     bind = op.get_bind()
     size = bind.execute(sa.text("SELECT size FROM ledger_head WHERE id = 1")).scalar()
     fill_tallies(bind, int(size or 0))
+    if bind.dialect.name == "postgresql":
+        # Filled in bulk: the planner's statistics now, not when autovacuum next passes (a
+        # report run right after the upgrade would otherwise plan over empty tables).
+        bind.exec_driver_sql("ANALYZE ledger_use_tallies")
+        bind.exec_driver_sql("ANALYZE ledger_refusal_tallies")
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_submissions_second_probe_id"), table_name="submissions")
     op.drop_index("ix_ledger_refusal_days_rule", table_name="ledger_refusal_days")
     op.drop_index("ix_ledger_use_days_submission", table_name="ledger_use_days")
     op.drop_table("ledger_refusal_tallies")
