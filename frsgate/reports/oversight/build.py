@@ -39,7 +39,8 @@ from frsgate.reports.oversight.queries.sharing import (
     partner_searches_by_agency,
     shares_by_authority,
 )
-from frsgate.reports.oversight.queries.tallied import NO_CASE, Tallied, offices
+from frsgate.reports.oversight.queries.tallied import Tallied, offices
+from frsgate.reports.oversight.queries.uses import NO_CASE
 from frsgate.reports.oversight.queries.window import Rows, Scope, Window
 
 Step = Callable[[str], None]

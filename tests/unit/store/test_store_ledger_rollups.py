@@ -48,7 +48,8 @@ from frsgate.reports.oversight.build import (
 )
 from frsgate.reports.oversight.model import Period, ReportKind
 from frsgate.reports.oversight.queries.leads import unfiled_roi
-from frsgate.reports.oversight.queries.tallied import NO_CASE, NO_OFFICE, period_buckets
+from frsgate.reports.oversight.queries.tallied import period_buckets
+from frsgate.reports.oversight.queries.uses import NO_CASE, NO_OFFICE
 from frsgate.reports.oversight.queries.window import Scope, Window
 from frsgate.store.engine import make_engine
 from frsgate.store.migrate import downgrade, upgrade

@@ -25,6 +25,7 @@ from frsgate.ledger import rollup
 from frsgate.ledger.index import NO_ANSWER
 from frsgate.reports.oversight.model import Period
 from frsgate.reports.oversight.queries.refusals import refusals
+from frsgate.reports.oversight.queries.uses import NO_CASE, NO_OFFICE
 from frsgate.reports.oversight.queries.window import (
     Rows,
     Scope,
@@ -39,9 +40,6 @@ from frsgate.store.schema.ledger import (
     ledger_use_days,
     ledger_use_tallies,
 )
-
-NO_OFFICE = "(no office recorded)"
-NO_CASE = "(no case: program use)"
 
 
 def period_buckets(period: Period) -> list[str]:
