@@ -328,9 +328,12 @@ def facts_from_log(conn: Connection, size: int, start: int = 0) -> Iterator[list
         end = min(first + CHUNK, size)
         rows = conn.execute(
             text(
-                "SELECT e.entry FROM ledger_entries e JOIN ledger_index li ON li.seq = e.seq "
-                "WHERE li.event IN (:intent, :outcome, :unknown) "
-                "AND e.seq >= :start AND e.seq < :end ORDER BY e.seq"
+                # `event || ''`: no term the event index can serve, so a chunk is read by
+                # its seqs, not picked out of every intent of the log (SQLite chose the
+                # event index: 4.8 s a chunk at 10^7 entries instead of 0.08 s).
+                "SELECT e.entry FROM ledger_index li JOIN ledger_entries e ON e.seq = li.seq "
+                "WHERE (li.event || '') IN (:intent, :outcome, :unknown) "
+                "AND li.seq >= :start AND li.seq < :end ORDER BY li.seq"
             ),
             {**events, "start": first, "end": end},
         ).all()
