@@ -105,6 +105,11 @@ def buckets_of(at: str) -> tuple[str, str]:
     return at[:DAY_CHARS], at[:MONTH_CHARS]
 
 
+def use_key(day: str, submission: str, provider: str | None, case_number: str | None) -> UseKey:
+    """The `ledger_use_days` row a use of an entry on `day` counts in."""
+    return (day, submission, provider or ABSENT, case_number or ABSENT)
+
+
 def citation_set(pairs: Iterable[tuple[str, str]]) -> str:
     """The key of a decision's citations: SHA-256 of its distinct (rule, section) pairs, sorted,
     as JSON (a hash, not the text: a key column stays short whatever the rules are called)."""
@@ -147,7 +152,7 @@ class Rollups:
         day, month = buckets_of(at)
         if event == USE_EVENT and submission_id is not None:
             # memo 4.E.1: a use is its intent entry; one without a submission names no use.
-            self.uses[(day, submission_id, provider_id or ABSENT, case_number or ABSENT)] += 1
+            self.uses[use_key(day, submission_id, provider_id, case_number)] += 1
         if citations:
             distinct = sorted(set(citations))
             key = citation_set(distinct)
@@ -402,8 +407,9 @@ def since(conn: Connection, size: int) -> Rollups:
     facts = [f for chunk in facts_from_log(conn, head, start=size) for f in chunk]
     for fact in facts:
         if isinstance(fact, Dispatch):
-            key = (day_of(fact.at), fact.submission, fact.provider or ABSENT)
-            found.uses[(*key, fact.case_number or ABSENT)] += 1
+            found.uses[
+                use_key(day_of(fact.at), fact.submission, fact.provider, fact.case_number)
+            ] += 1
     # The day of each answered submission's latest use before `size`: its stored use days,
     # less the uses past `size` (the appender had not written those when it counted them).
     answered = sorted({f.submission for f in facts if isinstance(f, Answer)})

@@ -14,12 +14,13 @@ witness's probe (the probe's role is the domain's) and the leads opened from the
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Column, Connection, MetaData, Table, bindparam, func, select, union
+from sqlalchemy.sql.elements import ColumnElement
 
 from frsgate.ledger import rollup
 from frsgate.ledger.index import NO_ANSWER
@@ -80,22 +81,27 @@ class Tallied:
     def read(cls, conn: Connection, w: Window) -> Tallied:
         return cls(conn, w, tuple(period_buckets(w.period)), rollup.since(conn, w.size))
 
-    def facet(self, facet: str, buckets: Sequence[str] | None = None) -> dict[str, int]:
-        """value -> uses of the facet in the window (or in `buckets`), none left at zero."""
+    def _past(self, facet: str, buckets: Iterable[str]) -> Iterator[tuple[str, str, int]]:
+        """(bucket, value, uses) the entries past the checkpoint added to a facet in
+        `buckets`: what the stored tallies hold that the report must not count."""
+        inside = set(buckets)
+        for (name, bucket, value), n in self.past.tallies.items():
+            if name == facet and bucket in inside:
+                yield bucket, value, n
+
+    def facet(self, facet: str) -> dict[str, int]:
+        """value -> uses of the facet in the window, none left at zero."""
         t = ledger_use_tallies.c
-        wanted = list(self.buckets if buckets is None else buckets)
         counts: Counter[str] = Counter()
         for value, n in self.conn.execute(
             select(t.value, func.sum(t.uses))
             .where(t.facet == facet, t.bucket.in_(bindparam("buckets", expanding=True)))
             .group_by(t.value),
-            {"buckets": wanted},
+            {"buckets": list(self.buckets)},
         ):
             counts[str(value)] += int(n)
-        inside = set(wanted)
-        for (name, bucket, value), n in self.past.tallies.items():
-            if name == facet and bucket in inside:
-                counts[value] -= n
+        for _, value, n in self._past(facet, self.buckets):
+            counts[value] -= n
         return {value: n for value, n in counts.items() if n > 0}
 
     def per_bucket(self, facet: str, value: str, buckets: Sequence[str]) -> dict[str, int]:
@@ -111,9 +117,8 @@ class Tallied:
             {"buckets": list(buckets)},
         ):
             counts[str(bucket)] += int(n)
-        inside = set(buckets)
-        for (name, bucket, v), n in self.past.tallies.items():
-            if name == facet and v == value and bucket in inside:
+        for bucket, v, n in self._past(facet, buckets):
+            if v == value:
                 counts[bucket] -= n
         return dict(counts)
 
@@ -135,21 +140,22 @@ class Tallied:
             select(s.id).where(s.probe_id.in_(witnesses)),
             select(s.id).where(s.second_probe_id.in_(witnesses)),
         )
-        first, last = period_days(self.window)
-        return sum(
-            self._below_checkpoint(
-                self.conn.execute(
-                    select(d.day, d.submission_id, d.provider_id, d.case_number, d.entries).where(
-                        d.day >= first, d.day <= last, d.submission_id.in_(witnessed)
-                    )
-                )
-            ).values()
-        )
+        return sum(self._used(d.submission_id.in_(witnessed)).values())
 
-    def _below_checkpoint(self, rows: Iterable[Any]) -> dict[str, int]:
-        """submission -> uses below the checkpoint, from `ledger_use_days` rows."""
+    def _used(
+        self, which: ColumnElement[bool], params: dict[str, Any] | None = None
+    ) -> dict[str, int]:
+        """submission -> uses in the window below the checkpoint, of the submissions `which`
+        picks out of `ledger_use_days`."""
+        d = ledger_use_days.c
+        first, last = period_days(self.window)
         found: Counter[str] = Counter()
-        for day, submission, provider, case_number, entries in rows:
+        for day, submission, provider, case_number, entries in self.conn.execute(
+            select(d.day, d.submission_id, d.provider_id, d.case_number, d.entries).where(
+                d.day >= first, d.day <= last, which
+            ),
+            params or {},
+        ):
             past = self.past.uses.get((day, submission, provider, case_number), 0)
             found[str(submission)] += int(entries) - past
         return {k: n for k, n in found.items() if n > 0}
@@ -208,10 +214,8 @@ class Tallied:
             .subquery("per_case")
         )
         past: Counter[str] = Counter()
-        inside = set(self.buckets)
-        for (name, bucket, value), n in self.past.tallies.items():
-            if name == rollup.CASE and bucket in inside:
-                past[value] += n
+        for _, value, n in self._past(rollup.CASE, self.buckets):
+            past[value] += n
         found: Rows = []
         for number, n, codes in self.conn.execute(
             select(per_case.c.number, per_case.c.n, cases.c.violation_codes).select_from(
@@ -261,16 +265,7 @@ class Tallied:
         if not subs:
             return set()
         d = ledger_use_days.c
-        below = self._below_checkpoint(
-            self.conn.execute(
-                select(d.day, d.submission_id, d.provider_id, d.case_number, d.entries).where(
-                    d.day >= first,
-                    d.day <= last,
-                    d.submission_id.in_(bindparam("subs", expanding=True)),
-                ),
-                {"subs": subs},
-            )
-        )
+        below = self._used(d.submission_id.in_(bindparam("subs", expanding=True)), {"subs": subs})
         return {s for s in subs if s not in below}
 
     # --- refusals ------------------------------------------------------------------------
